@@ -1,0 +1,56 @@
+"""cmmsdb: the PostgreSQL data layer of a multi-tenant CMMS, and the tool that ships it.
+
+The Python API mirrors the CLI and returns plain data (dataclasses with `to_dict()`).
+Importing cmmsdb has no side effects and loads no database driver:
+
+    import cmmsdb
+    cmmsdb.migrate("postgresql://app@db/cmms")
+    report = cmmsdb.status("postgresql://app@db/cmms")
+    [m.id for m in report.problems]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cmmsdb.migrator import RunReport, StatusReport
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "migrate", "rollback", "status"]
+
+
+def migrate(dsn: str, *, migrations_dir: Path | str | None = None, **options: Any) -> RunReport:
+    """Apply pending migrations to `dsn`. Options as `cmmsdb.migrator.migrate` (to, dry_run,
+    create_db, allow_changed, options, on_progress)."""
+    from cmmsdb import migrator
+
+    return migrator.migrate(_target(dsn), _folder(migrations_dir), **options)
+
+
+def rollback(dsn: str, *, migrations_dir: Path | str | None = None, **options: Any) -> RunReport:
+    """Roll back migrations on `dsn`: steps=N (default 1), to=ID or everything=True."""
+    from cmmsdb import migrator
+
+    return migrator.rollback(_target(dsn), _folder(migrations_dir), **options)
+
+
+def status(dsn: str, *, migrations_dir: Path | str | None = None) -> StatusReport:
+    """Every migration's state on `dsn`: applied, pending, changed, missing or partial."""
+    from cmmsdb import migrator
+
+    return migrator.status(_target(dsn), _folder(migrations_dir))
+
+
+def _target(dsn: str) -> Any:
+    from cmmsdb.target import Target, parse
+
+    parse(dsn)
+    return Target(dsn, "api")
+
+
+def _folder(migrations_dir: Path | str | None) -> Path:
+    from cmmsdb.resources import default_migrations_dir
+
+    return Path(migrations_dir) if migrations_dir else default_migrations_dir()

@@ -1,0 +1,5 @@
+"""`python -m cmmsdb` runs the command-line interface."""
+
+from cmmsdb.cli import main
+
+main()

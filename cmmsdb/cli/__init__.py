@@ -1,0 +1,62 @@
+"""The `cmmsdb` command line: each command reads its options, calls one library function
+and renders what it returns. Errors become one or two lines and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cmmsdb.cli import local as local_commands
+from cmmsdb.cli import migrations as migration_commands
+from cmmsdb.cli.render import report_error, report_unexpected
+
+app = typer.Typer(
+    name="cmmsdb",
+    help="Migrate, roll back and inspect the cmmsdb PostgreSQL schema.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_show_traceback = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cmmsdb import __version__
+
+        typer.echo(f"cmmsdb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def setup(
+    traceback: bool = typer.Option(False, "--traceback", help="Show the traceback of an error."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Target: --dsn, else $CMMSDB_DSN, else $DATABASE_URL, else the embedded local server."""
+    global _show_traceback
+    _show_traceback = traceback
+
+
+migration_commands.register(app)
+app.add_typer(local_commands.app, name="local")
+
+
+def main() -> None:
+    """Entry point: run the app, turning expected errors into one line and an exit code."""
+    from cmmsdb.errors import EXIT_ERROR, CmmsdbError
+
+    try:
+        app()
+    except CmmsdbError as exc:
+        sys.exit(report_error(exc, _show_traceback))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        report_unexpected(exc, _show_traceback)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,136 @@
+"""migrate, rollback and status: thin wrappers over cmmsdb.migrator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cmmsdb.cli import render
+from cmmsdb.cli.options import (
+    ConnectTimeout,
+    DryRun,
+    Dsn,
+    Json,
+    LockRetries,
+    LockTimeout,
+    MigrationsDir,
+    Wait,
+)
+
+if TYPE_CHECKING:
+    from cmmsdb.migrator import Options
+    from cmmsdb.target import Target
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(migrate)
+    app.command()(rollback)
+    app.command()(status)
+
+
+def target_and_folder(dsn: str | None, folder: Path | None) -> tuple[Target, Path]:
+    """Resolve the target (starting the local server if none is given) and the folder."""
+    from cmmsdb import target
+    from cmmsdb.resources import default_migrations_dir
+
+    resolved = target.resolve(dsn)
+    render.local_notice(resolved)
+    return resolved, folder or default_migrations_dir()
+
+
+def _options(lock_timeout: float, lock_retries: int, wait: float, timeout: float) -> Options:
+    from cmmsdb.migrator import Options
+
+    return Options(lock_timeout, lock_retries, wait, timeout)
+
+
+def migrate(
+    dsn: Dsn = None,
+    migrations: MigrationsDir = None,
+    to: Annotated[str | None, typer.Option("--to", help="Stop after this migration.")] = None,
+    dry_run: DryRun = False,
+    create_db: Annotated[
+        bool, typer.Option("--create-db", help="Create the database if it is missing.")
+    ] = False,
+    allow_changed: Annotated[
+        bool, typer.Option("--allow-changed", help="Migrate even if applied files were edited.")
+    ] = False,
+    json: Json = False,
+    lock_timeout: LockTimeout = 5.0,
+    lock_retries: LockRetries = 3,
+    wait: Wait = 60.0,
+    connect_timeout: ConnectTimeout = 10.0,
+) -> None:
+    """Apply pending migrations in order."""
+    from cmmsdb import migrator
+
+    target, folder = target_and_folder(dsn, migrations)
+    report = migrator.migrate(
+        target,
+        folder,
+        to=to,
+        dry_run=dry_run,
+        create_db=create_db,
+        allow_changed=allow_changed,
+        options=_options(lock_timeout, lock_retries, wait, connect_timeout),
+        on_progress=None if json or dry_run else render.progress,
+    )
+    render.run_report(report, json)
+
+
+def rollback(
+    dsn: Dsn = None,
+    migrations: MigrationsDir = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", min=1, help="Roll back the last N (default 1).")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Roll back everything applied after this one.")
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Roll back every migration.")] = False,
+    dry_run: DryRun = False,
+    json: Json = False,
+    lock_timeout: LockTimeout = 5.0,
+    lock_retries: LockRetries = 3,
+    wait: Wait = 60.0,
+    connect_timeout: ConnectTimeout = 10.0,
+) -> None:
+    """Roll back applied migrations, newest first."""
+    from cmmsdb import migrator
+
+    if sum([steps is not None, to is not None, everything]) > 1:
+        raise typer.BadParameter("choose one of --steps, --to and --all")
+    target, folder = target_and_folder(dsn, migrations)
+    report = migrator.rollback(
+        target,
+        folder,
+        steps=steps,
+        to=to,
+        everything=everything,
+        dry_run=dry_run,
+        options=_options(lock_timeout, lock_retries, wait, connect_timeout),
+        on_progress=None if json or dry_run else render.progress,
+    )
+    render.run_report(report, json)
+
+
+def status(
+    dsn: Dsn = None,
+    migrations: MigrationsDir = None,
+    json: Json = False,
+    exit_code: Annotated[
+        bool,
+        typer.Option("--exit-code", help="Exit 1 if anything is pending, changed or missing."),
+    ] = False,
+    connect_timeout: ConnectTimeout = 10.0,
+) -> None:
+    """Show every migration as applied, pending, changed, missing or partial."""
+    from cmmsdb import migrator
+
+    target, folder = target_and_folder(dsn, migrations)
+    report = migrator.status(target, folder, connect_timeout=connect_timeout)
+    render.status_report(report, json)
+    if exit_code and report.problems:
+        raise typer.Exit(1)

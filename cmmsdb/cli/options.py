@@ -1,0 +1,45 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Dsn = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="Target database (URL or libpq keywords). Default: $CMMSDB_DSN, $DATABASE_URL, "
+        "else the embedded local server.",
+        show_default=False,
+    ),
+]
+MigrationsDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--migrations",
+        envvar="CMMSDB_MIGRATIONS",
+        help="Migrations folder. Default: the migrations shipped with cmmsdb.",
+        show_default=False,
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")
+]
+ConnectTimeout = Annotated[
+    float, typer.Option("--connect-timeout", min=1, help="Seconds to wait for the server.")
+]
+LockTimeout = Annotated[
+    float,
+    typer.Option("--lock-timeout", min=0.1, help="Seconds a DDL statement may wait for a lock."),
+]
+LockRetries = Annotated[
+    int, typer.Option("--lock-retries", min=0, help="Retries after a lock timeout.")
+]
+Wait = Annotated[
+    float,
+    typer.Option("--wait", min=0, help="Seconds to wait for another migrator to finish."),
+]

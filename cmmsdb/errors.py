@@ -1,0 +1,85 @@
+"""Every error cmmsdb reports, each with the exit code and the one-line fix a user needs.
+
+A CmmsdbError is an expected failure (bad input, unreachable server, failed migration):
+the CLI prints its message and hint, never a traceback, and exits with `exit_code`.
+Exit codes: 0 ok, 1 a check found a problem, 2 usage, configuration, connection or
+runtime error.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_ERROR = 2
+
+
+class CmmsdbError(Exception):
+    """Base of every expected failure; `hint` says how to fix it."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class ConfigurationError(CmmsdbError):
+    """Options, environment or files are not usable as given."""
+
+
+class InvalidDsn(ConfigurationError):
+    """The connection string cannot be parsed."""
+
+
+class MigrationsFolderError(ConfigurationError):
+    """The migrations folder is missing, empty or holds malformed migrations."""
+
+
+class UnknownMigration(ConfigurationError):
+    """A migration id given on the command line matches no migration."""
+
+
+class ConnectionFailed(CmmsdbError):
+    """The server could not be reached or refused the login."""
+
+
+class DatabaseMissing(ConnectionFailed):
+    """The server is up but the database does not exist."""
+
+
+class ReadOnlyTarget(CmmsdbError):
+    """The target is a standby or read-only: nothing can be migrated there."""
+
+
+class PermissionDenied(CmmsdbError):
+    """The role lacks a privilege the operation needs."""
+
+
+class LockTimeout(CmmsdbError):
+    """Another migrator held the migration lock longer than --wait."""
+
+
+class MigrationFailed(CmmsdbError):
+    """A migration's SQL failed; the failing migration was rolled back."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, applied: list[str] | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.applied = applied or []
+
+
+class RollbackUnavailable(CmmsdbError):
+    """A migration to roll back has no rollback file, or nothing can be rolled back."""
+
+
+class ChangedMigrations(CmmsdbError):
+    """Applied migrations whose files were edited afterwards; migrating over them is unsafe."""
+
+
+class LocalServerError(CmmsdbError):
+    """The embedded local PostgreSQL server could not be set up, started or stopped."""

@@ -1,0 +1,140 @@
+"""cmmsdb's record of what is applied to a database (schema `cmmsdb`), and the migration lock.
+
+yoyo records only a hash of each migration's file name, in a transaction of its own after
+the migration ran; cmmsdb records a content checksum, in the migration's own transaction,
+so that an applied migration is recorded exactly when its changes are committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cmmsdb.errors import LockTimeout, PermissionDenied
+from cmmsdb.resources import query
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    """A row of cmmsdb.applied_migrations."""
+
+    id: str
+    checksum: str
+    transactional: bool
+    state: str
+    statements_done: int
+    applied_at: datetime
+    applied_by: str
+    duration_ms: int | None
+
+
+def exists(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute(query("ledger_exists.sql")).fetchone()
+    return bool(row and row[0])
+
+
+def ensure(conn: psycopg.Connection[Any]) -> None:
+    """Create the bookkeeping schema on first use; call it holding the migration lock."""
+    from psycopg import errors
+
+    if exists(conn):
+        return
+    try:
+        with conn.transaction():
+            conn.execute(query("ledger_create.sql"))
+    except errors.InsufficientPrivilege as exc:
+        raise PermissionDenied(
+            f"role {conn.info.user!r} cannot create cmmsdb's bookkeeping schema: "
+            f"{exc.diag.message_primary}",
+            "migrate as the schema owner, or GRANT CREATE ON DATABASE to this role",
+        ) from None
+
+
+def read(conn: psycopg.Connection[Any]) -> list[AppliedMigration]:
+    """The applied migrations in the order they were applied; none if never migrated."""
+    if not exists(conn):
+        return []
+    return [AppliedMigration(*row) for row in conn.execute(query("ledger_read.sql"))]
+
+
+def record(
+    conn: psycopg.Connection[Any],
+    *,
+    migration_id: str,
+    checksum: str,
+    transactional: bool,
+    state: str = "applied",
+    statements_done: int = 0,
+    duration_ms: int | None = None,
+) -> None:
+    conn.execute(
+        query("ledger_record.sql"),
+        {
+            "id": migration_id,
+            "checksum": checksum,
+            "transactional": transactional,
+            "state": state,
+            "statements_done": statements_done,
+            "duration_ms": duration_ms,
+        },
+    )
+
+
+def remove(conn: psycopg.Connection[Any], migration_id: str) -> None:
+    conn.execute(query("ledger_remove.sql"), {"id": migration_id})
+
+
+def log(
+    conn: psycopg.Connection[Any], migration_id: str, action: str, checksum: str, duration_ms: int
+) -> None:
+    conn.execute(
+        query("ledger_history.sql"),
+        {"id": migration_id, "action": action, "checksum": checksum, "duration_ms": duration_ms},
+    )
+
+
+@contextmanager
+def migration_lock(conn: psycopg.Connection[Any], wait: float) -> Iterator[None]:
+    """Hold the advisory migration lock, waiting at most `wait` seconds for another migrator.
+
+    The lock belongs to the connection: if this process dies, the server frees it.
+    """
+    from psycopg import errors
+
+    previous = set_lock_timeout(conn, f"{max(1, int(wait * 1000))}ms")
+    try:
+        conn.execute(query("lock_acquire.sql"))
+    except errors.LockNotAvailable:
+        holder = _lock_holder(conn)
+        raise LockTimeout(
+            f"another migrator{holder} held the migration lock for more than {wait:g}s",
+            "wait for it to finish, or raise --wait",
+        ) from None
+    finally:
+        set_lock_timeout(conn, previous)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute(query("lock_release.sql"))
+
+
+def _lock_holder(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute(query("lock_holder.sql")).fetchone()
+    if row is None:
+        return ""
+    pid, application, user, client, _ = row
+    return f" (pid {pid}, {application}, role {user}, from {client or 'local socket'})"
+
+
+def set_lock_timeout(conn: psycopg.Connection[Any], timeout: str, *, local: bool = False) -> str:
+    """Bound every lock wait, for the transaction or the session; returns the previous bound."""
+    row = conn.execute(query("set_lock_timeout.sql"), {"timeout": timeout, "is_local": local})
+    previous = row.fetchone()
+    return str(previous[0]) if previous else "0"

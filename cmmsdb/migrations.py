@@ -1,0 +1,165 @@
+"""The migrations on disk: which there are, in what order, what they say, and their checksums.
+
+The file format is yoyo-migrations' own (NNNN.verb-object.sql beside
+NNNN.verb-object.rollback.sql, `-- depends:` and `-- transactional: false` directives in the
+leading comments), so the same folder can be applied with yoyo or psql. Statements are
+split by yoyo's parser; cmmsdb keeps the line where each starts, to point errors at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from cmmsdb.errors import MigrationsFolderError, UnknownMigration
+
+ROLLBACK_SUFFIX = ".rollback.sql"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a migration file, with the 1-based line it starts on."""
+
+    sql: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Script:
+    """A parsed migration or rollback file."""
+
+    path: Path
+    statements: tuple[Statement, ...]
+    transactional: bool
+    depends: tuple[str, ...]
+
+    @property
+    def sql(self) -> str:
+        return "\n\n".join(
+            statement.sql.rstrip().rstrip(";") + ";" for statement in self.statements
+        )
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A forward migration file and, when there is one, its rollback file."""
+
+    id: str
+    path: Path
+
+    @property
+    def rollback_path(self) -> Path:
+        return self.path.with_name(self.id + ROLLBACK_SUFFIX)
+
+    @property
+    def has_rollback(self) -> bool:
+        return self.rollback_path.is_file()
+
+    @cached_property
+    def checksum(self) -> str:
+        return checksum(self.path)
+
+    def script(self) -> Script:
+        return read_script(self.path)
+
+    def rollback_script(self) -> Script:
+        """The rollback file; it runs with the forward file's transaction mode, as in yoyo."""
+        rollback = read_script(self.rollback_path)
+        return Script(rollback.path, rollback.statements, self.script().transactional, ())
+
+
+def checksum(path: Path) -> str:
+    """sha256 of a file's text with line endings normalised, so a CRLF checkout is no edit."""
+    text = path.read_bytes().replace(b"\r\n", b"\n")
+    return hashlib.sha256(text).hexdigest()
+
+
+def discover(folder: Path) -> list[Migration]:
+    """The migrations in `folder`, in the order they apply (by id, as yoyo sorts them)."""
+    if not folder.is_dir():
+        raise MigrationsFolderError(
+            f"migrations folder {folder} does not exist",
+            "pass --migrations DIR or set CMMSDB_MIGRATIONS",
+        )
+    migrations = [
+        Migration(path.name.removesuffix(".sql"), path)
+        for path in sorted(folder.glob("*.sql"))
+        if not path.name.endswith(ROLLBACK_SUFFIX)
+    ]
+    if not migrations:
+        raise MigrationsFolderError(
+            f"migrations folder {folder} holds no migration (*.sql)",
+            "pass --migrations DIR pointing at the folder with NNNN.name.sql files",
+        )
+    _check_orphan_rollbacks(folder, {m.id for m in migrations})
+    return migrations
+
+
+def _check_orphan_rollbacks(folder: Path, ids: set[str]) -> None:
+    for path in sorted(folder.glob("*" + ROLLBACK_SUFFIX)):
+        forward = path.name.removesuffix(ROLLBACK_SUFFIX)
+        if forward not in ids:
+            raise MigrationsFolderError(
+                f"{path} has no forward migration beside it",
+                f"rename it to match a migration, or add {forward}.sql",
+            )
+
+
+def read_script(path: Path) -> Script:
+    """Parse a migration file with yoyo's reader, keeping each statement's line."""
+    from yoyo.migrations import read_sql_migration
+
+    text = path.read_text(encoding="utf-8")
+    directives, _, statements = read_sql_migration(str(path))
+    transactional = directives.get("transactional", "true").strip().lower()
+    if transactional not in ("true", "false"):
+        raise MigrationsFolderError(
+            f"{path}: '-- transactional: {transactional}' must be true or false"
+        )
+    return Script(
+        path=path,
+        statements=tuple(_locate(text, statements)),
+        transactional=transactional == "true",
+        depends=tuple(directives.get("depends", "").split()),
+    )
+
+
+def _locate(text: str, statements: Sequence[str]) -> list[Statement]:
+    """Pair each statement with the line it starts on, searching forward through the file."""
+    located = []
+    offset = 0
+    for sql in statements:
+        sql = sql.strip()
+        found = text.find(sql, offset)
+        start = found if found >= 0 else offset
+        located.append(Statement(sql, text.count("\n", 0, start) + 1))
+        offset = start + len(sql) if found >= 0 else offset
+    return located
+
+
+def find(migrations: Sequence[Migration], ref: str) -> Migration:
+    """The migration named by its full id or by a unique prefix such as its number."""
+    exact = [m for m in migrations if m.id == ref]
+    matches = exact or [m for m in migrations if m.id.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UnknownMigration(f"no migration matches {ref!r}", "run `cmmsdb status` to list them")
+    names = ", ".join(m.id for m in matches)
+    raise UnknownMigration(f"{ref!r} matches several migrations: {names}", "give the full id")
+
+
+def check_depends(migrations: Sequence[Migration]) -> None:
+    """Every `-- depends:` names an earlier migration of the same folder."""
+    seen: set[str] = set()
+    for migration in migrations:
+        for dependency in migration.script().depends:
+            if dependency not in seen:
+                raise MigrationsFolderError(
+                    f"{migration.path}: depends on {dependency!r}, not an earlier migration",
+                    "fix the -- depends: line or the file names' order",
+                )
+        seen.add(migration.id)

@@ -1,0 +1,529 @@
+"""Apply, roll back and report migrations, with the guarantees yoyo alone does not give.
+
+- One migrator at a time: an advisory lock that the server frees when a migrator dies.
+- A transactional migration and its record commit together, or not at all.
+- A non-transactional one (CREATE INDEX CONCURRENTLY) records its progress statement by
+  statement and resumes where it stopped, dropping an index its interruption left INVALID.
+- DDL waits for locks at most --lock-timeout, and is retried a bounded number of times, so a
+  migration never queues behind a long transaction with the application queued behind it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmmsdb import ledger
+from cmmsdb.errors import (
+    ChangedMigrations,
+    DatabaseMissing,
+    MigrationFailed,
+    RollbackUnavailable,
+)
+from cmmsdb.migrations import Migration, Script, Statement, check_depends, discover, find
+from cmmsdb.resources import query
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database, ensure_writable
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+@dataclass(frozen=True)
+class Options:
+    """How long to wait for locks and the server, shared by migrate and rollback."""
+
+    lock_timeout: float = 5.0
+    lock_retries: int = 3
+    wait: float = 60.0
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a running migrate or rollback reports as it goes (phase: start, retry, done)."""
+
+    action: str
+    migration_id: str
+    phase: str
+    seconds: float = 0.0
+    detail: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+Ledger = dict[str, ledger.AppliedMigration]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One migration applied or rolled back (or planned, with its SQL, on a dry run)."""
+
+    id: str
+    action: str
+    transactional: bool
+    statements: int
+    seconds: float | None = None
+    sql: str | None = None
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The result of migrate or rollback."""
+
+    target: str
+    action: str
+    dry_run: bool
+    steps: list[Step] = field(default_factory=list)
+    created_database: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """A migration as status sees it: applied, pending, changed, missing or partial."""
+
+    id: str
+    state: str
+    applied_at: str | None = None
+    applied_by: str | None = None
+    checksum: str | None = None
+    applied_checksum: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Every migration's state on one database, with the server version."""
+
+    target: str
+    server_version: str
+    migrations: list[MigrationState]
+
+    @property
+    def problems(self) -> list[MigrationState]:
+        """What `status --exit-code` fails on: anything not simply applied."""
+        return [m for m in self.migrations if m.state != "applied"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def status(
+    target: Target, folder: Path, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+) -> StatusReport:
+    """Compare the migrations in `folder` with what the database recorded as applied."""
+    migrations = discover(folder)
+    with connect(target, connect_timeout=connect_timeout) as conn:
+        applied = {row.id: row for row in ledger.read(conn)}
+        version = conn.info.parameter_status("server_version") or "?"
+    states = [_state(m, applied.pop(m.id, None)) for m in migrations]
+    states += [_state(None, row) for row in applied.values()]
+    return StatusReport(target.display, version, sorted(states, key=lambda s: s.id))
+
+
+def _state(migration: Migration | None, row: ledger.AppliedMigration | None) -> MigrationState:
+    if row is None:
+        assert migration is not None
+        return MigrationState(migration.id, "pending", checksum=migration.checksum)
+    if migration is None:
+        state = "missing"
+    elif row.state == "partial":
+        state = "partial"
+    else:
+        state = "applied" if row.checksum == migration.checksum else "changed"
+    return MigrationState(
+        row.id,
+        state,
+        applied_at=row.applied_at.isoformat(),
+        applied_by=row.applied_by,
+        checksum=migration.checksum if migration else None,
+        applied_checksum=row.checksum,
+    )
+
+
+def migrate(
+    target: Target,
+    folder: Path,
+    *,
+    to: str | None = None,
+    dry_run: bool = False,
+    create_db: bool = False,
+    allow_changed: bool = False,
+    options: Options | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Apply the pending migrations of `folder` in order, up to and including `to`."""
+    options = options or Options()
+    migrations = discover(folder)
+    check_depends(migrations)
+    last = find(migrations, to) if to else None
+    created = False
+    if create_db and not dry_run:
+        created = create_database(target, connect_timeout=options.connect_timeout)
+    try:
+        conn = connect(target, connect_timeout=options.connect_timeout)
+    except DatabaseMissing:
+        if not (dry_run and create_db):
+            raise
+        steps = [_planned(m, "apply") for m in _pending(migrations, {}, last)]
+        return RunReport(target.display, "migrate", True, steps)
+    with conn:
+        if dry_run:
+            applied = {row.id: row for row in ledger.read(conn)}
+            steps = [_planned(m, "apply") for m in _pending(migrations, applied, last)]
+            return RunReport(target.display, "migrate", True, steps)
+        ensure_writable(conn, target)
+        _prepare_session(conn)
+        with ledger.migration_lock(conn, options.wait):
+            ledger.ensure(conn)
+            applied = {row.id: row for row in ledger.read(conn)}
+            if not allow_changed:
+                _refuse_changed(migrations, applied)
+            done: list[Step] = []
+            for migration in _pending(migrations, applied, last):
+                done.append(
+                    _apply(conn, migration, applied.get(migration.id), options, on_progress, done)
+                )
+    return RunReport(target.display, "migrate", False, done, created)
+
+
+def _pending(
+    migrations: Sequence[Migration],
+    applied: dict[str, ledger.AppliedMigration],
+    last: Migration | None,
+) -> list[Migration]:
+    """Migrations not applied (or interrupted), in order, up to `last`."""
+    stop = migrations.index(last) + 1 if last else len(migrations)
+    return [m for m in migrations[:stop] if m.id not in applied or applied[m.id].state == "partial"]
+
+
+def _refuse_changed(
+    migrations: Sequence[Migration], applied: dict[str, ledger.AppliedMigration]
+) -> None:
+    changed = [m.id for m in migrations if m.id in applied and applied[m.id].checksum != m.checksum]
+    if changed:
+        raise ChangedMigrations(
+            f"applied migrations were edited afterwards: {', '.join(changed)}",
+            "restore the released files (never edit an applied migration; add a new one), "
+            "or pass --allow-changed",
+        )
+
+
+def _prepare_session(conn: psycopg.Connection[Any]) -> None:
+    """Make the server notice a killed migrator within a second, even mid-statement."""
+    conn.execute(query("migrator_session.sql"))
+
+
+def _planned(migration: Migration, action: str) -> Step:
+    script = migration.script() if action == "apply" else migration.rollback_script()
+    return Step(migration.id, action, script.transactional, len(script.statements), sql=script.sql)
+
+
+def _apply(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    row: ledger.AppliedMigration | None,
+    options: Options,
+    on_progress: ProgressCallback | None,
+    done: list[Step],
+) -> Step:
+    script = migration.script()
+    notify = on_progress or (lambda _: None)
+    notify(Progress("apply", migration.id, "start"))
+    started = time.monotonic()
+    try:
+        if script.transactional:
+            _run_in_transaction(conn, migration, script, "apply", options, notify)
+        else:
+            resume_at = row.statements_done if row else 0
+            _run_resumable(conn, migration, script, resume_at, options, notify)
+    except MigrationFailed as failure:
+        failure.applied = [step.id for step in done]
+        so_far = ", ".join(failure.applied) or "none"
+        failure.hint = f"{failure.hint}; applied in this run and kept: {so_far}"
+        raise
+    seconds = time.monotonic() - started
+    notify(Progress("apply", migration.id, "done", seconds))
+    return Step(migration.id, "apply", script.transactional, len(script.statements), seconds)
+
+
+def _run_in_transaction(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    action: str,
+    options: Options,
+    notify: ProgressCallback,
+) -> None:
+    """Run a whole script and its ledger change as one transaction, retrying lock timeouts."""
+    from psycopg import errors
+
+    for attempt in range(options.lock_retries + 1):
+        started = time.monotonic()
+        try:
+            with conn.transaction():
+                ledger.set_lock_timeout(conn, _ms(options.lock_timeout), local=True)
+                for statement in script.statements:
+                    _execute(conn, migration, script, statement, options)
+                _book(conn, migration, script, action, started)
+            return
+        except errors.LockNotAvailable as exc:
+            _wait_before_retry(migration, script, exc, attempt, options, notify, action)
+
+
+def _run_resumable(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    resume_at: int,
+    options: Options,
+    notify: ProgressCallback,
+) -> None:
+    """Run a non-transactional script statement by statement, recording progress after each."""
+    started = time.monotonic()
+    previous = ledger.set_lock_timeout(conn, _ms(options.lock_timeout))
+    try:
+        if resume_at == 0:
+            _record_partial(conn, migration, 0)
+        for number, statement in enumerate(script.statements[resume_at:], start=resume_at):
+            if number == resume_at:
+                _drop_invalid_index(conn, statement)
+            _execute_with_retries(conn, migration, script, statement, options, notify)
+            _record_partial(conn, migration, number + 1)
+        with conn.transaction():
+            _book(conn, migration, script, "apply", started)
+    finally:
+        ledger.set_lock_timeout(conn, previous)
+
+
+def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: int) -> None:
+    """Commit how far a non-transactional migration got, so a rerun resumes there."""
+    ledger.record(
+        conn,
+        migration_id=migration.id,
+        checksum=migration.checksum,
+        transactional=False,
+        state="partial",
+        statements_done=done,
+    )
+
+
+def _execute_with_retries(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    statement: Statement,
+    options: Options,
+    notify: ProgressCallback,
+) -> None:
+    from psycopg import errors
+
+    for attempt in range(options.lock_retries + 1):
+        try:
+            _execute(conn, migration, script, statement, options)
+            return
+        except errors.LockNotAvailable as exc:
+            _wait_before_retry(migration, script, exc, attempt, options, notify, "apply")
+            _drop_invalid_index(conn, statement)
+
+
+def _wait_before_retry(
+    migration: Migration,
+    script: Script,
+    exc: Exception,
+    attempt: int,
+    options: Options,
+    notify: ProgressCallback,
+    action: str,
+) -> None:
+    """Back off before the next attempt, or give up once the retries are spent."""
+    if attempt >= options.lock_retries:
+        raise MigrationFailed(
+            f"{migration.id}: could not take its locks within {options.lock_timeout:g}s "
+            f"in {attempt + 1} attempts ({_first_line(exc)})",
+            f"a long transaction holds a lock on a table this migration changes; retry later "
+            f"or raise --lock-timeout; {script.path.name} was rolled back",
+        ) from None
+    delay = min(0.5 * 2**attempt, 10.0)
+    notify(Progress(action, migration.id, "retry", delay, _first_line(exc)))
+    time.sleep(delay)
+
+
+def _execute(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    statement: Statement,
+    options: Options,
+) -> None:
+    """Run one statement; a failure names the file, the line and the server's message."""
+    import psycopg
+    from psycopg import errors
+
+    try:
+        conn.execute(statement.sql.encode())
+    except errors.LockNotAvailable:
+        raise
+    except psycopg.Error as exc:
+        position = getattr(exc.diag, "statement_position", None)
+        line = statement.line
+        if position and str(position).isdigit():
+            line += statement.sql[: int(position) - 1].count("\n")
+        kept = "" if script.transactional else " (statements before it stay applied)"
+        raise MigrationFailed(
+            f"{migration.id} failed at {_shown(script.path)}:{line}: {_first_line(exc)}",
+            f"{script.path.name} was rolled back{kept}; fix it and run again",
+        ) from None
+
+
+def _book(
+    conn: psycopg.Connection[Any], migration: Migration, script: Script, action: str, started: float
+) -> None:
+    """Write the ledger change of a finished script (inside the caller's transaction)."""
+    duration_ms = round((time.monotonic() - started) * 1000)
+    if action == "apply":
+        ledger.record(
+            conn,
+            migration_id=migration.id,
+            checksum=migration.checksum,
+            transactional=script.transactional,
+            statements_done=len(script.statements),
+            duration_ms=duration_ms,
+        )
+    else:
+        ledger.remove(conn, migration.id)
+    ledger.log(conn, migration.id, action, migration.checksum, duration_ms)
+
+
+def _drop_invalid_index(conn: psycopg.Connection[Any], statement: Statement) -> None:
+    """Drop the INVALID index an interrupted CREATE INDEX CONCURRENTLY left behind.
+
+    Without this, re-running `CREATE INDEX CONCURRENTLY IF NOT EXISTS` would keep it.
+    """
+    if "concurrently" not in statement.sql.lower():
+        return
+    from pglast import ast, parse_sql
+    from psycopg import sql
+
+    for raw in parse_sql(statement.sql):
+        node = raw.stmt
+        if not isinstance(node, ast.IndexStmt) or not node.concurrent or not node.idxname:
+            continue
+        schema = node.relation.schemaname if node.relation else None
+        params = {"name": node.idxname, "schema": schema}
+        for (qualified,) in conn.execute(query("invalid_index.sql"), params).fetchall():
+            conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(qualified)))
+
+
+def rollback(
+    target: Target,
+    folder: Path,
+    *,
+    steps: int | None = None,
+    to: str | None = None,
+    everything: bool = False,
+    dry_run: bool = False,
+    options: Options | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Roll back the last `steps` migrations (default 1), those applied after `to`, or all."""
+    options = options or Options()
+    migrations = {m.id: m for m in discover(folder)}
+    with connect(target, connect_timeout=options.connect_timeout) as conn:
+        if dry_run:
+            chosen = _to_roll_back(ledger.read(conn), steps, to, everything, migrations)
+            planned = [_planned(migrations[row.id], "rollback") for row in chosen]
+            return RunReport(target.display, "rollback", True, planned)
+        ensure_writable(conn, target)
+        _prepare_session(conn)
+        with ledger.migration_lock(conn, options.wait):
+            chosen = _to_roll_back(ledger.read(conn), steps, to, everything, migrations)
+            done = [_revert(conn, migrations[row.id], options, on_progress) for row in chosen]
+    return RunReport(target.display, "rollback", False, done)
+
+
+def _to_roll_back(
+    applied: list[ledger.AppliedMigration],
+    steps: int | None,
+    to: str | None,
+    everything: bool,
+    migrations: dict[str, Migration],
+) -> list[ledger.AppliedMigration]:
+    """The applied migrations to undo, newest first, each checked to have a rollback file."""
+    if sum([steps is not None, to is not None, everything]) > 1:
+        raise RollbackUnavailable("choose one of --steps, --to and --all")
+    newest_first = list(reversed(applied))
+    if everything:
+        chosen = newest_first
+    elif to is not None:
+        ids = [row.id for row in applied]
+        keep = find(list(migrations.values()), to)
+        if keep.id not in ids:
+            raise RollbackUnavailable(f"{keep.id} is not applied", "run `cmmsdb status`")
+        chosen = newest_first[: len(ids) - 1 - ids.index(keep.id)]
+    else:
+        count = 1 if steps is None else steps
+        if count < 1:
+            raise RollbackUnavailable(f"--steps must be 1 or more, not {count}")
+        chosen = newest_first[:count]
+    _check_rollback_files(chosen, migrations)
+    return chosen
+
+
+def _check_rollback_files(
+    chosen: list[ledger.AppliedMigration], migrations: dict[str, Migration]
+) -> None:
+    gone = [row.id for row in chosen if row.id not in migrations]
+    if gone:
+        raise RollbackUnavailable(
+            f"cannot roll back {', '.join(gone)}: the migration file is gone", "restore it first"
+        )
+    unavailable = [row.id for row in chosen if not migrations[row.id].has_rollback]
+    if unavailable:
+        names = ", ".join(f"{i}.rollback.sql" for i in unavailable)
+        raise RollbackUnavailable(f"no rollback file {names}; nothing was rolled back", "write it")
+
+
+def _revert(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    options: Options,
+    on_progress: ProgressCallback | None,
+) -> Step:
+    script = migration.rollback_script()
+    notify = on_progress or (lambda _: None)
+    notify(Progress("rollback", migration.id, "start"))
+    started = time.monotonic()
+    if script.transactional:
+        _run_in_transaction(conn, migration, script, "rollback", options, notify)
+    else:
+        previous = ledger.set_lock_timeout(conn, _ms(options.lock_timeout))
+        try:
+            for statement in script.statements:
+                _execute_with_retries(conn, migration, script, statement, options, notify)
+            with conn.transaction():
+                _book(conn, migration, script, "rollback", started)
+        finally:
+            ledger.set_lock_timeout(conn, previous)
+    seconds = time.monotonic() - started
+    notify(Progress("rollback", migration.id, "done", seconds))
+    return Step(migration.id, "rollback", script.transactional, len(script.statements), seconds)
+
+
+def _ms(seconds: float) -> str:
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative

@@ -1,0 +1,1 @@
+DROP FUNCTION cmms.set_updated_at();

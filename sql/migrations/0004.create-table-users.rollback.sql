@@ -1,0 +1,3 @@
+DROP VIEW cmms.active_users;
+
+DROP TABLE cmms.users;

@@ -1,0 +1,1 @@
+DROP TABLE cmms.user_sessions;
