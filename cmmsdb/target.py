@@ -68,7 +68,7 @@ def parse(dsn: str) -> dict[str, Any]:
         params = conninfo_to_dict(dsn)
     except Exception as exc:
         raise InvalidDsn(
-            f"malformed connection string {mask(dsn)}: {scrub(str(exc), dsn)}",
+            f"malformed connection string {mask(dsn)}: {scrub(str(exc).strip(), dsn)}",
             "use postgresql://user:password@host:5432/dbname or 'host=... dbname=...'",
         ) from None
     port = str(params.get("port") or "")

@@ -1,0 +1,235 @@
+"""migrate, rollback and status as a user runs them: exit codes, messages, and what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import MIGRATIONS, Server
+
+
+def schemas(dsn: str) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cmms%'")
+        return {name for (name,) in rows}
+
+
+def assert_one_clean_error(run, needle: str) -> None:
+    assert run.exit_code == 2, (run.stdout, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 2, run.stderr
+    assert lines[0].startswith("error: ")
+    assert needle in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    copy = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, copy)
+    return copy
+
+
+def test_help_works_both_ways(cli) -> None:
+    for args in (["--help"], ["migrate", "--help"], ["local", "--help"]):
+        run = cli(*args)
+        assert run.exit_code == 0
+        assert "Usage" in run.stdout
+
+
+def test_migrate_status_rollback_round_trip(cli, empty_db: str) -> None:
+    migrate = cli("migrate", "--dsn", empty_db)
+    assert migrate.exit_code == 0, migrate.stderr
+    assert "applying 0001.create-schema ... done in" in migrate.stdout
+    assert schemas(empty_db) == {"cmms", "cmmsdb"}
+
+    status = cli("status", "--dsn", empty_db, "--json", "--exit-code")
+    assert status.exit_code == 0
+    report = json.loads(status.stdout)
+    assert {m["state"] for m in report["migrations"]} == {"applied"}
+    assert report["server_version"]
+
+    rollback = cli("rollback", "--all", "--dsn", empty_db)
+    assert rollback.exit_code == 0, rollback.stderr
+    assert schemas(empty_db) == {"cmmsdb"}
+    pending = cli("status", "--dsn", empty_db, "--exit-code")
+    assert pending.exit_code == 1
+    assert "pending" in pending.stdout
+
+
+def test_dry_run_prints_the_sql_and_changes_nothing(cli, empty_db: str) -> None:
+    run = cli("migrate", "--dry-run", "--dsn", empty_db)
+
+    assert run.exit_code == 0, run.stderr
+    assert "CREATE TABLE cmms.organizations" in run.stdout
+    assert "nothing was changed" in run.stdout
+    assert schemas(empty_db) == set()
+
+
+def test_rollback_dry_run_changes_nothing(cli, migrated_db: str) -> None:
+    run = cli("rollback", "--all", "--dry-run", "--dsn", migrated_db)
+
+    assert run.exit_code == 0, run.stderr
+    assert "DROP SCHEMA cmms" in run.stdout
+    assert schemas(migrated_db) == {"cmms", "cmmsdb"}
+
+
+def test_edited_migration_is_reported_changed(cli, empty_db: str, folder: Path) -> None:
+    assert cli("migrate", "--dsn", empty_db, "--migrations", str(folder)).exit_code == 0
+    path = folder / "0003.create-table-organizations.sql"
+    path.write_text(path.read_text() + "\n-- an innocent-looking edit\n")
+
+    run = cli("status", "--dsn", empty_db, "--migrations", str(folder), "--exit-code", "--json")
+
+    assert run.exit_code == 1
+    states = {m["id"]: m["state"] for m in json.loads(run.stdout)["migrations"]}
+    assert states["0003.create-table-organizations"] == "changed"
+    assert_one_clean_error(
+        cli("migrate", "--dsn", empty_db, "--migrations", str(folder)), "were edited"
+    )
+
+
+def test_migrations_folder_from_environment(cli, empty_db: str, folder: Path) -> None:
+    (folder / "0006.create-table-extra.sql").write_text("CREATE TABLE cmms.extra (id int);\n")
+
+    run = cli("migrate", "--dsn", empty_db, env={"CMMSDB_MIGRATIONS": str(folder)})
+
+    assert run.exit_code == 0, run.stderr
+    assert "0006.create-table-extra" in run.stdout
+
+
+def test_dsn_from_cmmsdb_dsn_and_database_url(cli, empty_db: str) -> None:
+    assert cli("status", env={"CMMSDB_DSN": empty_db}).exit_code == 0
+    run = cli("status", "--json", env={"DATABASE_URL": empty_db})
+    assert run.exit_code == 0
+    assert "embedded" not in run.stderr
+
+
+def test_no_target_uses_the_embedded_local_server(cli) -> None:
+    run = cli("migrate")
+
+    assert run.exit_code == 0, run.stderr
+    assert "embedded local server" in run.stderr
+    assert "data:" in run.stderr
+    status = cli("status", "--exit-code")
+    assert status.exit_code == 0, status.stdout + status.stderr
+
+
+@pytest.mark.parametrize(
+    "dsn", ["garbage here", "postgresql://u:pw@127.0.0.1:notaport/db"]
+)
+def test_malformed_dsn(cli, dsn: str) -> None:
+    run = cli("status", "--dsn", dsn)
+    assert_one_clean_error(run, "malformed connection string")
+    assert ":pw@" not in run.stderr
+
+
+def test_wrong_password_never_shows_the_password(cli, embedded_server: Server) -> None:
+    with embedded_server.connect() as conn:
+        conn.execute("DROP ROLE IF EXISTS cmmsdb_cli_pw")
+        conn.execute("CREATE ROLE cmmsdb_cli_pw LOGIN PASSWORD 'right-one'")
+        port = conn.execute("SHOW port").fetchone()[0]
+
+    run = cli("migrate", "--dsn", f"postgresql://cmmsdb_cli_pw:Wr0ngPass@127.0.0.1:{port}/postgres")
+
+    assert_one_clean_error(run, "password authentication failed")
+    assert "Wr0ngPass" not in run.stderr + run.stdout
+    assert ":***@" in run.stderr
+
+
+def test_unreachable_server(cli) -> None:
+    run = cli("status", "--dsn", "postgresql://u@127.0.0.1:1/db", "--connect-timeout", "2")
+    assert_one_clean_error(run, "cannot connect")
+
+
+def test_missing_database_then_create_db(cli, pg_server: Server) -> None:
+    dsn = pg_server.dsn_for("cmmsdb_cli_created")
+    try:
+        assert_one_clean_error(cli("migrate", "--dsn", dsn), "--create-db")
+        run = cli("migrate", "--dsn", dsn, "--create-db")
+        assert run.exit_code == 0, run.stderr
+        assert "cmms" in schemas(dsn)
+    finally:
+        with pg_server.connect() as conn:
+            conn.execute("DROP DATABASE IF EXISTS cmmsdb_cli_created WITH (FORCE)")
+
+
+def test_role_without_privilege(cli, empty_db: str, pg_server: Server) -> None:
+    with pg_server.connect() as conn:
+        conn.execute("DROP ROLE IF EXISTS cmmsdb_noprivs")
+        conn.execute("CREATE ROLE cmmsdb_noprivs LOGIN")
+    dsn = psycopg.conninfo.make_conninfo(empty_db, user="cmmsdb_noprivs")
+    try:
+        assert_one_clean_error(cli("migrate", "--dsn", dsn), "cannot create cmmsdb's bookkeeping")
+    finally:
+        with pg_server.connect() as conn:
+            conn.execute("DROP ROLE cmmsdb_noprivs")
+
+
+def test_read_only_target(cli, empty_db: str) -> None:
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{conn.info.dbname}" SET default_transaction_read_only = on')
+
+    assert_one_clean_error(cli("migrate", "--dsn", empty_db), "read-only")
+    assert_one_clean_error(cli("rollback", "--dsn", empty_db), "read-only")
+
+
+def test_sql_error_names_file_line_and_message(cli, empty_db: str, folder: Path) -> None:
+    (folder / "0006.break.sql").write_text("CREATE TABLE cmms.ok (id int);\n\nSELECT no_such_column\nFROM cmms.ok;\n")
+
+    run = cli("migrate", "--dsn", empty_db, "--migrations", str(folder))
+
+    assert_one_clean_error(run, "0006.break.sql:3: column \"no_such_column\" does not exist")
+    assert "0005.create-table-user-sessions" in run.stderr
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('cmms.ok')").fetchone() == (None,)
+        assert conn.execute("SELECT count(*) FROM cmmsdb.applied_migrations").fetchone() == (5,)
+
+
+def test_traceback_only_on_request(cli) -> None:
+    run = cli("--traceback", "status", "--dsn", "garbage here")
+    assert run.exit_code == 2
+    assert "Traceback" in run.stderr
+
+
+def test_rollback_missing_rollback_file(cli, empty_db: str, folder: Path) -> None:
+    assert cli("migrate", "--dsn", empty_db, "--migrations", str(folder)).exit_code == 0
+    (folder / "0005.create-table-user-sessions.rollback.sql").unlink()
+
+    run = cli("rollback", "--dsn", empty_db, "--migrations", str(folder))
+
+    assert_one_clean_error(run, "0005.create-table-user-sessions.rollback.sql")
+    assert "user_sessions" in {r for r in tables_in_cmms(empty_db)}
+
+
+def tables_in_cmms(dsn: str) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        return {n for (n,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'cmms'")}
+
+
+def test_missing_and_empty_migrations_folder(cli, empty_db: str, tmp_path: Path) -> None:
+    assert_one_clean_error(
+        cli("migrate", "--dsn", empty_db, "--migrations", str(tmp_path / "nope")), "does not exist"
+    )
+    (tmp_path / "empty").mkdir()
+    assert_one_clean_error(
+        cli("migrate", "--dsn", empty_db, "--migrations", str(tmp_path / "empty")),
+        "holds no migration",
+    )
+
+
+def test_lock_held_longer_than_wait(cli, empty_db: str) -> None:
+    with psycopg.connect(empty_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
+        run = cli("migrate", "--dsn", empty_db, "--wait", "1")
+    assert_one_clean_error(run, "held the migration lock for more than 1s")
+
+
+def test_conflicting_rollback_options_are_a_usage_error(cli, empty_db: str) -> None:
+    run = cli("rollback", "--all", "--steps", "2", "--dsn", empty_db)
+    assert run.exit_code == 2
+    assert "choose one of" in run.stderr

@@ -1,0 +1,377 @@
+"""The migration engine's guarantees, proven on a real server with small migration sets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cmmsdb import migrator
+from cmmsdb.errors import (
+    ChangedMigrations,
+    LockTimeout,
+    MigrationFailed,
+    ReadOnlyTarget,
+    RollbackUnavailable,
+)
+from cmmsdb.migrations import checksum
+from cmmsdb.target import Target
+
+FAST = migrator.Options(lock_timeout=0.2, lock_retries=1, wait=5, connect_timeout=5)
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.fixture
+def simple(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "simple",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
+            "0001.create-a.rollback.sql": "DROP TABLE a;\n",
+            "0002.create-b.sql": "CREATE TABLE b (id int PRIMARY KEY);\nINSERT INTO b VALUES (1);\n",
+            "0002.create-b.rollback.sql": "DROP TABLE b;\n",
+            "0003.create-c.sql": "CREATE TABLE c (id int);\n",
+            "0003.create-c.rollback.sql": "DROP TABLE c;\n",
+        },
+    )
+
+
+def tables(dsn: str) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def ledger_rows(dsn: str) -> list[tuple[str, str, int]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT id, state, statements_done FROM cmmsdb.applied_migrations ORDER BY seq"
+        ).fetchall()
+
+
+def history(dsn: str) -> list[tuple[str, str]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT migration_id, action FROM cmmsdb.migration_history ORDER BY at"
+        ).fetchall()
+
+
+def test_migrate_applies_in_order_and_records_each(empty_db: str, simple: Path) -> None:
+    report = migrator.migrate(Target(empty_db, "test"), simple, options=FAST)
+
+    assert [s.id for s in report.steps] == ["0001.create-a", "0002.create-b", "0003.create-c"]
+    assert tables(empty_db) == {"a", "b", "c"}
+    assert [row[:2] for row in ledger_rows(empty_db)] == [
+        ("0001.create-a", "applied"),
+        ("0002.create-b", "applied"),
+        ("0003.create-c", "applied"),
+    ]
+    again = migrator.migrate(Target(empty_db, "test"), simple, options=FAST)
+    assert again.steps == []
+
+
+def test_migrate_to_stops_after_the_named_migration(empty_db: str, simple: Path) -> None:
+    migrator.migrate(Target(empty_db, "test"), simple, to="0002", options=FAST)
+
+    assert tables(empty_db) == {"a", "b"}
+
+
+def test_failed_migration_is_rolled_back_with_its_record_and_earlier_ones_stay(
+    empty_db: str, simple: Path
+) -> None:
+    (simple / "0002.create-b.sql").write_text(
+        "CREATE TABLE b (id int PRIMARY KEY);\n\nINSERT INTO b\nVALUES (1, 'too many');\n"
+    )
+
+    with pytest.raises(MigrationFailed) as failure:
+        migrator.migrate(Target(empty_db, "test"), simple, options=FAST)
+
+    assert "0002.create-b failed at" in failure.value.message
+    assert "0002.create-b.sql:4:" in failure.value.message
+    assert "INSERT has more expressions than target columns" in failure.value.message
+    assert failure.value.applied == ["0001.create-a"]
+    assert tables(empty_db) == {"a"}
+    assert [row[0] for row in ledger_rows(empty_db)] == ["0001.create-a"]
+
+
+def test_rollback_steps_to_and_all(empty_db: str, simple: Path) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, simple, options=FAST)
+
+    one = migrator.rollback(target, simple, options=FAST)
+    assert [s.id for s in one.steps] == ["0003.create-c"]
+    assert tables(empty_db) == {"a", "b"}
+
+    migrator.migrate(target, simple, options=FAST)
+    to = migrator.rollback(target, simple, to="0001", options=FAST)
+    assert [s.id for s in to.steps] == ["0003.create-c", "0002.create-b"]
+    assert tables(empty_db) == {"a"}
+
+    migrator.rollback(target, simple, everything=True, options=FAST)
+    assert tables(empty_db) == set()
+    assert ledger_rows(empty_db) == []
+    assert history(empty_db)[-1] == ("0001.create-a", "rollback")
+
+
+def test_rollback_without_rollback_file_changes_nothing(empty_db: str, simple: Path) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, simple, options=FAST)
+    (simple / "0002.create-b.rollback.sql").unlink()
+
+    with pytest.raises(RollbackUnavailable, match=r"0002\.create-b\.rollback\.sql"):
+        migrator.rollback(target, simple, steps=2, options=FAST)
+
+    assert tables(empty_db) == {"a", "b", "c"}
+
+
+def test_status_reports_applied_pending_changed_and_missing(empty_db: str, simple: Path) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, simple, to="0002", options=FAST)
+    (simple / "0001.create-a.sql").write_text("CREATE TABLE a (id bigint PRIMARY KEY);\n")
+    (simple / "0002.create-b.sql").rename(simple / "0002.renamed-b.sql")
+    (simple / "0002.create-b.rollback.sql").unlink()
+
+    report = migrator.status(target, simple)
+
+    states = {m.id: m.state for m in report.migrations}
+    assert states == {
+        "0001.create-a": "changed",
+        "0002.create-b": "missing",
+        "0002.renamed-b": "pending",
+        "0003.create-c": "pending",
+    }
+    assert report.server_version
+    assert {m.id for m in report.problems} == set(states)
+
+
+def test_migrate_refuses_to_run_over_an_edited_migration(empty_db: str, simple: Path) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, simple, to="0001", options=FAST)
+    (simple / "0001.create-a.sql").write_text("CREATE TABLE a (id bigint PRIMARY KEY);\n")
+
+    with pytest.raises(ChangedMigrations, match="0001.create-a"):
+        migrator.migrate(target, simple, options=FAST)
+    assert tables(empty_db) == {"a"}
+
+    migrator.migrate(target, simple, allow_changed=True, options=FAST)
+    assert tables(empty_db) == {"a", "b", "c"}
+
+
+def test_dry_run_returns_the_sql_and_changes_nothing(empty_db: str, simple: Path) -> None:
+    report = migrator.migrate(Target(empty_db, "test"), simple, dry_run=True)
+
+    assert [s.id for s in report.steps] == ["0001.create-a", "0002.create-b", "0003.create-c"]
+    assert report.steps[1].sql == "CREATE TABLE b (id int PRIMARY KEY);\n\nINSERT INTO b VALUES (1);"
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('cmmsdb')").fetchone() == (None,)
+    assert tables(empty_db) == set()
+
+
+def test_ddl_waits_at_most_lock_timeout_then_retries_and_fails_cleanly(
+    empty_db: str, simple: Path
+) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, simple, to="0001", options=FAST)
+    write(simple, {"0002.create-b.sql": "ALTER TABLE a ADD COLUMN note text;\n"})
+    retries: list[migrator.Progress] = []
+
+    with psycopg.connect(empty_db) as blocker:
+        blocker.execute("LOCK TABLE a IN ACCESS SHARE MODE")
+        started = time.monotonic()
+        with pytest.raises(MigrationFailed, match="could not take its locks within 0.2s"):
+            migrator.migrate(target, simple, options=FAST, on_progress=retries.append)
+        elapsed = time.monotonic() - started
+
+    assert [p.phase for p in retries if p.phase == "retry"] == ["retry"]
+    assert elapsed < 5
+    assert [row[0] for row in ledger_rows(empty_db)] == ["0001.create-a"]
+
+
+def test_a_lock_released_during_the_retries_lets_the_migration_through(
+    empty_db: str, simple: Path
+) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, simple, to="0001", options=FAST)
+    write(simple, {"0002.create-b.sql": "ALTER TABLE a ADD COLUMN note text;\n"})
+    blocker = psycopg.connect(empty_db)
+    blocker.execute("LOCK TABLE a IN ACCESS SHARE MODE")
+    threading.Timer(0.4, blocker.close).start()
+
+    options = migrator.Options(lock_timeout=0.2, lock_retries=3, wait=5)
+    report = migrator.migrate(target, simple, options=options)
+
+    assert "0002.create-b" in [s.id for s in report.steps]
+
+
+def test_second_migrator_times_out_after_wait_naming_the_holder(
+    empty_db: str, simple: Path
+) -> None:
+    target = Target(empty_db, "test")
+    with psycopg.connect(empty_db, autocommit=True, application_name="other-migrator") as holder:
+        holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
+        with pytest.raises(LockTimeout, match="other-migrator"):
+            migrator.migrate(target, simple, options=migrator.Options(wait=0.5))
+    assert tables(empty_db) == set()
+
+
+def test_read_only_target_is_refused_before_anything_changes(empty_db: str, simple: Path) -> None:
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        dbname = conn.info.dbname
+        conn.execute(f'ALTER DATABASE "{dbname}" SET default_transaction_read_only = on')
+
+    with pytest.raises(ReadOnlyTarget, match="read-only"):
+        migrator.migrate(Target(empty_db, "test"), simple, options=FAST)
+    with pytest.raises(ReadOnlyTarget):
+        migrator.rollback(Target(empty_db, "test"), simple, options=FAST)
+
+
+NON_TRANSACTIONAL = {
+    "0001.create-a.sql": "CREATE TABLE a (id int PRIMARY KEY, v int);\n"
+    "INSERT INTO a SELECT g, g FROM generate_series(1, 1000) AS g;\n",
+    "0001.create-a.rollback.sql": "DROP TABLE a;\n",
+    "0002.index-a.sql": "-- transactional: false\n"
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS a_v_idx ON a (v);\n"
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS a_v_id_idx ON a (v, id);\n",
+    "0002.index-a.rollback.sql": "-- transactional: false\n"
+    "DROP INDEX CONCURRENTLY IF EXISTS a_v_id_idx;\n"
+    "DROP INDEX CONCURRENTLY IF EXISTS a_v_idx;\n",
+}
+
+
+def indexes(dsn: str) -> dict[str, bool]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = 'a'::regclass AND NOT i.indisprimary"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_non_transactional_migration_applies_and_rolls_back(empty_db: str, tmp_path: Path) -> None:
+    folder = write(tmp_path / "nt", NON_TRANSACTIONAL)
+    target = Target(empty_db, "test")
+
+    report = migrator.migrate(target, folder, options=FAST)
+
+    assert report.steps[1].transactional is False
+    assert indexes(empty_db) == {"a_v_idx": True, "a_v_id_idx": True}
+    assert ledger_rows(empty_db)[1] == ("0002.index-a", "applied", 2)
+    migrator.rollback(target, folder, options=FAST)
+    assert indexes(empty_db) == {}
+
+
+def test_interrupted_non_transactional_migration_resumes_and_drops_its_invalid_index(
+    empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(tmp_path / "nt", NON_TRANSACTIONAL)
+    target = Target(empty_db, "test")
+    migrator.migrate(target, folder, to="0001", options=FAST)
+    # What a kill during the second statement leaves: the first index built, progress
+    # recorded as 1 statement done, and an INVALID index from the interrupted build.
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("CREATE INDEX a_v_idx ON a (v)")
+        conn.execute(
+            "INSERT INTO cmmsdb.applied_migrations (id, checksum, transactional, state,"
+            " statements_done) VALUES ('0002.index-a', %s, false, 'partial', 1)",
+            [checksum(folder / "0002.index-a.sql")],
+        )
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("CREATE UNIQUE INDEX CONCURRENTLY a_v_id_idx ON a ((v % 2))")
+    assert indexes(empty_db) == {"a_v_idx": True, "a_v_id_idx": False}
+    assert migrator.status(target, folder).migrations[1].state == "partial"
+
+    report = migrator.migrate(target, folder, options=FAST)
+
+    assert [s.id for s in report.steps] == ["0002.index-a"]
+    assert indexes(empty_db) == {"a_v_idx": True, "a_v_id_idx": True}
+    assert ledger_rows(empty_db)[1] == ("0002.index-a", "applied", 2)
+
+
+def run_cli(dsn: str, folder: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cmmsdb", *args, "--dsn", dsn, "--migrations", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_four_concurrent_migrators_apply_each_migration_once(empty_db: str, tmp_path: Path) -> None:
+    files = {
+        f"{n:04d}.create-t{n}.sql": f"CREATE TABLE t{n} (id int);\nSELECT pg_sleep(0.05);\n"
+        for n in range(1, 9)
+    }
+    folder = write(tmp_path / "many", files)
+
+    procs = [run_cli(empty_db, folder, "migrate") for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    assert len(ledger_rows(empty_db)) == 8
+    applies = [mid for mid, action in history(empty_db) if action == "apply"]
+    assert sorted(applies) == sorted(name.removesuffix(".sql") for name in files)
+    assert sum("up to date" in out for out, _ in outputs) >= 1
+
+
+@pytest.mark.parametrize("transactional", [True, False])
+def test_sigkill_mid_migration_leaves_a_database_the_next_migrate_completes(
+    empty_db: str, tmp_path: Path, transactional: bool
+) -> None:
+    header = "" if transactional else "-- transactional: false\n"
+    folder = write(
+        tmp_path / "kill",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (id int);\n",
+            "0002.slow.sql": header + "CREATE TABLE b (id int);\nSELECT pg_sleep(30);\n"
+            "CREATE TABLE c (id int);\n",
+        },
+    )
+    proc = run_cli(empty_db, folder, "migrate")
+    wait_for_query(empty_db, "pg_sleep")
+
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    started = time.monotonic()
+    (folder / "0002.slow.sql").write_text(
+        header + "CREATE TABLE IF NOT EXISTS b (id int);\nSELECT 1;\nCREATE TABLE c (id int);\n"
+    )
+    rerun = run_cli(empty_db, folder, "migrate", "--allow-changed", "--wait", "20")
+    out, err = rerun.communicate(timeout=60)
+
+    assert rerun.returncode == 0, err
+    assert time.monotonic() - started < 15
+    assert tables(empty_db) == {"a", "b", "c"}
+    assert [row[:2] for row in ledger_rows(empty_db)] == [
+        ("0001.create-a", "applied"),
+        ("0002.slow", "applied"),
+    ]
+
+
+def wait_for_query(dsn: str, text: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                [f"%{text}%"],
+            ).fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"no query running {text!r} within {timeout}s")
