@@ -7,7 +7,6 @@ install they are the top-level folders of the repository.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import LiteralString, cast
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -23,6 +22,6 @@ def default_migrations_dir() -> Path:
     return shipped("sql") / "migrations"
 
 
-def query(name: str) -> LiteralString:
+def query(name: str) -> str:
     """The text of a query kept as package data in cmmsdb/queries/ (trusted, not user input)."""
-    return cast(LiteralString, (_PACKAGE / "queries" / name).read_text(encoding="utf-8"))
+    return (_PACKAGE / "queries" / name).read_text(encoding="utf-8")

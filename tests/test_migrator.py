@@ -41,7 +41,8 @@ def simple(tmp_path: Path) -> Path:
         {
             "0001.create-a.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
             "0001.create-a.rollback.sql": "DROP TABLE a;\n",
-            "0002.create-b.sql": "CREATE TABLE b (id int PRIMARY KEY);\nINSERT INTO b VALUES (1);\n",
+            "0002.create-b.sql": "CREATE TABLE b (id int PRIMARY KEY);\n"
+            "INSERT INTO b VALUES (1);\n",
             "0002.create-b.rollback.sql": "DROP TABLE b;\n",
             "0003.create-c.sql": "CREATE TABLE c (id int);\n",
             "0003.create-c.rollback.sql": "DROP TABLE c;\n",
@@ -164,7 +165,7 @@ def test_migrate_refuses_to_run_over_an_edited_migration(empty_db: str, simple: 
     migrator.migrate(target, simple, to="0001", options=FAST)
     (simple / "0001.create-a.sql").write_text("CREATE TABLE a (id bigint PRIMARY KEY);\n")
 
-    with pytest.raises(ChangedMigrations, match="0001.create-a"):
+    with pytest.raises(ChangedMigrations, match=r"0001\.create-a"):
         migrator.migrate(target, simple, options=FAST)
     assert tables(empty_db) == {"a"}
 
@@ -176,7 +177,9 @@ def test_dry_run_returns_the_sql_and_changes_nothing(empty_db: str, simple: Path
     report = migrator.migrate(Target(empty_db, "test"), simple, dry_run=True)
 
     assert [s.id for s in report.steps] == ["0001.create-a", "0002.create-b", "0003.create-c"]
-    assert report.steps[1].sql == "CREATE TABLE b (id int PRIMARY KEY);\n\nINSERT INTO b VALUES (1);"
+    assert (
+        report.steps[1].sql == "CREATE TABLE b (id int PRIMARY KEY);\n\nINSERT INTO b VALUES (1);"
+    )
     with psycopg.connect(empty_db) as conn:
         assert conn.execute("SELECT to_regnamespace('cmmsdb')").fetchone() == (None,)
     assert tables(empty_db) == set()
@@ -193,7 +196,7 @@ def test_ddl_waits_at_most_lock_timeout_then_retries_and_fails_cleanly(
     with psycopg.connect(empty_db) as blocker:
         blocker.execute("LOCK TABLE a IN ACCESS SHARE MODE")
         started = time.monotonic()
-        with pytest.raises(MigrationFailed, match="could not take its locks within 0.2s"):
+        with pytest.raises(MigrationFailed, match=r"could not take its locks within 0\.2s"):
             migrator.migrate(target, simple, options=FAST, on_progress=retries.append)
         elapsed = time.monotonic() - started
 
@@ -290,9 +293,11 @@ def test_interrupted_non_transactional_migration_resumes_and_drops_its_invalid_i
             " statements_done) VALUES ('0002.index-a', %s, false, 'partial', 1)",
             [checksum(folder / "0002.index-a.sql")],
         )
-    with psycopg.connect(empty_db, autocommit=True) as conn:
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute("CREATE UNIQUE INDEX CONCURRENTLY a_v_id_idx ON a ((v % 2))")
+    with (
+        psycopg.connect(empty_db, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.UniqueViolation),
+    ):
+        conn.execute("CREATE UNIQUE INDEX CONCURRENTLY a_v_id_idx ON a ((v % 2))")
     assert indexes(empty_db) == {"a_v_idx": True, "a_v_id_idx": False}
     assert migrator.status(target, folder).migrations[1].state == "partial"
 
@@ -352,7 +357,7 @@ def test_sigkill_mid_migration_leaves_a_database_the_next_migrate_completes(
         header + "CREATE TABLE IF NOT EXISTS b (id int);\nSELECT 1;\nCREATE TABLE c (id int);\n"
     )
     rerun = run_cli(empty_db, folder, "migrate", "--allow-changed", "--wait", "20")
-    out, err = rerun.communicate(timeout=60)
+    _, err = rerun.communicate(timeout=60)
 
     assert rerun.returncode == 0, err
     assert time.monotonic() - started < 15
@@ -368,7 +373,8 @@ def wait_for_query(dsn: str, text: str, timeout: float = 20) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         while time.monotonic() < deadline:
             row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE query LIKE %s AND pid <> pg_backend_pid()",
                 [f"%{text}%"],
             ).fetchone()
             if row and row[0]:

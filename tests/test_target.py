@@ -19,8 +19,14 @@ from tests.conftest import Server
     ("dsn", "shown"),
     [
         ("postgresql://app:s3cret@db:5432/cmms", "postgresql://app:***@db:5432/cmms"),
-        ("postgres://app:s3cret@db/cmms?sslmode=require", "postgres://app:***@db/cmms?sslmode=require"),
-        ("host=db user=app password=s3cret dbname=cmms", "host=db user=app password=*** dbname=cmms"),
+        (
+            "postgres://app:s3cret@db/cmms?sslmode=require",
+            "postgres://app:***@db/cmms?sslmode=require",
+        ),
+        (
+            "host=db user=app password=s3cret dbname=cmms",
+            "host=db user=app password=*** dbname=cmms",
+        ),
         ("host=db password='with space' dbname=cmms", "host=db password=*** dbname=cmms"),
         ("postgresql://app@db/cmms", "postgresql://app@db/cmms"),
     ],
@@ -32,9 +38,12 @@ def test_mask_hides_the_password_in_urls_and_keyword_strings(dsn: str, shown: st
 
 def test_scrub_removes_the_password_from_any_message() -> None:
     dsn = "postgresql://app:hunter2@db/cmms"
-    assert scrub('could not parse "postgresql://app:hunter2@db/cmms" near hunter2', dsn).count(
-        "hunter2"
-    ) == 0
+    assert (
+        scrub('could not parse "postgresql://app:hunter2@db/cmms" near hunter2', dsn).count(
+            "hunter2"
+        )
+        == 0
+    )
 
 
 def test_resolve_prefers_option_then_cmmsdb_dsn_then_database_url() -> None:

@@ -7,7 +7,9 @@ import typer
 from cmmsdb.cli import render
 from cmmsdb.cli.options import Json
 
-app = typer.Typer(rich_markup_mode=None, help="The embedded local PostgreSQL server used when no target is given.")
+app = typer.Typer(
+    rich_markup_mode=None, help="The embedded local PostgreSQL server used when no target is given."
+)
 
 
 @app.command()

@@ -15,4 +15,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION cmms.set_updated_at() IS 'BEFORE UPDATE trigger: sets updated_at to the time of the change and updated_by to the user of the tenant context, if any.';
+COMMENT ON FUNCTION cmms.set_updated_at() IS
+'BEFORE UPDATE trigger: sets updated_at to the time of the change, and updated_by to the tenant context user if any.';

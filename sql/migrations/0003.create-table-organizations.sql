@@ -28,12 +28,16 @@ BEFORE UPDATE ON cmms.organizations
 FOR EACH ROW EXECUTE FUNCTION cmms.set_updated_at();
 
 COMMENT ON TABLE cmms.organizations IS 'Tenants: one row per customer organization; every tenant table references it.';
-COMMENT ON COLUMN cmms.organizations.slug IS 'URL-safe unique handle of the organization (lower-case letters, digits, hyphens).';
+COMMENT ON COLUMN cmms.organizations.slug IS
+'URL-safe unique handle of the organization (lower-case letters, digits, hyphens).';
 COMMENT ON COLUMN cmms.organizations.status IS 'active, suspended (read-only for its users) or closed.';
 COMMENT ON COLUMN cmms.organizations.plan IS 'Subscription plan: free, standard or enterprise.';
 COMMENT ON COLUMN cmms.organizations.timezone IS 'IANA time zone used to display and schedule in this organization.';
 COMMENT ON COLUMN cmms.organizations.default_locale IS 'Locale used when a user has none (BCP 47 tag, e.g. en, fr-CA).';
 COMMENT ON COLUMN cmms.organizations.settings IS 'Organization-wide preferences as a JSON object.';
-COMMENT ON COLUMN cmms.organizations.deleted_at IS 'Soft delete: set when the organization was deleted; NULL while it is live.';
-COMMENT ON COLUMN cmms.organizations.created_by IS 'User who created the row (no foreign key: the user may have been erased).';
-COMMENT ON COLUMN cmms.organizations.updated_by IS 'User who last changed the row (no foreign key: the user may have been erased).';
+COMMENT ON COLUMN cmms.organizations.deleted_at IS
+'Soft delete: set when the organization was deleted; NULL while it is live.';
+COMMENT ON COLUMN cmms.organizations.created_by IS
+'User who created the row (no foreign key: the user may have been erased).';
+COMMENT ON COLUMN cmms.organizations.updated_by IS
+'User who last changed the row (no foreign key: the user may have been erased).';

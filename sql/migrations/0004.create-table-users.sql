@@ -41,20 +41,25 @@ BEFORE UPDATE ON cmms.users
 FOR EACH ROW EXECUTE FUNCTION cmms.set_updated_at();
 
 COMMENT ON TABLE cmms.users IS 'People who sign in; each belongs to one organization.';
-COMMENT ON COLUMN cmms.users.email IS 'Sign-in email; unique, case-insensitively, among the live users of an organization.';
-COMMENT ON COLUMN cmms.users.password_hash IS 'Password hash in PHC string format (e.g. $argon2id$...); NULL for users who sign in through SSO or have not set one.';
+COMMENT ON COLUMN cmms.users.email IS
+'Sign-in email; unique, case-insensitively, among the live users of an organization.';
+COMMENT ON COLUMN cmms.users.password_hash IS
+'Password hash in PHC string format (e.g. $argon2id$...); NULL for users who sign in through SSO or have not set one.';
 COMMENT ON COLUMN cmms.users.role IS 'Permission level: admin, manager, technician, requester or viewer.';
 COMMENT ON COLUMN cmms.users.status IS 'invited (has not signed in yet), active or disabled (cannot sign in).';
 COMMENT ON COLUMN cmms.users.locale IS 'Preferred locale (BCP 47); NULL means the organization default.';
 COMMENT ON COLUMN cmms.users.timezone IS 'Preferred IANA time zone; NULL means the organization time zone.';
-COMMENT ON COLUMN cmms.users.hourly_rate IS 'Default labor cost per hour, in the organization currency, for labor entries.';
+COMMENT ON COLUMN cmms.users.hourly_rate IS
+'Default labor cost per hour, in the organization currency, for labor entries.';
 COMMENT ON COLUMN cmms.users.deleted_at IS 'Soft delete: set when the user was removed; NULL while the user is live.';
 COMMENT ON COLUMN cmms.users.created_by IS 'User who created the row (no foreign key: the user may have been erased).';
-COMMENT ON COLUMN cmms.users.updated_by IS 'User who last changed the row (no foreign key: the user may have been erased).';
+COMMENT ON COLUMN cmms.users.updated_by IS
+'User who last changed the row (no foreign key: the user may have been erased).';
 
-CREATE VIEW cmms.active_users WITH (security_invoker = true) AS
+CREATE VIEW cmms.active_users WITH (security_invoker = TRUE) AS
 SELECT *
 FROM cmms.users
 WHERE deleted_at IS NULL;
 
-COMMENT ON VIEW cmms.active_users IS 'Users that are not soft-deleted; runs with the privileges and row-level security of the caller.';
+COMMENT ON VIEW cmms.active_users IS
+'Users that are not soft-deleted; runs with the privileges and row-level security of the caller.';

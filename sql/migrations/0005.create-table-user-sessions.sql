@@ -37,12 +37,16 @@ BEFORE UPDATE ON cmms.user_sessions
 FOR EACH ROW EXECUTE FUNCTION cmms.set_updated_at();
 
 COMMENT ON TABLE cmms.user_sessions IS 'Signed-in sessions, one per refresh token; only a hash of the token is kept.';
-COMMENT ON COLUMN cmms.user_sessions.refresh_token_hash IS 'SHA-256 (hex) of the refresh token; the token itself is never stored.';
+COMMENT ON COLUMN cmms.user_sessions.refresh_token_hash IS
+'SHA-256 (hex) of the refresh token; the token itself is never stored.';
 COMMENT ON COLUMN cmms.user_sessions.ip_address IS 'Client address when the session was created.';
-COMMENT ON COLUMN cmms.user_sessions.user_agent IS 'Client User-Agent header when the session was created (at most 1000 characters).';
+COMMENT ON COLUMN cmms.user_sessions.user_agent IS
+'Client User-Agent header when the session was created (at most 1000 characters).';
 COMMENT ON COLUMN cmms.user_sessions.expires_at IS 'When the refresh token stops being accepted.';
 COMMENT ON COLUMN cmms.user_sessions.last_seen_at IS 'Last time the token was used to refresh a session.';
 COMMENT ON COLUMN cmms.user_sessions.revoked_at IS 'Set when the session was signed out or revoked; NULL while usable.';
 COMMENT ON COLUMN cmms.user_sessions.deleted_at IS 'Soft delete: set when the row was removed; NULL while it is live.';
-COMMENT ON COLUMN cmms.user_sessions.created_by IS 'User who created the row (no foreign key: the user may have been erased).';
-COMMENT ON COLUMN cmms.user_sessions.updated_by IS 'User who last changed the row (no foreign key: the user may have been erased).';
+COMMENT ON COLUMN cmms.user_sessions.created_by IS
+'User who created the row (no foreign key: the user may have been erased).';
+COMMENT ON COLUMN cmms.user_sessions.updated_by IS
+'User who last changed the row (no foreign key: the user may have been erased).';

@@ -119,9 +119,7 @@ def test_no_target_uses_the_embedded_local_server(cli) -> None:
     assert status.exit_code == 0, status.stdout + status.stderr
 
 
-@pytest.mark.parametrize(
-    "dsn", ["garbage here", "postgresql://u:pw@127.0.0.1:notaport/db"]
-)
+@pytest.mark.parametrize("dsn", ["garbage here", "postgresql://u:pw@127.0.0.1:notaport/db"])
 def test_malformed_dsn(cli, dsn: str) -> None:
     run = cli("status", "--dsn", dsn)
     assert_one_clean_error(run, "malformed connection string")
@@ -179,11 +177,13 @@ def test_read_only_target(cli, empty_db: str) -> None:
 
 
 def test_sql_error_names_file_line_and_message(cli, empty_db: str, folder: Path) -> None:
-    (folder / "0006.break.sql").write_text("CREATE TABLE cmms.ok (id int);\n\nSELECT no_such_column\nFROM cmms.ok;\n")
+    (folder / "0006.break.sql").write_text(
+        "CREATE TABLE cmms.ok (id int);\n\nSELECT no_such_column\nFROM cmms.ok;\n"
+    )
 
     run = cli("migrate", "--dsn", empty_db, "--migrations", str(folder))
 
-    assert_one_clean_error(run, "0006.break.sql:3: column \"no_such_column\" does not exist")
+    assert_one_clean_error(run, '0006.break.sql:3: column "no_such_column" does not exist')
     assert "0005.create-table-user-sessions" in run.stderr
     with psycopg.connect(empty_db) as conn:
         assert conn.execute("SELECT to_regclass('cmms.ok')").fetchone() == (None,)
@@ -208,7 +208,9 @@ def test_rollback_missing_rollback_file(cli, empty_db: str, folder: Path) -> Non
 
 def tables_in_cmms(dsn: str) -> set[str]:
     with psycopg.connect(dsn) as conn:
-        return {n for (n,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'cmms'")}
+        return {
+            n for (n,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'cmms'")
+        }
 
 
 def test_missing_and_empty_migrations_folder(cli, empty_db: str, tmp_path: Path) -> None:

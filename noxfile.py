@@ -1,0 +1,50 @@
+"""Sessions: tests (embedded PostgreSQL 18), tests_system (an existing server, e.g. the
+system PostgreSQL 15 via CMMSDB_TEST_DSN), lint, typecheck, bench."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_venv = "yes"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite against the embedded server the suite starts itself."""
+    session.install("-e", ".[test]")
+    env = {"CMMSDB_TEST_DSN": ""}
+    session.run("pytest", *session.posargs, env=env)
+
+
+@nox.session
+def tests_system(session: nox.Session) -> None:
+    """The whole suite against the server in CMMSDB_TEST_DSN (CI: system PostgreSQL 15)."""
+    if not os.environ.get("CMMSDB_TEST_DSN"):
+        session.error("set CMMSDB_TEST_DSN, e.g. postgresql://postgres@127.0.0.1:5432/postgres")
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff", "sqlfluff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("sqlfluff", "lint", "sql/")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[test]", "mypy")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Print the figures the issues ask for (see bench/README.md)."""
+    session.install("-e", ".")
+    session.run("python", "bench/migrate_speed.py", *session.posargs)
+    session.run("python", "bench/cli_latency.py", *session.posargs)
