@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from cmmsdb import local
 from tests.conftest import MIGRATIONS, Server
 
 
@@ -235,3 +238,31 @@ def test_conflicting_rollback_options_are_a_usage_error(cli, empty_db: str) -> N
     run = cli("rollback", "--all", "--steps", "2", "--dsn", empty_db)
     assert run.exit_code == 2
     assert "choose one of" in run.stderr
+
+
+@pytest.fixture
+def standby(embedded_server: Server, local_home: Path) -> Iterator[str]:
+    """A real streaming standby of the embedded test server, started with cmmsdb.local."""
+    primary = local.status(local_home)
+    home = Path(tempfile.mkdtemp(prefix="cmmsdb-standby-"))
+    home.chmod(0o755)
+    account = local._server_account()
+    local._make_private_dir(home / "pgdata", account)
+    bin_dir = local._binaries(home, account) / "bin"
+    args = [str(bin_dir / "pg_basebackup"), "-D", str(home / "pgdata"), "-R", "-X", "stream"]
+    args += ["-c", "fast", "-U", "postgres", "-h", str(primary.socket_dir), "-p", str(primary.port)]
+    with tempfile.TemporaryFile() as out:
+        assert local._run(args, account, out, timeout=120) == 0, local._read_all(out)
+    server, _ = local.start(home)
+    yield server.url()
+    local.stop(home)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_read_only_standby_is_refused_before_anything_changes(cli, standby: str) -> None:
+    with psycopg.connect(standby) as conn:
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+
+    assert_one_clean_error(cli("migrate", "--dsn", standby), "read-only standby")
+    assert_one_clean_error(cli("rollback", "--all", "--dsn", standby), "read-only standby")
+    assert cli("status", "--dsn", standby).exit_code == 0
