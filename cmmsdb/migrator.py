@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -268,7 +269,7 @@ def _run_in_transaction(
             with conn.transaction():
                 ledger.set_lock_timeout(conn, _ms(options.lock_timeout), local=True)
                 for statement in script.statements:
-                    _execute(conn, migration, script, statement, options)
+                    _execute(conn, migration, script, statement)
                 _book(conn, migration, script, action, started)
             return
         except errors.LockNotAvailable as exc:
@@ -285,17 +286,24 @@ def _run_resumable(
 ) -> None:
     """Run a non-transactional script statement by statement, recording progress after each."""
     started = time.monotonic()
-    previous = ledger.set_lock_timeout(conn, _ms(options.lock_timeout))
-    try:
+    with _session_lock_timeout(conn, options.lock_timeout):
         if resume_at == 0:
             _record_partial(conn, migration, 0)
         for number, statement in enumerate(script.statements[resume_at:], start=resume_at):
             if number == resume_at:
                 _drop_invalid_index(conn, statement)
-            _execute_with_retries(conn, migration, script, statement, options, notify)
+            _execute_with_retries(conn, migration, script, statement, "apply", options, notify)
             _record_partial(conn, migration, number + 1)
         with conn.transaction():
             _book(conn, migration, script, "apply", started)
+
+
+@contextmanager
+def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
+    """Bound lock waits for the statements of a non-transactional script, then restore."""
+    previous = ledger.set_lock_timeout(conn, _ms(seconds))
+    try:
+        yield
     finally:
         ledger.set_lock_timeout(conn, previous)
 
@@ -317,6 +325,7 @@ def _execute_with_retries(
     migration: Migration,
     script: Script,
     statement: Statement,
+    action: str,
     options: Options,
     notify: ProgressCallback,
 ) -> None:
@@ -324,10 +333,10 @@ def _execute_with_retries(
 
     for attempt in range(options.lock_retries + 1):
         try:
-            _execute(conn, migration, script, statement, options)
+            _execute(conn, migration, script, statement)
             return
         except errors.LockNotAvailable as exc:
-            _wait_before_retry(migration, script, exc, attempt, options, notify, "apply")
+            _wait_before_retry(migration, script, exc, attempt, options, notify, action)
             _drop_invalid_index(conn, statement)
 
 
@@ -345,8 +354,8 @@ def _wait_before_retry(
         raise MigrationFailed(
             f"{migration.id}: could not take its locks within {options.lock_timeout:g}s "
             f"in {attempt + 1} attempts ({_first_line(exc)})",
-            f"a long transaction holds a lock on a table this migration changes; retry later "
-            f"or raise --lock-timeout; {script.path.name} was rolled back",
+            "a long transaction holds a lock on a table this migration changes; retry later "
+            f"or raise --lock-timeout; {_what_was_kept(script)}",
         ) from None
     delay = min(0.5 * 2**attempt, 10.0)
     notify(Progress(action, migration.id, "retry", delay, _first_line(exc)))
@@ -354,11 +363,7 @@ def _wait_before_retry(
 
 
 def _execute(
-    conn: psycopg.Connection[Any],
-    migration: Migration,
-    script: Script,
-    statement: Statement,
-    options: Options,
+    conn: psycopg.Connection[Any], migration: Migration, script: Script, statement: Statement
 ) -> None:
     """Run one statement; a failure names the file, the line and the server's message."""
     import psycopg
@@ -373,11 +378,16 @@ def _execute(
         line = statement.line
         if position and str(position).isdigit():
             line += statement.sql[: int(position) - 1].count("\n")
-        kept = "" if script.transactional else " (statements before it stay applied)"
         raise MigrationFailed(
             f"{migration.id} failed at {_shown(script.path)}:{line}: {_first_line(exc)}",
-            f"{script.path.name} was rolled back{kept}; fix it and run again",
+            f"{_what_was_kept(script)}; fix it and run again",
         ) from None
+
+
+def _what_was_kept(script: Script) -> str:
+    if script.transactional:
+        return f"{script.path.name} was rolled back"
+    return f"{script.path.name} stopped there; the statements before it stay, a rerun resumes"
 
 
 def _book(
@@ -501,14 +511,13 @@ def _revert(
     if script.transactional:
         _run_in_transaction(conn, migration, script, "rollback", options, notify)
     else:
-        previous = ledger.set_lock_timeout(conn, _ms(options.lock_timeout))
-        try:
+        with _session_lock_timeout(conn, options.lock_timeout):
             for statement in script.statements:
-                _execute_with_retries(conn, migration, script, statement, options, notify)
+                _execute_with_retries(
+                    conn, migration, script, statement, "rollback", options, notify
+                )
             with conn.transaction():
                 _book(conn, migration, script, "rollback", started)
-        finally:
-            ledger.set_lock_timeout(conn, previous)
     seconds = time.monotonic() - started
     notify(Progress("rollback", migration.id, "done", seconds))
     return Step(migration.id, "rollback", script.transactional, len(script.statements), seconds)

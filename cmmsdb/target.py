@@ -181,6 +181,7 @@ def create_database(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_
         row = conn.execute(query("database_exists.sql"), {"dbname": dbname}).fetchone()
         if row and row[0]:
             return False
+        ensure_writable(conn, target)
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
         except errors.InsufficientPrivilege as exc:
