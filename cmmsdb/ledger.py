@@ -63,6 +63,29 @@ def read(conn: psycopg.Connection[Any]) -> list[AppliedMigration]:
     return [AppliedMigration(*row) for row in conn.execute(query("ledger_read.sql"))]
 
 
+@contextmanager
+def as_session_user(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Write the ledger as the login role, not as the role a migration switched to
+    (migrations run `SET LOCAL ROLE cmms_owner`, which may not write cmmsdb's schema)."""
+    from psycopg import pq
+
+    row = conn.execute(query("current_role.sql")).fetchone()
+    role = str(row[0]) if row else "none"
+    if role == "none":
+        yield
+        return
+    in_transaction = conn.info.transaction_status != pq.TransactionStatus.IDLE
+    set_role(conn, "none", local=in_transaction)
+    try:
+        yield
+    finally:
+        set_role(conn, role, local=in_transaction)
+
+
+def set_role(conn: psycopg.Connection[Any], role: str, *, local: bool) -> None:
+    conn.execute(query("set_role.sql"), {"role": role, "is_local": local})
+
+
 def record(
     conn: psycopg.Connection[Any],
     *,

@@ -300,24 +300,27 @@ def _run_resumable(
 
 @contextmanager
 def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
-    """Bound lock waits for the statements of a non-transactional script, then restore."""
+    """Bound lock waits for the statements of a non-transactional script; afterwards restore
+    the bound and drop any role the script switched to for the session."""
     previous = ledger.set_lock_timeout(conn, _ms(seconds))
     try:
         yield
     finally:
+        ledger.set_role(conn, "none", local=False)
         ledger.set_lock_timeout(conn, previous)
 
 
 def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: int) -> None:
     """Commit how far a non-transactional migration got, so a rerun resumes there."""
-    ledger.record(
-        conn,
-        migration_id=migration.id,
-        checksum=migration.checksum,
-        transactional=False,
-        state="partial",
-        statements_done=done,
-    )
+    with ledger.as_session_user(conn):
+        ledger.record(
+            conn,
+            migration_id=migration.id,
+            checksum=migration.checksum,
+            transactional=False,
+            state="partial",
+            statements_done=done,
+        )
 
 
 def _execute_with_retries(
@@ -395,6 +398,7 @@ def _book(
 ) -> None:
     """Write the ledger change of a finished script (inside the caller's transaction)."""
     duration_ms = round((time.monotonic() - started) * 1000)
+    ledger.set_role(conn, "none", local=True)
     if action == "apply":
         ledger.record(
             conn,
