@@ -74,6 +74,12 @@ CREATE TRIGGER activity_logs_refuse_change
 BEFORE UPDATE OR DELETE ON cmms.activity_logs
 FOR EACH ROW EXECUTE FUNCTION cmms.refuse_audit_change();
 
+-- Also per statement: row-level security may hide every row from a role, and an UPDATE or
+-- DELETE that touches no row must still fail rather than pretend it had nothing to do.
+CREATE TRIGGER activity_logs_refuse_statement
+BEFORE UPDATE OR DELETE ON cmms.activity_logs
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.refuse_audit_change();
+
 CREATE TRIGGER activity_logs_refuse_truncate
 BEFORE TRUNCATE ON cmms.activity_logs
 FOR EACH STATEMENT EXECUTE FUNCTION cmms.refuse_audit_change();

@@ -1,0 +1,364 @@
+"""Tenant isolation, proven generically over the catalog: every tenant table, present and
+future, gets the same checks. A table added later without a row factory below fails here."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg import errors, sql
+from psycopg.conninfo import make_conninfo
+
+Conn = psycopg.Connection[Any]
+
+TENANT_TABLES = """
+    SELECT c.relname FROM pg_class c
+    WHERE c.relnamespace = 'cmms'::regnamespace AND c.relkind IN ('r', 'p')
+      AND NOT c.relispartition AND (c.relname = 'organizations' OR EXISTS (
+            SELECT 1 FROM pg_attribute a
+            WHERE a.attrelid = c.oid AND a.attname = 'organization_id'))
+    ORDER BY 1
+"""
+NOT_AUDITED = {"activity_logs", "user_sessions", "notifications", "dashboard_metrics_cache"}
+
+
+def tenant_key(table: str) -> str:
+    return "id" if table == "organizations" else "organization_id"
+
+
+# --- one row of each tenant table for a given organization (as a superuser) ------------
+
+
+def _user(conn: Conn, org: uuid.UUID) -> uuid.UUID:
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    row = conn.execute(
+        "INSERT INTO cmms.users (organization_id, email, full_name, password_hash)"
+        " VALUES (%s, %s, 'Test User', '$argon2id$secret') RETURNING id",
+        [org, email],
+    ).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def _session(conn: Conn, org: uuid.UUID) -> uuid.UUID:
+    row = conn.execute(
+        "INSERT INTO cmms.user_sessions (organization_id, user_id, refresh_token_hash, expires_at)"
+        " VALUES (%s, %s, %s, now() + interval '1 day') RETURNING id",
+        [org, _user(conn, org), uuid.uuid4().hex],
+    ).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def _activity(conn: Conn, org: uuid.UUID) -> uuid.UUID:
+    _user(conn, org)
+    row = conn.execute(
+        "SELECT id FROM cmms.activity_logs WHERE organization_id = %s LIMIT 1", [org]
+    ).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+ROW_FACTORIES: dict[str, Callable[[Conn, uuid.UUID], uuid.UUID]] = {
+    "organizations": lambda conn, org: org,
+    "users": _user,
+    "user_sessions": _session,
+    "activity_logs": _activity,
+}
+
+
+def new_org(conn: Conn, name: str) -> uuid.UUID:
+    row = conn.execute(
+        "INSERT INTO cmms.organizations (name, slug) VALUES (%s, %s) RETURNING id",
+        [name, f"{name.lower()}-{uuid.uuid4().hex[:6]}"],
+    ).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+# --- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(migrated_db: str) -> Iterator[Conn]:
+    with psycopg.connect(migrated_db, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def tables(admin: Conn) -> list[str]:
+    return [name for (name,) in admin.execute(TENANT_TABLES)]
+
+
+@pytest.fixture
+def world(admin: Conn, tables: list[str]) -> dict[str, Any]:
+    """Organizations A and B, each with one row in every tenant table."""
+    orgs = {"A": new_org(admin, "Alpha"), "B": new_org(admin, "Beta")}
+    rows = {
+        (table, name): ROW_FACTORIES[table](admin, org)
+        for table in tables
+        for name, org in orgs.items()
+    }
+    return {"orgs": orgs, "rows": rows}
+
+
+@pytest.fixture
+def app_login(migrated_db: str, admin: Conn) -> Iterator[str]:
+    """The DSN of a fresh login role that is a member of cmms_app (roles are cluster-wide)."""
+    role = f"cmms_test_app_{uuid.uuid4().hex[:8]}"
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
+    yield make_conninfo(migrated_db, user=role)
+    admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def app(app_login: str) -> Iterator[Conn]:
+    with psycopg.connect(app_login) as conn:
+        yield conn
+
+
+# --- the catalog carries the pattern on every tenant table ---------------------------------
+
+
+def test_every_tenant_table_has_a_row_factory_for_these_tests(tables: list[str]) -> None:
+    assert set(tables) <= set(ROW_FACTORIES), "add a factory for new tenant tables"
+    assert {"organizations", "users", "user_sessions", "activity_logs"} <= set(tables)
+
+
+def test_rls_is_enabled_and_forced_on_every_tenant_table(admin: Conn, tables: list[str]) -> None:
+    flags = dict(
+        admin.execute(
+            "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class"
+            " WHERE relnamespace = 'cmms'::regnamespace AND relname = ANY(%s)",
+            [tables],
+        ).fetchall()
+    )
+    assert flags == dict.fromkeys(tables, True)
+
+
+def test_policies_compare_the_tenant_key_with_the_context_once_per_statement(
+    admin: Conn, tables: list[str]
+) -> None:
+    for table in tables:
+        policies = admin.execute(
+            "SELECT cmd, roles::text[], qual, with_check FROM pg_policies"
+            " WHERE schemaname = 'cmms' AND tablename = %s",
+            [table],
+        ).fetchall()
+        assert {cmd for cmd, *_ in policies} >= {"SELECT", "INSERT"}, table
+        expected = f"({tenant_key(table)} = ( SELECT cmms.current_org_id() AS current_org_id))"
+        for cmd, roles, qual, check in policies:
+            assert "public" not in roles, (table, cmd)
+            if cmd != "INSERT":
+                assert qual == expected, (table, cmd, qual)
+            if cmd in ("INSERT", "UPDATE") and not (table == "activity_logs" and cmd == "INSERT"):
+                assert check == expected, (table, cmd, check)
+
+
+def test_application_roles_never_bypass_rls_and_get_no_grant_on_partitions(admin: Conn) -> None:
+    bypass = admin.execute(
+        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'cmms\\_%' AND (rolbypassrls OR rolsuper)"
+    ).fetchall()
+    assert bypass == []
+    granted = admin.execute(
+        """SELECT c.relname, g.grantee FROM pg_class c
+           JOIN LATERAL aclexplode(c.relacl) AS a ON true
+           JOIN LATERAL (SELECT a.grantee::regrole::text AS grantee) AS g ON true
+           WHERE c.relispartition AND c.relnamespace = 'cmms'::regnamespace
+             AND g.grantee IN ('cmms_app', 'cmms_readonly')"""
+    ).fetchall()
+    assert granted == []
+
+
+def test_every_object_in_cmms_is_owned_by_cmms_owner(admin: Conn) -> None:
+    owners = admin.execute(
+        """SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class
+           WHERE relnamespace = 'cmms'::regnamespace
+           UNION SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc
+           WHERE pronamespace = 'cmms'::regnamespace
+           UNION SELECT pg_get_userbyid(nspowner) FROM pg_namespace
+           WHERE nspname IN ('cmms', 'cmms_archive')"""
+    ).fetchall()
+    assert owners == [("cmms_owner",)]
+
+
+def test_security_definer_functions_fix_their_search_path(admin: Conn) -> None:
+    loose = admin.execute(
+        """SELECT proname FROM pg_proc WHERE pronamespace = 'cmms'::regnamespace AND prosecdef
+           AND NOT coalesce('search_path=""' = ANY(proconfig), false)"""
+    ).fetchall()
+    assert loose == []
+
+
+def test_every_audited_table_has_the_audit_trigger(admin: Conn, tables: list[str]) -> None:
+    audited = {
+        name
+        for (name,) in admin.execute(
+            """SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE t.tgfoid = 'cmms.audit_row_change'::regproc AND NOT t.tgisinternal"""
+        )
+    }
+    assert audited == set(tables) - NOT_AUDITED
+
+
+# --- behaviour: what a tenant can and cannot do, for every table ----------------------------
+
+
+def writable_columns(admin: Conn, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in admin.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped AND attgenerated = '' AND attidentity = '' ORDER BY attnum",
+            [f"cmms.{table}"],
+        )
+    ]
+
+
+def copy_row(admin: Conn, table: str, row_id: uuid.UUID, changes: dict[str, Any]) -> str:
+    """JSON of an existing row with `changes` applied (a new id, another tenant...)."""
+    (row,) = admin.execute(
+        sql.SQL("SELECT to_jsonb(t) FROM cmms.{} AS t WHERE t.id = %s").format(
+            sql.Identifier(table)
+        ),
+        [row_id],
+    ).fetchone() or (None,)
+    assert row is not None
+    return json.dumps({**row, **changes}, default=str)
+
+
+def try_insert(app: Conn, admin: Conn, table: str, document: str) -> None:
+    columns = writable_columns(admin, table)
+    app.execute(
+        sql.SQL(
+            "INSERT INTO cmms.{t} ({c}) SELECT {c} FROM jsonb_populate_record(NULL::cmms.{t}, %s)"
+        ).format(t=sql.Identifier(table), c=sql.SQL(", ").join(map(sql.Identifier, columns))),
+        [document],
+    )
+
+
+def visible(app: Conn, table: str, key: str, org: uuid.UUID) -> int:
+    row = app.execute(
+        sql.SQL("SELECT count(*) FROM cmms.{} WHERE {} = %s").format(
+            sql.Identifier(table), sql.Identifier(key)
+        ),
+        [org],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+ATTACKS = ("select", "insert", "update", "delete")
+CONTEXTS = ("A", None)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_no_tenant_reads_or_writes_another_tenants_rows(
+    data: st.DataObject, admin: Conn, app: Conn, tables: list[str], world: dict[str, Any]
+) -> None:
+    table = data.draw(st.sampled_from(tables), label="table")
+    attack = data.draw(st.sampled_from(ATTACKS), label="attack")
+    context = data.draw(st.sampled_from(CONTEXTS), label="context")
+    orgs, rows = world["orgs"], world["rows"]
+    key = tenant_key(table)
+    victim = orgs["B"]
+    try:
+        with app.transaction():
+            if context:
+                app.execute("SELECT cmms.set_context(%s, NULL)", [orgs[context]])
+                assert visible(app, table, key, orgs[context]) >= 1, "own rows must be visible"
+            if attack == "select":
+                assert visible(app, table, key, victim) == 0
+            elif attack == "insert":
+                document = copy_row(admin, table, rows[(table, "B")], {"id": str(uuid.uuid4())})
+                with pytest.raises(errors.InsufficientPrivilege):
+                    try_insert(app, admin, table, document)
+            elif attack == "update":
+                update = sql.SQL("UPDATE cmms.{} SET {} = %s WHERE id = %s").format(
+                    sql.Identifier(table), sql.Identifier(key)
+                )
+                if context:
+                    with pytest.raises(errors.InsufficientPrivilege):
+                        app.execute(update, [victim, rows[(table, "A")]])
+                else:
+                    assert app.execute(update, [victim, rows[(table, "A")]]).rowcount == 0
+            else:
+                done = app.execute(
+                    sql.SQL("DELETE FROM cmms.{} WHERE {} = %s").format(
+                        sql.Identifier(table), sql.Identifier(key)
+                    ),
+                    [victim],
+                )
+                assert done.rowcount == 0
+            raise _Rollback
+    except _Rollback:
+        pass
+    except errors.InsufficientPrivilege:
+        # No privilege at all is as good as a refused row (activity_logs, organizations DELETE).
+        assert attack in ("insert", "update", "delete")
+    assert visible(admin, table, key, victim) >= 1, "the victim's rows are intact"
+
+
+class _Rollback(Exception):
+    """Leaves the app's transaction rolled back after each attempt."""
+
+
+def test_without_context_nothing_is_visible_and_nothing_can_be_written(
+    admin: Conn, app: Conn, tables: list[str], world: dict[str, Any]
+) -> None:
+    for table in tables:
+        row = app.execute(sql.SQL("SELECT count(*) FROM cmms.{}").format(sql.Identifier(table)))
+        assert row.fetchone() == (0,), table
+    app.rollback()
+    document = copy_row(admin, "users", world["rows"][("users", "A")], {"id": str(uuid.uuid4())})
+    with pytest.raises(errors.InsufficientPrivilege):
+        try_insert(app, admin, "users", document)
+
+
+def test_the_context_is_transaction_local(app: Conn, world: dict[str, Any]) -> None:
+    app.execute("SELECT cmms.set_context(%s, NULL)", [world["orgs"]["A"]])
+    assert app.execute("SELECT count(*) FROM cmms.organizations").fetchone() == (1,)
+    app.commit()
+    assert app.execute("SELECT cmms.current_org_id()").fetchone() == (None,)
+    assert app.execute("SELECT count(*) FROM cmms.organizations").fetchone() == (0,)
+
+
+def test_a_tenant_sees_exactly_its_own_rows(
+    app: Conn, tables: list[str], world: dict[str, Any]
+) -> None:
+    app.execute("SELECT cmms.set_context(%s, NULL)", [world["orgs"]["A"]])
+    for table in tables:
+        key = sql.Identifier(tenant_key(table))
+        seen = app.execute(
+            sql.SQL("SELECT DISTINCT {} FROM cmms.{}").format(key, sql.Identifier(table))
+        ).fetchall()
+        assert seen == [(world["orgs"]["A"],)], table
+
+
+def test_set_context_refuses_a_null_organization(app: Conn) -> None:
+    with pytest.raises(errors.NullValueNotAllowed):
+        app.execute("SELECT cmms.set_context(NULL, NULL)")
+
+
+def test_created_by_defaults_to_the_user_of_the_context(
+    admin: Conn, app: Conn, world: dict[str, Any]
+) -> None:
+    actor = world["rows"][("users", "A")]
+    app.execute("SELECT cmms.set_context(%s, %s)", [world["orgs"]["A"], actor])
+    (new_user,) = app.execute(
+        "INSERT INTO cmms.users (organization_id, email, full_name)"
+        " VALUES (cmms.current_org_id(), 'new@example.com', 'New') RETURNING created_by"
+    ).fetchone() or (None,)
+    app.commit()
+    assert new_user == actor
