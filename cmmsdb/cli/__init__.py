@@ -9,6 +9,8 @@ import typer
 
 from cmmsdb.cli import local as local_commands
 from cmmsdb.cli import migrations as migration_commands
+from cmmsdb.cli import new as new_commands
+from cmmsdb.cli import partitions as partition_commands
 from cmmsdb.cli.render import report_error, report_unexpected
 
 app = typer.Typer(
@@ -44,7 +46,9 @@ def setup(
 
 
 migration_commands.register(app)
+app.command("new")(new_commands.new)
 app.add_typer(local_commands.app, name="local")
+app.add_typer(partition_commands.app, name="partitions")
 
 
 def main() -> None:

@@ -149,7 +149,7 @@ SET search_path = ''
 AS $$
 DECLARE
     secret_columns CONSTANT text[] := ARRAY['password_hash', 'refresh_token_hash'];
-    derived_columns CONSTANT text[] := ARRAY['search_vector'];
+    derived_columns CONSTANT text[] := ARRAY['search_vector', 'email_key'];
     bookkeeping_columns CONSTANT text[] := ARRAY['updated_at', 'updated_by'];
     old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN pg_catalog.to_jsonb(OLD) END;
     new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN pg_catalog.to_jsonb(NEW) END;

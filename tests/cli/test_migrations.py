@@ -48,7 +48,7 @@ def test_migrate_status_rollback_round_trip(cli, empty_db: str) -> None:
     migrate = cli("migrate", "--dsn", empty_db)
     assert migrate.exit_code == 0, migrate.stderr
     assert "applying 0001.create-schema ... done in" in migrate.stdout
-    assert schemas(empty_db) == {"cmms", "cmmsdb"}
+    assert schemas(empty_db) == {"cmms", "cmms_archive", "cmmsdb"}
 
     status = cli("status", "--dsn", empty_db, "--json", "--exit-code")
     assert status.exit_code == 0
@@ -78,7 +78,7 @@ def test_rollback_dry_run_changes_nothing(cli, migrated_db: str) -> None:
 
     assert run.exit_code == 0, run.stderr
     assert "DROP SCHEMA cmms" in run.stdout
-    assert schemas(migrated_db) == {"cmms", "cmmsdb"}
+    assert schemas(migrated_db) == {"cmms", "cmms_archive", "cmmsdb"}
 
 
 def test_edited_migration_is_reported_changed(cli, empty_db: str, folder: Path) -> None:
@@ -203,7 +203,7 @@ def test_rollback_missing_rollback_file(cli, empty_db: str, folder: Path) -> Non
     assert cli("migrate", "--dsn", empty_db, "--migrations", str(folder)).exit_code == 0
     (folder / "0005.create-table-user-sessions.rollback.sql").unlink()
 
-    run = cli("rollback", "--dsn", empty_db, "--migrations", str(folder))
+    run = cli("rollback", "--to", "0004", "--dsn", empty_db, "--migrations", str(folder))
 
     assert_one_clean_error(run, "0005.create-table-user-sessions.rollback.sql")
     assert "user_sessions" in {r for r in tables_in_cmms(empty_db)}
