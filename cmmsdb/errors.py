@@ -81,5 +81,13 @@ class ChangedMigrations(CmmsdbError):
     """Applied migrations whose files were edited afterwards; migrating over them is unsafe."""
 
 
+class PartitionError(CmmsdbError):
+    """Partitions could not be read or maintained."""
+
+
+class MaintenanceFailed(PartitionError):
+    """A maintenance action failed and was rolled back; the actions before it were kept."""
+
+
 class LocalServerError(CmmsdbError):
     """The embedded local PostgreSQL server could not be set up, started or stopped."""

@@ -29,7 +29,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmmsdb import ledger, templates
-from cmmsdb.errors import CmmsdbError, ConfigurationError, LockTimeout, ReadOnlyTarget
+from cmmsdb.errors import (
+    ConfigurationError,
+    LockTimeout,
+    MaintenanceFailed,
+    PartitionError,
+    ReadOnlyTarget,
+)
 from cmmsdb.migrator import Options
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
@@ -42,14 +48,6 @@ ARCHIVE_SCHEMA = "cmms_archive"
 
 _T = TypeVar("_T")
 _RANGE_BOUNDS = re.compile(r"^FOR VALUES FROM \((.*)\) TO \((.*)\)$")
-
-
-class PartitionError(CmmsdbError):
-    """Partitions could not be read or maintained."""
-
-
-class MaintenanceFailed(PartitionError):
-    """A maintenance action failed and was rolled back; the actions before it were kept."""
 
 
 @dataclass(frozen=True)

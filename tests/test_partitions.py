@@ -18,9 +18,8 @@ import psycopg
 import pytest
 
 from cmmsdb import partitions
-from cmmsdb.errors import ConfigurationError, LockTimeout, ReadOnlyTarget
+from cmmsdb.errors import ConfigurationError, LockTimeout, MaintenanceFailed, ReadOnlyTarget
 from cmmsdb.migrator import Options
-from cmmsdb.partitions import MaintenanceFailed
 from cmmsdb.target import Target
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)

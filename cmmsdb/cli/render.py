@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from cmmsdb.errors import CmmsdbError
     from cmmsdb.local import LocalServer
     from cmmsdb.migrator import Progress, RunReport, StatusReport
+    from cmmsdb.partitions import Action, MaintainReport, Partition, PartitionList
     from cmmsdb.target import Target
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "magenta": "35", "bold": "1", "dim": "2"}
@@ -176,3 +178,113 @@ def local_server(server: LocalServer, as_json: bool, state: str) -> None:
 
 def _count(steps: Sequence[Any]) -> str:
     return f"{len(steps)} migration" + ("" if len(steps) == 1 else "s")
+
+
+# --- partitions ----------------------------------------------------------------------------
+
+
+def partition_list(report: PartitionList, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_dict())
+        return
+    out = [f"{report.target}\n"]
+    for table in report.tables:
+        how = "monthly, maintained" if table.maintained else "not maintained"
+        out.append(f"\n{_paint(table.name, 'bold', sys.stdout)}  {table.key}  ({how})\n")
+        rows = [
+            (f"  {p.name}", _partition_bounds(p), _partition_rows(p, table.default_rows))
+            for p in table.partitions
+        ]
+        if rows:
+            out.append(_table(("  partition", "bounds", "rows"), rows, [""] * len(rows)))
+            out.append("\n")
+        else:
+            out.append("  no partitions\n")
+    if not report.tables:
+        out.append("no partitioned tables in schema cmms\n")
+    out += [_warning(d.partition, d.table, d.rows) for d in report.default_rows]
+    sys.stdout.write("".join(out))
+
+
+def _partition_bounds(partition: Partition) -> str:
+    if partition.is_default:
+        return "DEFAULT"
+    if partition.range_from or partition.range_to:
+        lower = _moment(partition.range_from, "MINVALUE")
+        return f"[{lower}, {_moment(partition.range_to, 'MAXVALUE')})"
+    return partition.bounds.removeprefix("FOR VALUES ")
+
+
+def _moment(value: datetime | None, unbounded: str) -> str:
+    if value is None:
+        return unbounded
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value.date().isoformat()
+    return value.isoformat(" ")
+
+
+def _partition_rows(partition: Partition, default_rows: int | None) -> str:
+    if partition.is_default and default_rows:
+        return f"{default_rows} (exact)"
+    return "?" if partition.row_estimate is None else str(partition.row_estimate)
+
+
+def _warning(partition: str, table: str, rows: int) -> str:
+    return (
+        f"{_paint('warning:', 'yellow', sys.stdout)} {partition} holds "
+        f"{_plural(rows, 'row')} outside every monthly partition of {table}\n"
+    )
+
+
+def action_line(action: Action) -> None:
+    """One line per action, as it is done."""
+    sys.stdout.write(_action_text(action) + "\n")
+    sys.stdout.flush()
+
+
+def _action_text(action: Action) -> str:
+    took = f" in {action.seconds:.2f} s" if action.seconds is not None else ""
+    span = f"[{action.range_from}, {action.range_to})"
+    if action.action == "create":
+        return f"created  {action.partition}  {span}{took}"
+    if action.action == "archive":
+        return f"archived {action.partition} (detached from {action.table})  {span}{took}"
+    rows = "?" if action.rows is None else str(action.rows)
+    return (
+        f"moved    {_plural(action.rows or 0, 'row', rows)} of {action.partition} into new "
+        f"partitions {', '.join(action.created)}{took}"
+    )
+
+
+def maintain_report(report: MaintainReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_dict())
+        return
+    out = [f"-- {_action_text(a)}\n{a.sql or ''}\n" for a in report.actions if report.dry_run]
+    created = sum(
+        len(a.created) if a.created else 1 for a in report.actions if a.action != "archive"
+    )
+    archived = sum(1 for a in report.actions if a.action == "archive")
+    moved = sum(a.rows or 0 for a in report.actions if a.action == "move_default_rows")
+    done = ", ".join(
+        text
+        for count, text in (
+            (created, f"{_plural(created, 'partition')} created"),
+            (archived, f"{archived} archived"),
+            (moved, f"{_plural(moved, 'row')} moved out of default partitions"),
+        )
+        if count
+    )
+    tables = ", ".join(report.tables) or "no monthly tables"
+    if report.dry_run:
+        out.append(f"-- dry run: would have {done or 'nothing to do'}; nothing was changed\n")
+    elif done:
+        out.append(f"{done} ({tables}): {report.target}\n")
+    else:
+        out.append(f"partitions are up to date ({tables}, {report.today}): {report.target}\n")
+    out += [_warning(d.partition, d.table, d.rows) for d in report.default_rows]
+    sys.stdout.write("".join(out))
+
+
+def _plural(count: int, noun: str, shown: str | None = None) -> str:
+    return f"{shown or count} {noun}" + ("" if count == 1 else "s")
