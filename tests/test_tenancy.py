@@ -362,3 +362,16 @@ def test_created_by_defaults_to_the_user_of_the_context(
     ).fetchone() or (None,)
     app.commit()
     assert new_user == actor
+
+
+def test_soft_delete_views_show_only_the_tenants_live_rows(
+    admin: Conn, app: Conn, world: dict[str, Any]
+) -> None:
+    admin.execute(
+        "UPDATE cmms.users SET deleted_at = now() WHERE id = %s", [world["rows"][("users", "A")]]
+    )
+    app.execute("SELECT cmms.set_context(%s, NULL)", [world["orgs"]["A"]])
+    live = app.execute("SELECT organization_id, deleted_at FROM cmms.active_users").fetchall()
+    assert live, "the tenant's other users are visible"
+    assert {org for org, _ in live} == {world["orgs"]["A"]}
+    assert all(deleted is None for _, deleted in live)

@@ -1,5 +1,7 @@
 SET LOCAL ROLE cmms_owner;
 
+REVOKE SELECT ON cmms.active_users FROM cmms_app, cmms_readonly;
+
 REVOKE SELECT ON cmms.user_sessions FROM cmms_readonly;
 
 REVOKE SELECT, INSERT, UPDATE, DELETE ON cmms.user_sessions FROM cmms_app;

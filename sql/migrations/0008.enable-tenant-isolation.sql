@@ -75,3 +75,7 @@ USING (organization_id = (SELECT cmms.current_org_id()));
 GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.user_sessions TO cmms_app;
 
 GRANT SELECT ON cmms.user_sessions TO cmms_readonly;
+
+-- The soft-delete view runs with the caller's rights (security_invoker), so the policies
+-- of cmms.users apply through it.
+GRANT SELECT ON cmms.active_users TO cmms_app, cmms_readonly;
