@@ -122,9 +122,22 @@ def log(
     )
 
 
+MIGRATION_LOCK = 7236833568497074177
+PARTITION_LOCK = 7236833568497074178
+
+
 @contextmanager
 def migration_lock(conn: psycopg.Connection[Any], wait: float) -> Iterator[None]:
-    """Hold the advisory migration lock, waiting at most `wait` seconds for another migrator.
+    """Hold the migration lock: one migrator at a time."""
+    with advisory_lock(conn, MIGRATION_LOCK, wait, "migrator", "the migration lock"):
+        yield
+
+
+@contextmanager
+def advisory_lock(
+    conn: psycopg.Connection[Any], key: int, wait: float, holder: str, name: str
+) -> Iterator[None]:
+    """Hold advisory lock `key`, waiting at most `wait` seconds for another `holder`.
 
     The lock belongs to the connection: if this process dies, the server frees it.
     """
@@ -132,11 +145,10 @@ def migration_lock(conn: psycopg.Connection[Any], wait: float) -> Iterator[None]
 
     previous = set_lock_timeout(conn, f"{max(1, int(wait * 1000))}ms")
     try:
-        conn.execute(query("lock_acquire.sql"))
+        conn.execute(query("lock_acquire.sql"), {"key": key})
     except errors.LockNotAvailable:
-        holder = _lock_holder(conn)
         raise LockTimeout(
-            f"another migrator{holder} held the migration lock for more than {wait:g}s",
+            f"another {holder}{_lock_holder(conn, key)} held {name} for more than {wait:g}s",
             "wait for it to finish, or raise --wait",
         ) from None
     finally:
@@ -145,11 +157,11 @@ def migration_lock(conn: psycopg.Connection[Any], wait: float) -> Iterator[None]
         yield
     finally:
         if not conn.closed:
-            conn.execute(query("lock_release.sql"))
+            conn.execute(query("lock_release.sql"), {"key": key})
 
 
-def _lock_holder(conn: psycopg.Connection[Any]) -> str:
-    row = conn.execute(query("lock_holder.sql")).fetchone()
+def _lock_holder(conn: psycopg.Connection[Any], key: int) -> str:
+    row = conn.execute(query("lock_holder.sql"), {"key": key}).fetchone()
     if row is None:
         return ""
     pid, application, user, client, _ = row

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cmmsdb import ledger, templates
 from cmmsdb.errors import (
     ConfigurationError,
-    LockTimeout,
     MaintenanceFailed,
     PartitionError,
     ReadOnlyTarget,
@@ -418,7 +417,14 @@ def maintain(
         conn.execute(query("partitions_session.sql"))
         if not dry_run:
             _ensure_writable(conn, target)
-        with nullcontext() if dry_run else _maintenance_lock(conn, options.wait):
+        lock = ledger.advisory_lock(
+            conn,
+            ledger.PARTITION_LOCK,
+            options.wait,
+            "partition maintainer",
+            "the partition maintenance lock",
+        )
+        with nullcontext() if dry_run else lock:
             ledger.set_lock_timeout(conn, _ms(options.lock_timeout))
             parents = _chosen(_parents(conn), table)
             run = _Run(
@@ -496,38 +502,6 @@ def _chosen(parents: list[_Parent], table: str | None) -> list[_Parent]:
 def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
     row = conn.execute(query("partitions_schema_exists.sql"), {"schema": schema}).fetchone()
     return bool(row and row[0])
-
-
-@contextmanager
-def _maintenance_lock(conn: psycopg.Connection[Any], wait: float) -> Iterator[None]:
-    """Hold the advisory maintenance lock, waiting at most `wait` seconds for another
-    maintainer; the server frees it if this process dies."""
-    from psycopg import errors
-
-    previous = ledger.set_lock_timeout(conn, _ms(wait))
-    try:
-        conn.execute(query("partitions_lock_acquire.sql"))
-    except errors.LockNotAvailable:
-        raise LockTimeout(
-            f"another partition maintainer{_lock_holder(conn)} held the partition maintenance "
-            f"lock for more than {wait:g}s",
-            "wait for it to finish, or raise --wait",
-        ) from None
-    finally:
-        ledger.set_lock_timeout(conn, previous)
-    try:
-        yield
-    finally:
-        if not conn.closed:
-            conn.execute(query("partitions_lock_release.sql"))
-
-
-def _lock_holder(conn: psycopg.Connection[Any]) -> str:
-    row = conn.execute(query("partitions_lock_holder.sql")).fetchone()
-    if row is None:
-        return ""
-    pid, application, user, client, _ = row
-    return f" (pid {pid}, {application}, role {user}, from {client or 'local socket'})"
 
 
 def _attempt(run: _Run, what: str, work: Callable[[], _T]) -> _T:

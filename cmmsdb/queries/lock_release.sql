@@ -1,1 +1,1 @@
-SELECT pg_advisory_unlock(7236833568497074177)
+SELECT pg_advisory_unlock(%(key)s)

@@ -1,1 +1,0 @@
-SELECT pg_advisory_unlock(7236833568497074178)
