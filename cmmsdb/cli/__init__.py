@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from cmmsdb.cli import docs as docs_commands
 from cmmsdb.cli import local as local_commands
 from cmmsdb.cli import migrations as migration_commands
 from cmmsdb.cli import new as new_commands
@@ -47,6 +48,7 @@ def setup(
 
 migration_commands.register(app)
 app.command("new")(new_commands.new)
+app.command("docs")(docs_commands.docs)
 app.add_typer(local_commands.app, name="local")
 app.add_typer(partition_commands.app, name="partitions")
 
