@@ -65,11 +65,33 @@ def _activity(conn: Conn, org: uuid.UUID) -> uuid.UUID:
     return row[0]  # type: ignore[no-any-return]
 
 
+def _team(conn: Conn, org: uuid.UUID) -> uuid.UUID:
+    row = conn.execute(
+        "INSERT INTO cmms.teams (organization_id, name, lead_user_id) VALUES (%s, %s, %s)"
+        " RETURNING id",
+        [org, f"Team {uuid.uuid4().hex[:6]}", _user(conn, org)],
+    ).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def _team_member(conn: Conn, org: uuid.UUID) -> uuid.UUID:
+    row = conn.execute(
+        "INSERT INTO cmms.team_members (organization_id, team_id, user_id) VALUES (%s, %s, %s)"
+        " RETURNING id",
+        [org, _team(conn, org), _user(conn, org)],
+    ).fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
 ROW_FACTORIES: dict[str, Callable[[Conn, uuid.UUID], uuid.UUID]] = {
     "organizations": lambda conn, org: org,
     "users": _user,
     "user_sessions": _session,
     "activity_logs": _activity,
+    "teams": _team,
+    "team_members": _team_member,
 }
 
 
