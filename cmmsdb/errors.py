@@ -13,6 +13,12 @@ EXIT_CHECK_FAILED = 1
 EXIT_ERROR = 2
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (a server error's primary line), or its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class CmmsdbError(Exception):
     """Base of every expected failure; `hint` says how to fix it."""
 

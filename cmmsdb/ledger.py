@@ -143,7 +143,7 @@ def advisory_lock(
     """
     from psycopg import errors
 
-    previous = set_lock_timeout(conn, f"{max(1, int(wait * 1000))}ms")
+    previous = set_lock_timeout(conn, milliseconds(wait))
     try:
         conn.execute(query("lock_acquire.sql"), {"key": key})
     except errors.LockNotAvailable:
@@ -166,6 +166,16 @@ def _lock_holder(conn: psycopg.Connection[Any], key: int) -> str:
         return ""
     pid, application, user, client, _ = row
     return f" (pid {pid}, {application}, role {user}, from {client or 'local socket'})"
+
+
+def milliseconds(seconds: float) -> str:
+    """A lock_timeout value for `seconds` (at least 1 ms: 0 would mean wait forever)."""
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to back off before retry `attempt` + 1 after a lock timeout."""
+    return min(0.5 * 2.0**attempt, 10.0)
 
 
 def set_lock_timeout(conn: psycopg.Connection[Any], timeout: str, *, local: bool = False) -> str:

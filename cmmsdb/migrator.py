@@ -24,6 +24,7 @@ from cmmsdb.errors import (
     DatabaseMissing,
     MigrationFailed,
     RollbackUnavailable,
+    first_line,
 )
 from cmmsdb.migrations import Migration, Script, Statement, check_depends, discover, find
 from cmmsdb.resources import query
@@ -267,7 +268,7 @@ def _run_in_transaction(
         started = time.monotonic()
         try:
             with conn.transaction():
-                ledger.set_lock_timeout(conn, _ms(options.lock_timeout), local=True)
+                ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout), local=True)
                 for statement in script.statements:
                     _execute(conn, migration, script, statement)
                 _book(conn, migration, script, action, started)
@@ -302,7 +303,7 @@ def _run_resumable(
 def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
     """Bound lock waits for the statements of a non-transactional script; afterwards restore
     the bound and drop any role the script switched to for the session."""
-    previous = ledger.set_lock_timeout(conn, _ms(seconds))
+    previous = ledger.set_lock_timeout(conn, ledger.milliseconds(seconds))
     try:
         yield
     finally:
@@ -356,12 +357,12 @@ def _wait_before_retry(
     if attempt >= options.lock_retries:
         raise MigrationFailed(
             f"{migration.id}: could not take its locks within {options.lock_timeout:g}s "
-            f"in {attempt + 1} attempts ({_first_line(exc)})",
+            f"in {attempt + 1} attempts ({first_line(exc)})",
             "a long transaction holds a lock on a table this migration changes; retry later "
             f"or raise --lock-timeout; {_what_was_kept(script)}",
         ) from None
-    delay = min(0.5 * 2**attempt, 10.0)
-    notify(Progress(action, migration.id, "retry", delay, _first_line(exc)))
+    delay = ledger.retry_delay(attempt)
+    notify(Progress(action, migration.id, "retry", delay, first_line(exc)))
     time.sleep(delay)
 
 
@@ -382,7 +383,7 @@ def _execute(
         if position and str(position).isdigit():
             line += statement.sql[: int(position) - 1].count("\n")
         raise MigrationFailed(
-            f"{migration.id} failed at {_shown(script.path)}:{line}: {_first_line(exc)}",
+            f"{migration.id} failed at {_shown(script.path)}:{line}: {first_line(exc)}",
             f"{_what_was_kept(script)}; fix it and run again",
         ) from None
 
@@ -525,15 +526,6 @@ def _revert(
     seconds = time.monotonic() - started
     notify(Progress("rollback", migration.id, "done", seconds))
     return Step(migration.id, "rollback", script.transactional, len(script.statements), seconds)
-
-
-def _ms(seconds: float) -> str:
-    return f"{max(1, round(seconds * 1000))}ms"
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _shown(path: Path) -> str:

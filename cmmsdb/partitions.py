@@ -34,6 +34,7 @@ from cmmsdb.errors import (
     MaintenanceFailed,
     PartitionError,
     ReadOnlyTarget,
+    first_line,
 )
 from cmmsdb.migrator import Options
 from cmmsdb.resources import query
@@ -286,7 +287,7 @@ def _compose(conn: psycopg.Connection[Any], name: str, /, **parts: str) -> str:
 def _session(conn: psycopg.Connection[Any], lock_timeout: float) -> None:
     """UTC and ISO bounds, dead-client detection, and every lock wait bounded."""
     conn.execute(query("partitions_session.sql"))
-    ledger.set_lock_timeout(conn, _ms(lock_timeout))
+    ledger.set_lock_timeout(conn, ledger.milliseconds(lock_timeout))
 
 
 def list_partitioned(
@@ -319,7 +320,7 @@ def list_partitioned(
                 except psycopg.Error as exc:
                     raise PartitionError(
                         f"could not count the rows of {parent.default_partition}: "
-                        f"{_first_line(exc)}",
+                        f"{first_line(exc)}",
                         "run it as a member of the table's owner role",
                     ) from None
             tables.append(
@@ -425,7 +426,7 @@ def maintain(
             "the partition maintenance lock",
         )
         with nullcontext() if dry_run else lock:
-            ledger.set_lock_timeout(conn, _ms(options.lock_timeout))
+            ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout))
             parents = _chosen(_parents(conn), table)
             run = _Run(
                 conn,
@@ -519,18 +520,18 @@ def _attempt(run: _Run, what: str, work: Callable[[], _T]) -> _T:
             if attempt >= run.options.lock_retries:
                 raise MaintenanceFailed(
                     f"{what}: could not take its locks within {run.options.lock_timeout:g}s "
-                    f"in {attempt + 1} attempts ({_first_line(exc)})",
+                    f"in {attempt + 1} attempts ({first_line(exc)})",
                     "a long transaction holds a lock on that table; run again later or raise "
                     f"--lock-timeout; {_kept(run.done)}",
                 ) from None
-            time.sleep(min(0.5 * 2**attempt, 10.0))
+            time.sleep(ledger.retry_delay(attempt))
             attempt += 1
         except MaintenanceFailed as exc:
             exc.hint = f"{exc.hint}; {_kept(run.done)}"
             raise
         except psycopg.Error as exc:
             raise MaintenanceFailed(
-                f"{what} failed: {_first_line(exc)}",
+                f"{what} failed: {first_line(exc)}",
                 f"it was rolled back; {_kept(run.done)}",
             ) from None
 
@@ -841,12 +842,3 @@ def _act_as(conn: psycopg.Connection[Any], parent: _Parent) -> None:
     to the login role itself."""
     if parent.act_as:
         conn.execute(_compose(conn, "partitions_set_role.sql", role=parent.act_as))
-
-
-def _ms(seconds: float) -> str:
-    return f"{max(1, round(seconds * 1000))}ms"
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
