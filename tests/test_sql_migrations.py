@@ -13,6 +13,7 @@ from cmmsdb.catalog import diff, snapshot
 from cmmsdb.migrations import discover
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS
+from tests.rows import make_row
 
 
 def catalog(dsn: str) -> dict[str, Any]:
@@ -132,6 +133,150 @@ def test_foreign_keys_between_tenant_tables_are_composite(conn) -> None:
              AND cardinality(k.conkey) < 2""",
     )
     assert single == []
+
+
+def test_every_foreign_key_says_what_happens_on_delete(conn) -> None:
+    implicit = rows(
+        conn,
+        """SELECT conname FROM pg_constraint WHERE contype = 'f'
+           AND connamespace = 'cmms'::regnamespace AND confdeltype = 'a'""",
+    )
+    assert implicit == [], "say ON DELETE CASCADE, RESTRICT or SET NULL (col)"
+
+
+def test_tenant_ids_are_uuids_made_by_the_server(conn) -> None:
+    ids = rows(
+        conn,
+        f"""SELECT t, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)
+            FROM ({TABLES}) AS x(t)
+            JOIN pg_attribute AS a ON a.attrelid = t::regclass AND a.attname = 'id'
+            LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum""",
+    )
+    assert len(ids) >= 5
+    assert [
+        (t, kind, default)
+        for t, kind, default in ids
+        if (kind, default) != ("uuid", "gen_random_uuid()")
+    ] == []
+
+
+CODED = r"^(status|priority|type|[a-z_]+_(status|type|priority))$"
+
+
+def test_status_priority_and_type_columns_are_text_checked_by_a_constraint(conn) -> None:
+    columns = rows(
+        conn,
+        f"""SELECT t, a.attname, format_type(a.atttypid, a.atttypmod), EXISTS (
+                SELECT 1 FROM pg_constraint AS k WHERE k.conrelid = a.attrelid
+                AND k.contype = 'c' AND a.attnum = ANY (k.conkey))
+            FROM ({TABLES}) AS x(t)
+            JOIN pg_attribute AS a ON a.attrelid = t::regclass
+            WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attname ~ '{CODED}'""",
+    )
+    assert columns, "some table has a status column"
+    assert [c for c in columns if c[2:] != ("text", True)] == []
+
+
+def test_every_table_but_the_audit_trail_has_its_updated_at_trigger(conn) -> None:
+    missing = rows(
+        conn,
+        f"""SELECT t FROM ({TABLES}) AS x(t) WHERE t <> 'cmms.activity_logs' AND NOT EXISTS (
+                SELECT 1 FROM pg_trigger AS g WHERE g.tgrelid = t::regclass
+                AND g.tgfoid = 'cmms.set_updated_at'::regproc AND g.tgenabled = 'O')""",
+    )
+    assert missing == []
+
+
+# A soft-delete view is pointless where no one lists rows: the append-only audit trail,
+# sessions (looked up by token hash), the metrics cache, and the tenant's own organization.
+WITHOUT_ACTIVE_VIEW = {"activity_logs", "user_sessions", "dashboard_metrics_cache", "organizations"}
+
+
+def test_soft_delete_views_hide_deleted_rows_as_the_invoker(conn) -> None:
+    views = dict(
+        rows(
+            conn,
+            """SELECT relname, coalesce('security_invoker=true' = ANY (reloptions), false)
+               FROM pg_class WHERE relnamespace = 'cmms'::regnamespace AND relkind = 'v'""",
+        )
+    )
+    assert views
+    assert all(views.values()), views
+    tables = {t.removeprefix("cmms.") for (t,) in rows(conn, TABLES)}
+    wanted = {f"active_{t}" for t in tables - WITHOUT_ACTIVE_VIEW}
+    assert wanted - set(views) == set()
+    for view in wanted:
+        definition = conn.execute("SELECT pg_get_viewdef(%s::regclass)", [f"cmms.{view}"])
+        assert "deleted_at IS NULL" in definition.fetchone()[0], view
+
+
+SEARCHABLE = {"cmms.work_orders", "cmms.assets", "cmms.comments"}
+
+
+def test_search_vectors_are_generated_weighted_and_gin_indexed(conn) -> None:
+    vectors = rows(
+        conn,
+        """SELECT a.attrelid::regclass::text, a.attgenerated,
+                  pg_get_expr(d.adbin, d.adrelid) LIKE '%setweight(%' , EXISTS (
+                    SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
+                    JOIN pg_am AS m ON m.oid = c.relam
+                    WHERE i.indrelid = a.attrelid AND m.amname = 'gin'
+                      AND i.indkey[0] = a.attnum)
+           FROM pg_attribute AS a
+           JOIN pg_class AS r ON r.oid = a.attrelid AND NOT r.relispartition
+           LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+           WHERE r.relnamespace = 'cmms'::regnamespace AND r.relkind IN ('r', 'p')
+             AND a.atttypid = 'tsvector'::regtype""",
+    )
+    assert {table for table, *_ in vectors} >= SEARCHABLE
+    assert [v for v in vectors if v[1:] != ("s", True, True)] == []
+
+
+def test_coordinates_are_range_checked_and_indexed_for_distance(conn) -> None:
+    placed = {
+        t
+        for (t,) in rows(
+            conn,
+            f"""SELECT t FROM ({TABLES}) AS x(t) WHERE EXISTS (SELECT 1 FROM pg_attribute
+                WHERE attrelid = t::regclass AND attname IN ('latitude', 'longitude'))""",
+        )
+    }
+    assert placed >= {"cmms.locations", "cmms.assets"}
+    org = conn.execute(
+        "INSERT INTO cmms.organizations (name, slug) VALUES ('Geo', 'geo') RETURNING id"
+    ).fetchone()[0]
+    for table in placed:
+        row_id = make_row(conn, table.removeprefix("cmms."), org)
+        move = f"UPDATE {table} SET latitude = %s, longitude = %s WHERE id = %s"
+        conn.execute(move, [51.5, -0.12, row_id])
+        for latitude, longitude in ((90.5, 0), (0, 180.5), (-91, 0), (0, -181)):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(move, [latitude, longitude, row_id])
+        distance_indexes = rows(
+            conn,
+            f"""SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
+                JOIN pg_am AS m ON m.oid = c.relam WHERE i.indrelid = '{table}'::regclass
+                AND m.amname = 'gist' AND pg_get_expr(i.indexprs, i.indrelid)
+                LIKE '%earth_point(latitude, longitude)%'""",
+        )
+        assert distance_indexes, table
+
+
+def test_work_orders_are_hash_partitioned_by_organization_into_eight(conn) -> None:
+    (strategy, key) = conn.execute(
+        "SELECT partstrat, pg_get_partkeydef(partrelid) FROM pg_partitioned_table"
+        " WHERE partrelid = 'cmms.work_orders'::regclass"
+    ).fetchone()
+    assert (strategy, key) == ("h", "HASH (organization_id)")
+    bounds = rows(
+        conn,
+        """SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits AS i
+           JOIN pg_class AS c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'cmms.work_orders'::regclass ORDER BY 1""",
+    )
+    assert [b for (b,) in bounds] == [
+        f"FOR VALUES WITH (modulus 8, remainder {n})" for n in range(8)
+    ]
 
 
 def test_updated_at_is_maintained_by_trigger(conn) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import errors, sql
 from psycopg.conninfo import make_conninfo
+
+from tests.rows import make_row
 
 Conn = psycopg.Connection[Any]
 
@@ -30,69 +32,6 @@ NOT_AUDITED = {"activity_logs", "user_sessions", "notifications", "dashboard_met
 
 def tenant_key(table: str) -> str:
     return "id" if table == "organizations" else "organization_id"
-
-
-# --- one row of each tenant table for a given organization (as a superuser) ------------
-
-
-def _user(conn: Conn, org: uuid.UUID) -> uuid.UUID:
-    email = f"{uuid.uuid4().hex[:10]}@example.com"
-    row = conn.execute(
-        "INSERT INTO cmms.users (organization_id, email, full_name, password_hash)"
-        " VALUES (%s, %s, 'Test User', '$argon2id$secret') RETURNING id",
-        [org, email],
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
-def _session(conn: Conn, org: uuid.UUID) -> uuid.UUID:
-    row = conn.execute(
-        "INSERT INTO cmms.user_sessions (organization_id, user_id, refresh_token_hash, expires_at)"
-        " VALUES (%s, %s, %s, now() + interval '1 day') RETURNING id",
-        [org, _user(conn, org), uuid.uuid4().hex],
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
-def _activity(conn: Conn, org: uuid.UUID) -> uuid.UUID:
-    _user(conn, org)
-    row = conn.execute(
-        "SELECT id FROM cmms.activity_logs WHERE organization_id = %s LIMIT 1", [org]
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
-def _team(conn: Conn, org: uuid.UUID) -> uuid.UUID:
-    row = conn.execute(
-        "INSERT INTO cmms.teams (organization_id, name, lead_user_id) VALUES (%s, %s, %s)"
-        " RETURNING id",
-        [org, f"Team {uuid.uuid4().hex[:6]}", _user(conn, org)],
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
-def _team_member(conn: Conn, org: uuid.UUID) -> uuid.UUID:
-    row = conn.execute(
-        "INSERT INTO cmms.team_members (organization_id, team_id, user_id) VALUES (%s, %s, %s)"
-        " RETURNING id",
-        [org, _team(conn, org), _user(conn, org)],
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
-ROW_FACTORIES: dict[str, Callable[[Conn, uuid.UUID], uuid.UUID]] = {
-    "organizations": lambda conn, org: org,
-    "users": _user,
-    "user_sessions": _session,
-    "activity_logs": _activity,
-    "teams": _team,
-    "team_members": _team_member,
-}
 
 
 def new_org(conn: Conn, name: str) -> uuid.UUID:
@@ -123,9 +62,7 @@ def world(admin: Conn, tables: list[str]) -> dict[str, Any]:
     """Organizations A and B, each with one row in every tenant table."""
     orgs = {"A": new_org(admin, "Alpha"), "B": new_org(admin, "Beta")}
     rows = {
-        (table, name): ROW_FACTORIES[table](admin, org)
-        for table in tables
-        for name, org in orgs.items()
+        (table, name): make_row(admin, table, org) for table in tables for name, org in orgs.items()
     }
     return {"orgs": orgs, "rows": rows}
 
@@ -148,9 +85,11 @@ def app(app_login: str) -> Iterator[Conn]:
 # --- the catalog carries the pattern on every tenant table ---------------------------------
 
 
-def test_every_tenant_table_has_a_row_factory_for_these_tests(tables: list[str]) -> None:
-    assert set(tables) <= set(ROW_FACTORIES), "add a factory for new tenant tables"
+def test_every_tenant_table_gets_rows_of_both_tenants_for_these_tests(
+    tables: list[str], world: dict[str, Any]
+) -> None:
     assert {"organizations", "users", "user_sessions", "activity_logs"} <= set(tables)
+    assert set(world["rows"]) == {(table, name) for table in tables for name in "AB"}
 
 
 def test_rls_is_enabled_and_forced_on_every_tenant_table(admin: Conn, tables: list[str]) -> None:
