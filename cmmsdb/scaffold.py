@@ -14,6 +14,7 @@ from typing import Any
 from cmmsdb.errors import ConfigurationError, MigrationsFolderError
 from cmmsdb.migrations import ROLLBACK_SUFFIX, Migration, discover
 
+MIN_PARTITIONS, MAX_PARTITIONS = 2, 256
 TEMPLATES = {"blank": "migration/blank", "tenant-table": "migration/tenant_table"}
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 TABLE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -42,16 +43,33 @@ class Scaffold:
         }
 
 
-def new(name: str, folder: Path, *, template: str = "blank", table: str | None = None) -> Scaffold:
+def new(
+    name: str,
+    folder: Path,
+    *,
+    template: str = "blank",
+    table: str | None = None,
+    hash_partitions: int | None = None,
+) -> Scaffold:
     """Render and write migration `name` into `folder` (created if missing); return it."""
-    return write(plan(name, folder, template=template, table=table))
+    return write(
+        plan(name, folder, template=template, table=table, hash_partitions=hash_partitions)
+    )
 
 
-def plan(name: str, folder: Path, *, template: str = "blank", table: str | None = None) -> Scaffold:
+def plan(
+    name: str,
+    folder: Path,
+    *,
+    template: str = "blank",
+    table: str | None = None,
+    hash_partitions: int | None = None,
+) -> Scaffold:
     """The migration pair `new` would write, rendered and checked; nothing is written."""
     from cmmsdb.templates import render
 
     _check_arguments(name, template, table)
+    _check_partitions(template, hash_partitions)
     existing = _existing(folder)
     for migration in existing:
         if migration.id.partition(".")[2] == name:
@@ -60,7 +78,9 @@ def plan(name: str, folder: Path, *, template: str = "blank", table: str | None 
                 "choose another name (released migrations are never edited: add a new one)",
             )
     migration_id = f"{next_number(existing):04d}.{name}"
-    variables = {"table": table} if table else {}
+    variables: dict[str, object] = {"table": table} if table else {}
+    if hash_partitions:
+        variables["hash_partitions"] = hash_partitions
     scaffold = Scaffold(
         id=migration_id,
         template=template,
@@ -124,6 +144,20 @@ def _check_arguments(name: str, template: str, table: str | None) -> None:
             f"invalid table name {table!r}",
             f"use a lower-case SQL identifier (a-z, 0-9, _) of at most {MAX_TABLE_LENGTH} "
             "characters, without the schema",
+        )
+
+
+def _check_partitions(template: str, count: int | None) -> None:
+    if count is None:
+        return
+    if template != "tenant-table":
+        raise ConfigurationError(
+            "--hash-partitions is only used by --template tenant-table",
+            "add --template tenant-table --table NAME",
+        )
+    if not MIN_PARTITIONS <= count <= MAX_PARTITIONS:
+        raise ConfigurationError(
+            f"--hash-partitions must be between {MIN_PARTITIONS} and {MAX_PARTITIONS}, not {count}"
         )
 
 

@@ -74,6 +74,8 @@ MAKERS: dict[str, Callable[[Conn, uuid.UUID], uuid.UUID]] = {
 OVERRIDES: dict[str, dict[str, Value]] = {
     "user_sessions": {"refresh_token_hash": lambda conn, org: uuid.uuid4().hex},
     "teams": {"lead_user_id": lambda conn, org: make_row(conn, "users", org)},
+    "work_orders": {"number": None},  # given by the numbering trigger
+    "pm_schedules": {"calendar_interval": timedelta(days=90)},
 }
 
 

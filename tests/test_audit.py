@@ -107,6 +107,23 @@ def test_changes_to_organizations_are_audited_under_their_own_id(
     assert last[1] is None  # a DBA without a tenant context
 
 
+def test_a_partitioned_table_is_audited_under_its_own_name_without_generated_columns(
+    admin: Conn, tenant: dict[str, uuid.UUID]
+) -> None:
+    (work_order,) = admin.execute(
+        "INSERT INTO cmms.work_orders (organization_id, title) VALUES (%s, 'Fix pump')"
+        " RETURNING id",
+        [tenant["org"]],
+    ).fetchone() or (None,)
+    admin.execute("UPDATE cmms.work_orders SET priority = 'urgent' WHERE id = %s", [work_order])
+
+    inserted, updated = records(admin, work_order)
+    assert inserted[2] == updated[2] == "work_orders"
+    assert inserted[6]["title"] == "Fix pump"
+    assert {"search_vector", "reference", "priority_rank"}.isdisjoint(inserted[6])
+    assert updated[4:] == (["priority"], {"priority": "medium"}, {"priority": "urgent"})
+
+
 def test_the_application_reads_only_its_own_audit_records(
     admin: Conn, login: Any, tenant: dict[str, uuid.UUID]
 ) -> None:

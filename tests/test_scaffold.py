@@ -263,3 +263,41 @@ def test_scaffolds_pass_sqlfluff_with_the_repository_config(
 
     assert _lint(planned.forward_sql) == []
     assert _lint(planned.rollback_sql) == []
+
+
+def test_hash_partitions_render_every_partition_without_grants(tmp_path: Path) -> None:
+    planned = scaffold.plan(
+        "create-table-widgets",
+        tmp_path,
+        template="tenant-table",
+        table="widgets",
+        hash_partitions=4,
+    )
+    sql = planned.forward_sql
+
+    assert ") PARTITION BY HASH (organization_id);" in sql
+    for n in range(4):
+        assert (
+            f"CREATE TABLE cmms.widgets_p{n}\nPARTITION OF cmms.widgets\n"
+            f"FOR VALUES WITH (MODULUS 4, REMAINDER {n});\n\n"
+            f"REVOKE ALL ON cmms.widgets_p{n} FROM cmms_app, cmms_readonly;"
+        ) in sql
+    assert "widgets_p4" not in sql
+    assert sql.index("widgets_p3") < sql.index("CREATE TRIGGER widgets_set_updated_at")
+    assert _lint(sql) == []
+
+
+@pytest.mark.parametrize(
+    ("template", "count", "message"),
+    [
+        ("blank", 8, "only used by --template tenant-table"),
+        ("tenant-table", 1, "between 2 and 256, not 1"),
+        ("tenant-table", 257, "between 2 and 256, not 257"),
+    ],
+)
+def test_bad_hash_partitions_are_refused(
+    tmp_path: Path, template: str, count: int, message: str
+) -> None:
+    table = "widgets" if template == "tenant-table" else None
+    with pytest.raises(ConfigurationError, match=message):
+        scaffold.plan("create-x", tmp_path, template=template, table=table, hash_partitions=count)

@@ -32,6 +32,14 @@ def new(
         str | None,
         typer.Option("--table", help="The table --template tenant-table creates (in cmms)."),
     ] = None,
+    hash_partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--hash-partitions",
+            metavar="N",
+            help="Partition the table BY HASH (organization_id) into N partitions.",
+        ),
+    ] = None,
     migrations: MigrationsDir = None,
     json: Json = False,
 ) -> None:
@@ -40,7 +48,9 @@ def new(
     from cmmsdb.resources import default_migrations_dir
 
     folder = migrations or default_migrations_dir()
-    created = scaffold.new(name, folder, template=template.value, table=table)
+    created = scaffold.new(
+        name, folder, template=template.value, table=table, hash_partitions=hash_partitions
+    )
     if json:
         render.print_json(created.to_dict())
     else:

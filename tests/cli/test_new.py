@@ -43,12 +43,12 @@ def test_prints_the_two_paths_it_created(cli, folder: Path) -> None:
 
 
 def test_json(cli, folder: Path) -> None:
-    expected = next_id(folder, "create-table-assets")
+    expected = next_id(folder, "create-table-gadgets")
 
-    tenant_table = ["--template", "tenant-table", "--table", "assets"]
+    tenant_table = ["--template", "tenant-table", "--table", "gadgets"]
     run = cli(
         "new",
-        "create-table-assets",
+        "create-table-gadgets",
         *tenant_table,
         "--json",
         env={"CMMSDB_MIGRATIONS": str(folder)},
@@ -61,7 +61,7 @@ def test_json(cli, folder: Path) -> None:
         "rollback": str(folder / f"{expected}.rollback.sql"),
         "template": "tenant-table",
     }
-    assert "CREATE TABLE cmms.assets (" in (folder / f"{expected}.sql").read_text()
+    assert "CREATE TABLE cmms.gadgets (" in (folder / f"{expected}.sql").read_text()
 
 
 def test_a_missing_folder_is_created_and_numbering_starts_at_0001(cli, tmp_path: Path) -> None:
@@ -213,6 +213,27 @@ def test_a_tenant_table_scaffold_migrates_isolates_tenants_and_rolls_back(
         empty_db, "SELECT to_regclass('cmms.widgets'), to_regclass('cmms.active_widgets')"
     ) == [(None, None)]
     assert diff(before, catalog(empty_db)) == []
+
+
+def test_a_hash_partitioned_scaffold_spreads_tenants_and_grants_only_the_parent(
+    cli, empty_db: str, folder: Path
+) -> None:
+    target = ["--dsn", empty_db, "--migrations", str(folder)]
+    table = ["--template", "tenant-table", "--table", "widgets", "--hash-partitions", "4"]
+    assert cli("new", "create-table-widgets", *table, "--migrations", str(folder)).exit_code == 0
+
+    assert cli("migrate", *target).exit_code == 0
+
+    partitions = rows(
+        empty_db,
+        "SELECT c.relname, c.relkind FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " WHERE i.inhparent = 'cmms.widgets'::regclass ORDER BY 1",
+    )
+    assert [name for name, _ in partitions] == [f"widgets_p{n}" for n in range(4)]
+    for name, _ in partitions:
+        assert grants(empty_db, f"cmms.{name}") == set(), name
+    assert ("cmms_app", "INSERT") in grants(empty_db, "cmms.widgets")
+    assert_tenants_are_isolated(empty_db)
 
 
 def grants(dsn: str, relation: str) -> set[tuple[str, str]]:
