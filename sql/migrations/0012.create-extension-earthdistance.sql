@@ -6,6 +6,10 @@
 -- installed (wherever it is, it is used as it is). earthdistance is not a trusted
 -- extension: installing it takes a superuser; a database where a DBA installed it needs none.
 -- requires-extension: cube earthdistance
+
+-- As the login role, whatever ran before in this transaction (psql --single-transaction).
+RESET ROLE;
+
 CREATE SCHEMA cmms_ext AUTHORIZATION cmms_owner;
 
 COMMENT ON SCHEMA cmms_ext IS
@@ -44,6 +48,8 @@ LANGUAGE sql
 IMMUTABLE STRICT PARALLEL SAFE
 SET search_path FROM CURRENT
 RETURN ll_to_earth(latitude, longitude);
+
+SET LOCAL search_path TO DEFAULT;
 
 COMMENT ON FUNCTION cmms.earth_point(double precision, double precision) IS
 'The point at this latitude and longitude (degrees) on the earth''s surface, as earthdistance''s earth type: '
