@@ -74,6 +74,7 @@ MAKERS: dict[str, Callable[[Conn, uuid.UUID], uuid.UUID]] = {
 OVERRIDES: dict[str, dict[str, Value]] = {
     "user_sessions": {"refresh_token_hash": lambda conn, org: uuid.uuid4().hex},
     "teams": {"lead_user_id": lambda conn, org: make_row(conn, "users", org)},
+    "purchase_orders": {"number": None},  # NULL: the trigger numbers it (1 would repeat)
 }
 
 
