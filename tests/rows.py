@@ -74,6 +74,9 @@ MAKERS: dict[str, Callable[[Conn, uuid.UUID], uuid.UUID]] = {
 OVERRIDES: dict[str, dict[str, Value]] = {
     "user_sessions": {"refresh_token_hash": lambda conn, org: uuid.uuid4().hex},
     "teams": {"lead_user_id": lambda conn, org: make_row(conn, "users", org)},
+    "custom_fields": {"key": lambda conn, org: f"field_{uuid.uuid4().hex[:8]}"},
+    "i18n_overrides": {"locale": "en"},
+    "attachments": {"content_type": "application/pdf"},
 }
 
 
