@@ -77,6 +77,9 @@ OVERRIDES: dict[str, dict[str, Value]] = {
     "work_orders": {"number": None},  # given by the numbering trigger
     "pm_schedules": {"calendar_interval": timedelta(days=90)},
     "purchase_orders": {"number": None},  # given by the numbering trigger
+    "custom_fields": {"key": lambda conn, org: f"field_{uuid.uuid4().hex[:8]}"},
+    "i18n_overrides": {"locale": "en"},
+    "attachments": {"content_type": "application/pdf"},
 }
 
 
