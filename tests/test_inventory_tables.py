@@ -1,6 +1,6 @@
 """Inventory and purchasing (vendors, contractors, parts_inventory, purchase_orders,
-purchase_order_lines): the rules their constraints and triggers enforce, by real inserts
-and updates that must succeed or fail."""
+purchase_order_lines, part_transactions): the rules their constraints and triggers enforce,
+by real inserts and updates that must succeed or fail."""
 
 from __future__ import annotations
 
@@ -241,3 +241,42 @@ def test_vendor_names_are_unique_case_insensitively_and_emails_plausible(admin: 
     for email in ("@acme.example", "orders.acme.example"):
         with pytest.raises(errors.CheckViolation, match="vendors_email_check"):
             admin.execute(add_vendor, [org, f"Other {email}", email])
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [("receipt", 5, -5), ("return", 1, -1), ("issue", -2, 2), ("transfer_out", -1, 1)],
+)
+def test_a_stock_movement_has_the_sign_of_its_type(
+    admin: Conn, kind: str, good: int, bad: int
+) -> None:
+    org = new_org(admin, "Ledger")
+    part = make_row(admin, "parts_inventory", org)
+    insert = (
+        "INSERT INTO cmms.part_transactions (organization_id, part_id, transaction_type,"
+        " quantity, balance_after) VALUES (%s, %s, %s, %s, 10)"
+    )
+    admin.execute(insert, [org, part, kind, good])
+    with pytest.raises(errors.CheckViolation, match="part_transactions_quantity_check"):
+        admin.execute(insert, [org, part, kind, bad])
+    with pytest.raises(errors.CheckViolation, match="part_transactions_quantity_check"):
+        admin.execute(insert, [org, part, "adjustment", 0])
+
+
+def test_the_application_appends_to_the_stock_ledger_but_never_rewrites_it(
+    admin: Conn, app_login: str
+) -> None:
+    org = new_org(admin, "Ledger")
+    movement = make_row(admin, "part_transactions", org)
+    with psycopg.connect(app_login) as app:
+        app.execute("SELECT cmms.set_context(%s, NULL)", [org])
+        assert one(app, "SELECT count(*) FROM cmms.part_transactions", []) == 1
+        for change in (
+            "UPDATE cmms.part_transactions SET quantity = 99 WHERE id = %s",
+            "DELETE FROM cmms.part_transactions WHERE id = %s",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege):
+                app.execute(change, [movement])
+            app.rollback()
+            app.execute("SELECT cmms.set_context(%s, NULL)", [org])
+    assert one(admin, "SELECT quantity FROM cmms.part_transactions WHERE id = %s", [movement]) == 1

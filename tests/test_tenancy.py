@@ -308,6 +308,23 @@ def test_a_tenant_sees_exactly_its_own_rows(
         assert seen == [(world["orgs"]["A"],)], table
 
 
+def test_deleting_an_organization_deletes_its_rows_everywhere_and_nothing_else(
+    admin: Conn, tables: list[str], world: dict[str, Any]
+) -> None:
+    """Every foreign key's ON DELETE lets the cascade through (a RESTRICT between two tenant
+    tables would stop it, depending on the order the cascade reaches them)."""
+    gone, kept = world["orgs"]["A"], world["orgs"]["B"]
+    admin.execute("DELETE FROM cmms.organizations WHERE id = %s", [gone])
+    for table in set(tables) - {"activity_logs"}:  # the audit trail outlives its subject
+        key = sql.Identifier(tenant_key(table))
+        count = sql.SQL(
+            "SELECT count(*) FILTER (WHERE {k} = %s), count(*) FILTER (WHERE {k} = %s)"
+            " FROM cmms.{t}"
+        ).format(k=key, t=sql.Identifier(table))
+        remaining, other = admin.execute(count, [gone, kept]).fetchone() or (None, None)
+        assert (remaining, other > 0) == (0, True), table
+
+
 def test_set_context_refuses_a_null_organization(app: Conn) -> None:
     with pytest.raises(errors.NullValueNotAllowed):
         app.execute("SELECT cmms.set_context(NULL, NULL)")
