@@ -324,3 +324,33 @@ def test_a_session_cannot_reference_a_user_of_another_organization(conn) -> None
             " expires_at) VALUES (%s, %s, 'h', now() + interval '1 day')",
             [a, user_of_b],
         )
+
+
+def test_assets_within_a_radius_are_found_through_the_distance_index(conn) -> None:
+    org = conn.execute(
+        "INSERT INTO cmms.organizations (name, slug) VALUES ('Geo', 'geo') RETURNING id"
+    ).fetchone()[0]
+    places = {"louvre": (48.8606, 2.3376), "versailles": (48.8049, 2.1204), "lyon": (45.76, 4.84)}
+    for name, (latitude, longitude) in places.items():
+        conn.execute(
+            "INSERT INTO cmms.assets (organization_id, name, latitude, longitude)"
+            " VALUES (%s, %s, %s, %s)",
+            [org, name, latitude, longitude],
+        )
+    schema = conn.execute(
+        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'earthdistance'"
+    ).fetchone()[0]
+    conn.execute(f"SET search_path = {schema}")
+    within = """
+        SELECT name FROM cmms.assets
+        WHERE earth_box(cmms.earth_point(48.8566, 2.3522), %(r)s)
+              @> cmms.earth_point(latitude, longitude)
+          AND earth_distance(cmms.earth_point(latitude, longitude),
+                             cmms.earth_point(48.8566, 2.3522)) <= %(r)s
+        ORDER BY 1"""
+
+    assert [n for (n,) in conn.execute(within, {"r": 5_000})] == ["louvre"]
+    assert [n for (n,) in conn.execute(within, {"r": 25_000})] == ["louvre", "versailles"]
+    conn.execute("SET enable_seqscan = off")
+    plan = "\n".join(r for (r,) in conn.execute("EXPLAIN " + within, {"r": 5_000}))
+    assert "assets_earth_point_idx" in plan
