@@ -5,6 +5,7 @@ Importing cmmsdb has no side effects and loads no database driver:
 
     import cmmsdb
     cmmsdb.migrate("postgresql://app@db/cmms")
+    cmmsdb.migrate("postgresql://app@db/cmms", modules=["postgis"])  # an optional module too
     report = cmmsdb.status("postgresql://app@db/cmms")
     [m.id for m in report.problems]
 """
@@ -15,32 +16,45 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cmmsdb.migrator import RunReport, StatusReport
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "migrate", "rollback", "status"]
 
 
-def migrate(dsn: str, *, migrations_dir: Path | str | None = None, **options: Any) -> RunReport:
-    """Apply pending migrations to `dsn`. Options as `cmmsdb.migrator.migrate` (to, dry_run,
-    create_db, allow_changed, options, on_progress)."""
+def migrate(
+    dsn: str,
+    *,
+    migrations_dir: Path | str | None = None,
+    modules: Sequence[str] = (),
+    **options: Any,
+) -> RunReport:
+    """Apply pending migrations to `dsn`, then those of the optional `modules` and of the
+    modules applied before. Options as `cmmsdb.migrator.migrate` (to, dry_run, create_db,
+    allow_changed, options, on_progress)."""
     from cmmsdb import migrator
 
-    return migrator.migrate(_target(dsn), _folder(migrations_dir), **options)
+    return migrator.migrate(_target(dsn), _folder(migrations_dir), modules=modules, **options)
 
 
 def rollback(dsn: str, *, migrations_dir: Path | str | None = None, **options: Any) -> RunReport:
-    """Roll back migrations on `dsn`: steps=N (default 1), to=ID or everything=True."""
+    """Roll back migrations on `dsn`: steps=N (default 1), to=ID or everything=True; the
+    migrations of optional modules too, newest first (found through the ledger)."""
     from cmmsdb import migrator
 
     return migrator.rollback(_target(dsn), _folder(migrations_dir), **options)
 
 
-def status(dsn: str, *, migrations_dir: Path | str | None = None) -> StatusReport:
-    """Every migration's state on `dsn`: applied, pending, changed, missing or partial."""
+def status(
+    dsn: str, *, migrations_dir: Path | str | None = None, modules: Sequence[str] = ()
+) -> StatusReport:
+    """Every migration's state on `dsn`: applied, pending, changed, missing or partial; with
+    those of the optional `modules` and of the modules applied before."""
     from cmmsdb import migrator
 
-    return migrator.status(_target(dsn), _folder(migrations_dir))
+    return migrator.status(_target(dsn), _folder(migrations_dir), modules=modules)
 
 
 def _target(dsn: str) -> Any:

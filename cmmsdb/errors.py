@@ -49,6 +49,10 @@ class UnknownMigration(ConfigurationError):
     """A migration id given on the command line matches no migration."""
 
 
+class UnknownModule(ConfigurationError):
+    """A module given with --with is not a folder of the modules folder."""
+
+
 class ConnectionFailed(CmmsdbError):
     """The server could not be reached or refused the login."""
 
@@ -85,6 +89,11 @@ class RollbackUnavailable(CmmsdbError):
 
 class ChangedMigrations(CmmsdbError):
     """Applied migrations whose files were edited afterwards; migrating over them is unsafe."""
+
+
+class ExtensionUnavailable(CmmsdbError):
+    """A pending migration requires an extension the server cannot install; nothing was
+    applied."""
 
 
 class PartitionError(CmmsdbError):

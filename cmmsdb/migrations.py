@@ -4,19 +4,29 @@ The file format is yoyo-migrations' own (NNNN.verb-object.sql beside
 NNNN.verb-object.rollback.sql, `-- depends:` and `-- transactional: false` directives in the
 leading comments), so the same folder can be applied with yoyo or psql. Statements are
 split by yoyo's parser; cmmsdb keeps the line where each starts, to point errors at it.
+
+cmmsdb adds one directive, `-- requires-extension: NAME [NAME...]`: yoyo keeps a directive
+it does not know as a leading comment, so cmmsdb reads it from there and yoyo ignores it.
+
+Optional modules are folders beside the migrations folder, `<folder>/../modules/<name>/`,
+in the same format. Their migrations' ids are `<name>/<file stem>`, so they never collide
+with the main folder's in the ledger; a module is enabled once the ledger records one of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from cmmsdb.errors import MigrationsFolderError, UnknownMigration
+from cmmsdb.errors import MigrationsFolderError, UnknownMigration, UnknownModule
 
 ROLLBACK_SUFFIX = ".rollback.sql"
+MODULE_SEPARATOR = "/"
+_REQUIRES_EXTENSION = re.compile(r"^requires-extension\s*:(.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Script:
     statements: tuple[Statement, ...]
     transactional: bool
     depends: tuple[str, ...]
+    extensions: tuple[str, ...] = ()
 
     @property
     def sql(self) -> str:
@@ -45,14 +56,23 @@ class Script:
 
 @dataclass(frozen=True)
 class Migration:
-    """A forward migration file and, when there is one, its rollback file."""
+    """A forward migration file and, when there is one, its rollback file. A module's
+    migration has the id `<module>/<name>`; `name` is always the file's stem."""
 
     id: str
     path: Path
 
     @property
+    def name(self) -> str:
+        return self.path.name.removesuffix(".sql")
+
+    @property
+    def module(self) -> str | None:
+        return module_of(self.id)
+
+    @property
     def rollback_path(self) -> Path:
-        return self.path.with_name(self.id + ROLLBACK_SUFFIX)
+        return self.path.with_name(self.name + ROLLBACK_SUFFIX)
 
     @property
     def has_rollback(self) -> bool:
@@ -71,41 +91,88 @@ class Migration:
         return Script(rollback.path, rollback.statements, self.script().transactional, ())
 
 
+def module_of(migration_id: str) -> str | None:
+    """The module a migration id belongs to (`postgis/0001.x`: postgis), None for the main
+    folder's."""
+    module, separator, _ = migration_id.rpartition(MODULE_SEPARATOR)
+    return module if separator else None
+
+
 def checksum(path: Path) -> str:
     """sha256 of a file's text with line endings normalised, so a CRLF checkout is no edit."""
     text = path.read_bytes().replace(b"\r\n", b"\n")
     return hashlib.sha256(text).hexdigest()
 
 
-def discover(folder: Path) -> list[Migration]:
-    """The migrations in `folder`, in the order they apply (by id, as yoyo sorts them)."""
+def discover(folder: Path, modules: Sequence[str] = ()) -> list[Migration]:
+    """The migrations in `folder`, in the order they apply (by id, as yoyo sorts them),
+    then those of each module in `modules`, module by module."""
     if not folder.is_dir():
         raise MigrationsFolderError(
             f"migrations folder {folder} does not exist",
             "pass --migrations DIR or set CMMSDB_MIGRATIONS",
         )
-    migrations = [
-        Migration(path.name.removesuffix(".sql"), path)
-        for path in sorted(folder.glob("*.sql"))
-        if not path.name.endswith(ROLLBACK_SUFFIX)
-    ]
+    migrations = _migrations_in(folder)
     if not migrations:
         raise MigrationsFolderError(
             f"migrations folder {folder} holds no migration (*.sql)",
             "pass --migrations DIR pointing at the folder with NNNN.name.sql files",
         )
-    _check_orphan_rollbacks(folder, {m.id for m in migrations})
+    check_modules(folder, modules)
+    for module in dict.fromkeys(modules):
+        migrations += _migrations_in(modules_folder(folder) / module, module + MODULE_SEPARATOR)
     return migrations
 
 
-def _check_orphan_rollbacks(folder: Path, ids: set[str]) -> None:
+def _migrations_in(folder: Path, prefix: str = "") -> list[Migration]:
+    migrations = [
+        Migration(prefix + path.name.removesuffix(".sql"), path)
+        for path in sorted(folder.glob("*.sql"))
+        if not path.name.endswith(ROLLBACK_SUFFIX)
+    ]
+    _check_orphan_rollbacks(folder, {m.name for m in migrations})
+    return migrations
+
+
+def _check_orphan_rollbacks(folder: Path, names: set[str]) -> None:
     for path in sorted(folder.glob("*" + ROLLBACK_SUFFIX)):
         forward = path.name.removesuffix(ROLLBACK_SUFFIX)
-        if forward not in ids:
+        if forward not in names:
             raise MigrationsFolderError(
                 f"{path} has no forward migration beside it",
                 f"rename it to match a migration, or add {forward}.sql",
             )
+
+
+def modules_folder(folder: Path) -> Path:
+    """Where the optional modules of migrations folder `folder` live."""
+    return folder.parent / "modules"
+
+
+def available_modules(folder: Path) -> list[str]:
+    """The names of the optional modules beside migrations folder `folder`."""
+    found = modules_folder(folder)
+    if not found.is_dir():
+        return []
+    return sorted(p.name for p in found.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def check_modules(folder: Path, modules: Iterable[str]) -> None:
+    """Every name in `modules` is a module beside `folder`."""
+    available = available_modules(folder)
+    unknown = [name for name in modules if name not in available]
+    if unknown:
+        raise UnknownModule(
+            f"unknown module {unknown[0]!r}; available modules: {', '.join(available) or 'none'}",
+            f"a module is a folder of migrations in {modules_folder(folder)}",
+        )
+
+
+def enabled_modules(folder: Path, migration_ids: Iterable[str]) -> list[str]:
+    """The modules the applied `migration_ids` name, in order, that still have a folder."""
+    available = available_modules(folder)
+    named = dict.fromkeys(module_of(i) for i in migration_ids)
+    return [module for module in named if module is not None and module in available]
 
 
 def read_script(path: Path) -> Script:
@@ -113,7 +180,7 @@ def read_script(path: Path) -> Script:
     from yoyo.migrations import read_sql_migration
 
     text = path.read_text(encoding="utf-8")
-    directives, _, statements = read_sql_migration(str(path))
+    directives, leading_comment, statements = read_sql_migration(str(path))
     transactional = directives.get("transactional", "true").strip().lower()
     if transactional not in ("true", "false"):
         raise MigrationsFolderError(
@@ -124,7 +191,14 @@ def read_script(path: Path) -> Script:
         statements=tuple(_locate(text, statements)),
         transactional=transactional == "true",
         depends=tuple(directives.get("depends", "").split()),
+        extensions=tuple(_required_extensions(leading_comment)),
     )
+
+
+def _required_extensions(leading_comment: str) -> list[str]:
+    """The names on every `-- requires-extension:` line (yoyo keeps them as comments)."""
+    lines = _REQUIRES_EXTENSION.findall(leading_comment)
+    return [name for line in lines for name in line.replace(",", " ").split()]
 
 
 def _locate(text: str, statements: Sequence[str]) -> list[Statement]:
@@ -153,7 +227,8 @@ def find(migrations: Sequence[Migration], ref: str) -> Migration:
 
 
 def check_depends(migrations: Sequence[Migration]) -> None:
-    """Every `-- depends:` names an earlier migration of the same folder."""
+    """Every `-- depends:` names an earlier migration (by id, or by file stem as yoyo does,
+    so a module's migration may depend on one of the main folder's or of its own)."""
     seen: set[str] = set()
     for migration in migrations:
         for dependency in migration.script().depends:
@@ -162,4 +237,4 @@ def check_depends(migrations: Sequence[Migration]) -> None:
                     f"{migration.path}: depends on {dependency!r}, not an earlier migration",
                     "fix the -- depends: line or the file names' order",
                 )
-        seen.add(migration.id)
+        seen.update((migration.id, migration.name))

@@ -6,13 +6,16 @@
   statement and resumes where it stopped, dropping an index its interruption left INVALID.
 - DDL waits for locks at most --lock-timeout, and is retried a bounded number of times, so a
   migration never queues behind a long transaction with the application queued behind it.
+- Optional modules apply after the main folder: those requested (`modules`) and those the
+  ledger already records. A migration's `-- requires-extension:` is checked against the
+  server before anything runs.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,12 +24,23 @@ from typing import TYPE_CHECKING, Any
 from cmmsdb import ledger
 from cmmsdb.errors import (
     ChangedMigrations,
+    ConfigurationError,
     DatabaseMissing,
+    ExtensionUnavailable,
     MigrationFailed,
     RollbackUnavailable,
     first_line,
 )
-from cmmsdb.migrations import Migration, Script, Statement, check_depends, discover, find
+from cmmsdb.migrations import (
+    Migration,
+    Script,
+    Statement,
+    check_depends,
+    discover,
+    enabled_modules,
+    find,
+    module_of,
+)
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database, ensure_writable
 
@@ -115,16 +129,35 @@ class StatusReport:
 
 
 def status(
-    target: Target, folder: Path, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    target: Target,
+    folder: Path,
+    *,
+    modules: Sequence[str] = (),
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> StatusReport:
-    """Compare the migrations in `folder` with what the database recorded as applied."""
-    migrations = discover(folder)
+    """Compare the migrations in `folder`, and those of the enabled modules (recorded in the
+    ledger, or in `modules`), with what the database recorded as applied."""
+    discover(folder, modules)  # a bad folder or module name fails before connecting
     with connect(target, connect_timeout=connect_timeout) as conn:
-        applied = {row.id: row for row in ledger.read(conn)}
+        applied = _applied(conn)
         version = conn.info.parameter_status("server_version") or "?"
-    states = [_state(m, applied.pop(m.id, None)) for m in migrations]
+    states = [_state(m, applied.pop(m.id, None)) for m in _known(folder, applied, modules)]
     states += [_state(None, row) for row in applied.values()]
-    return StatusReport(target.display, version, sorted(states, key=lambda s: s.id))
+    return StatusReport(target.display, version, sorted(states, key=_main_folder_first))
+
+
+def _main_folder_first(state: MigrationState) -> tuple[str, str]:
+    return module_of(state.id) or "", state.id
+
+
+def _applied(conn: psycopg.Connection[Any]) -> Ledger:
+    return {row.id: row for row in ledger.read(conn)}
+
+
+def _known(folder: Path, applied: Iterable[str], modules: Sequence[str]) -> list[Migration]:
+    """The main folder's migrations, then those of the modules that `applied` (the applied
+    migrations' ids) names, if their folder is still there, then those of `modules`."""
+    return discover(folder, [*enabled_modules(folder, applied), *modules])
 
 
 def _state(migration: Migration | None, row: ledger.AppliedMigration | None) -> MigrationState:
@@ -151,6 +184,7 @@ def migrate(
     target: Target,
     folder: Path,
     *,
+    modules: Sequence[str] = (),
     to: str | None = None,
     dry_run: bool = False,
     create_db: bool = False,
@@ -158,11 +192,15 @@ def migrate(
     options: Options | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> RunReport:
-    """Apply the pending migrations of `folder` in order, up to and including `to`."""
+    """Apply the pending migrations of `folder` in order, up to and including `to`, then
+    those of the enabled modules: the ones the ledger records, then `modules`."""
     options = options or Options()
-    migrations = discover(folder)
-    check_depends(migrations)
-    last = find(migrations, to) if to else None
+    if to and modules:
+        raise ConfigurationError(
+            "--to cannot be combined with --with",
+            "migrate --to ID first, then migrate --with the modules",
+        )
+    discover(folder, modules)  # a bad folder or module name fails before connecting
     created = False
     if create_db and not dry_run:
         created = create_database(target, connect_timeout=options.connect_timeout)
@@ -171,31 +209,82 @@ def migrate(
     except DatabaseMissing:
         if not (dry_run and create_db):
             raise
-        steps = [_planned(m, "apply") for m in _pending(migrations, {}, last)]
-        return RunReport(target.display, "migrate", True, steps)
+        return _dry_run(target, _plan(folder, modules, {}, to)[1])
     with conn:
         if dry_run:
-            applied = {row.id: row for row in ledger.read(conn)}
-            steps = [_planned(m, "apply") for m in _pending(migrations, applied, last)]
-            return RunReport(target.display, "migrate", True, steps)
+            pending = _plan(folder, modules, _applied(conn), to)[1]
+            _check_extensions(conn, target, pending, modules)
+            return _dry_run(target, pending)
         ensure_writable(conn, target)
         _prepare_session(conn)
         with ledger.migration_lock(conn, options.wait):
-            ledger.ensure(conn)
-            applied = {row.id: row for row in ledger.read(conn)}
+            applied = _applied(conn)
+            migrations, pending = _plan(folder, modules, applied, to)
             if not allow_changed:
                 _refuse_changed(migrations, applied)
+            _check_extensions(conn, target, pending, modules)
+            ledger.ensure(conn)
             done: list[Step] = []
-            for migration in _pending(migrations, applied, last):
+            for migration in pending:
                 done.append(
                     _apply(conn, migration, applied.get(migration.id), options, on_progress, done)
                 )
     return RunReport(target.display, "migrate", False, done, created)
 
 
+def _plan(
+    folder: Path, modules: Sequence[str], applied: Ledger, to: str | None
+) -> tuple[list[Migration], list[Migration]]:
+    """Every known migration, and those of them to apply now."""
+    migrations = _known(folder, applied, modules)
+    check_depends(migrations)
+    last = find(migrations, to) if to else None
+    return migrations, _pending(migrations, applied, last)
+
+
+def _dry_run(target: Target, pending: Sequence[Migration]) -> RunReport:
+    return RunReport(target.display, "migrate", True, [_planned(m, "apply") for m in pending])
+
+
+def _check_extensions(
+    conn: psycopg.Connection[Any],
+    target: Target,
+    pending: Sequence[Migration],
+    requested: Sequence[str],
+) -> None:
+    """Refuse, before anything runs, to apply migrations whose extensions the server lacks."""
+    required = [(m, name) for m in pending for name in m.script().extensions]
+    if not required:
+        return
+    names = sorted({name for _, name in required})
+    available = {
+        name for (name,) in conn.execute(query("extensions_available.sql"), {"names": names})
+    }
+    missing = [(m, name) for m, name in required if name not in available]
+    if missing:
+        migration, extension = missing[0]
+        raise _unavailable(migration, extension, target, conn.info.server_version, requested)
+
+
+def _unavailable(
+    migration: Migration, extension: str, target: Target, server: int, requested: Sequence[str]
+) -> ExtensionUnavailable:
+    fix = (
+        "install the server package that provides it "
+        f"(postgresql-{server // 10000}-postgis-3 for postgis on Debian)"
+    )
+    if migration.module in requested:
+        fix += f", or migrate without --with {migration.module}"
+    return ExtensionUnavailable(
+        f"extension {extension} is not available on {target.display}, and {migration.id} "
+        "requires it; nothing was applied",
+        fix,
+    )
+
+
 def _pending(
     migrations: Sequence[Migration],
-    applied: dict[str, ledger.AppliedMigration],
+    applied: Ledger,
     last: Migration | None,
 ) -> list[Migration]:
     """Migrations not applied (or interrupted), in order, up to `last`."""
@@ -203,9 +292,7 @@ def _pending(
     return [m for m in migrations[:stop] if m.id not in applied or applied[m.id].state == "partial"]
 
 
-def _refuse_changed(
-    migrations: Sequence[Migration], applied: dict[str, ledger.AppliedMigration]
-) -> None:
+def _refuse_changed(migrations: Sequence[Migration], applied: Ledger) -> None:
     changed = [m.id for m in migrations if m.id in applied and applied[m.id].checksum != m.checksum]
     if changed:
         raise ChangedMigrations(
@@ -445,32 +532,34 @@ def rollback(
     options: Options | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> RunReport:
-    """Roll back the last `steps` migrations (default 1), those applied after `to`, or all."""
+    """Roll back the last `steps` migrations (default 1), those applied after `to`, or all;
+    a module's migrations are found in its folder."""
     options = options or Options()
-    migrations = {m.id: m for m in discover(folder)}
+    discover(folder)  # a bad folder fails before connecting
     with connect(target, connect_timeout=options.connect_timeout) as conn:
         if dry_run:
-            chosen = _to_roll_back(ledger.read(conn), steps, to, everything, migrations)
-            planned = [_planned(migrations[row.id], "rollback") for row in chosen]
+            chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
+            planned = [_planned(migration, "rollback") for migration in chosen]
             return RunReport(target.display, "rollback", True, planned)
         ensure_writable(conn, target)
         _prepare_session(conn)
         with ledger.migration_lock(conn, options.wait):
-            chosen = _to_roll_back(ledger.read(conn), steps, to, everything, migrations)
-            done = [_revert(conn, migrations[row.id], options, on_progress) for row in chosen]
+            chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
+            done = [_revert(conn, migration, options, on_progress) for migration in chosen]
     return RunReport(target.display, "rollback", False, done)
 
 
 def _to_roll_back(
+    folder: Path,
     applied: list[ledger.AppliedMigration],
     steps: int | None,
     to: str | None,
     everything: bool,
-    migrations: dict[str, Migration],
-) -> list[ledger.AppliedMigration]:
+) -> list[Migration]:
     """The applied migrations to undo, newest first, each checked to have a rollback file."""
     if sum([steps is not None, to is not None, everything]) > 1:
         raise RollbackUnavailable("choose one of --steps, --to and --all")
+    migrations = {m.id: m for m in _known(folder, (row.id for row in applied), ())}
     newest_first = list(reversed(applied))
     if everything:
         chosen = newest_first
@@ -486,7 +575,7 @@ def _to_roll_back(
             raise RollbackUnavailable(f"--steps must be 1 or more, not {count}")
         chosen = newest_first[:count]
     _check_rollback_files(chosen, migrations)
-    return chosen
+    return [migrations[row.id] for row in chosen]
 
 
 def _check_rollback_files(

@@ -9,19 +9,25 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from cmmsdb import migrator
+from cmmsdb.catalog import snapshot
 from cmmsdb.errors import (
     ChangedMigrations,
+    ConfigurationError,
+    ExtensionUnavailable,
     LockTimeout,
     MigrationFailed,
     ReadOnlyTarget,
     RollbackUnavailable,
+    UnknownModule,
 )
-from cmmsdb.migrations import checksum
+from cmmsdb.migrations import checksum, read_script
 from cmmsdb.target import Target
 
 FAST = migrator.Options(lock_timeout=0.2, lock_retries=1, wait=5, connect_timeout=5)
@@ -381,3 +387,191 @@ def wait_for_query(dsn: str, text: str, timeout: float = 20) -> None:
                 return
             time.sleep(0.05)
     raise AssertionError(f"no query running {text!r} within {timeout}s")
+
+
+# --- optional modules ------------------------------------------------------------------------
+
+MAIN = {
+    "0001.create-a.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
+    "0001.create-a.rollback.sql": "DROP TABLE a;\n",
+    "0002.create-b.sql": "CREATE TABLE b (id int PRIMARY KEY);\n",
+    "0002.create-b.rollback.sql": "DROP TABLE b;\n",
+}
+MODULES = {
+    "extra": {
+        "0001.add-column-a-note.sql": "-- Adds a note to a.\n-- depends: 0001.create-a\n"
+        "-- requires-extension: plpgsql\nALTER TABLE a ADD COLUMN note text;\n",
+        "0001.add-column-a-note.rollback.sql": "ALTER TABLE a DROP COLUMN note;\n",
+    },
+    "broken": {
+        "0001.create-table-c.sql": "-- requires-extension: plpgsql cmmsdb_missing_ext\n"
+        "CREATE TABLE c (id int);\n",
+        "0001.create-table-c.rollback.sql": "DROP TABLE c;\n",
+    },
+}
+EXTRA_NOTE = "extra/0001.add-column-a-note"
+
+
+@pytest.fixture
+def main(tmp_path: Path) -> Path:
+    """A main migrations folder with two optional modules beside it, in ../modules."""
+    for name, files in MODULES.items():
+        write(tmp_path / "project" / "modules" / name, files)
+    return write(tmp_path / "project" / "migrations", MAIN)
+
+
+def columns(dsn: str, table: str) -> list[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped ORDER BY attnum",
+            [table],
+        ).fetchall()
+    return [name for (name,) in rows]
+
+
+def catalog(dsn: str) -> dict[str, Any]:
+    with psycopg.connect(dsn) as conn:
+        return snapshot(conn)
+
+
+def test_read_script_returns_the_required_extensions(main: Path) -> None:
+    script = read_script(main.parent / "modules" / "broken" / "0001.create-table-c.sql")
+
+    assert script.extensions == ("plpgsql", "cmmsdb_missing_ext")
+    assert [s.sql for s in script.statements] == ["CREATE TABLE c (id int);"]
+    assert read_script(main / "0001.create-a.sql").extensions == ()
+
+
+def test_module_applies_after_the_main_folder_with_prefixed_ids(empty_db: str, main: Path) -> None:
+    report = migrator.migrate(Target(empty_db, "test"), main, modules=["extra"], options=FAST)
+
+    assert [s.id for s in report.steps] == ["0001.create-a", "0002.create-b", EXTRA_NOTE]
+    assert [row[0] for row in ledger_rows(empty_db)] == [
+        "0001.create-a",
+        "0002.create-b",
+        EXTRA_NOTE,
+    ]
+    assert columns(empty_db, "a") == ["id", "note"]
+
+
+def test_status_lists_module_migrations_once_enabled(empty_db: str, main: Path) -> None:
+    target = Target(empty_db, "test")
+    assert EXTRA_NOTE not in {m.id for m in migrator.status(target, main).migrations}
+    wanted = migrator.status(target, main, modules=["extra"])
+    assert [(m.id, m.state) for m in wanted.migrations][-1] == (EXTRA_NOTE, "pending")
+
+    migrator.migrate(target, main, modules=["extra"], options=FAST)
+    module_file = main.parent / "modules" / "extra" / "0001.add-column-a-note.sql"
+    module_file.write_text(module_file.read_text() + "-- an edit\n")
+
+    states = [(m.id, m.state) for m in migrator.status(target, main).migrations]
+    assert states == [
+        ("0001.create-a", "applied"),
+        ("0002.create-b", "applied"),
+        (EXTRA_NOTE, "changed"),
+    ]
+
+
+def test_rollback_all_undoes_the_module_first_and_restores_the_catalog(
+    empty_db: str, main: Path
+) -> None:
+    target = Target(empty_db, "test")
+    before = catalog(empty_db)
+    migrator.migrate(target, main, modules=["extra"], options=FAST)
+
+    planned = migrator.rollback(target, main, everything=True, dry_run=True)
+    report = migrator.rollback(target, main, everything=True, options=FAST)
+
+    assert [s.id for s in planned.steps] == [s.id for s in report.steps]
+    assert [s.id for s in report.steps] == [EXTRA_NOTE, "0002.create-b", "0001.create-a"]
+    assert ledger_rows(empty_db) == []
+    assert catalog(empty_db) == before
+
+
+def test_rollback_of_the_module_alone_restores_the_main_schema(empty_db: str, main: Path) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, main, options=FAST)
+    main_only = catalog(empty_db)
+    migrator.migrate(target, main, modules=["extra"], options=FAST)
+
+    report = migrator.rollback(target, main, options=FAST)
+
+    assert [s.id for s in report.steps] == [EXTRA_NOTE]
+    assert catalog(empty_db) == main_only
+    assert [row[0] for row in ledger_rows(empty_db)] == ["0001.create-a", "0002.create-b"]
+
+
+def test_an_enabled_module_gets_its_new_migrations_without_being_named(
+    empty_db: str, main: Path
+) -> None:
+    target = Target(empty_db, "test")
+    migrator.migrate(target, main, modules=["extra"], options=FAST)
+    write(
+        main.parent / "modules" / "extra",
+        {
+            "0002.add-column-a-tag.sql": "ALTER TABLE a ADD COLUMN tag text;\n",
+            "0002.add-column-a-tag.rollback.sql": "ALTER TABLE a DROP COLUMN tag;\n",
+        },
+    )
+
+    report = migrator.migrate(target, main, options=FAST)
+
+    assert [s.id for s in report.steps] == ["extra/0002.add-column-a-tag"]
+    assert columns(empty_db, "a") == ["id", "note", "tag"]
+    back = migrator.rollback(target, main, to="extra/0001", options=FAST)
+    assert [s.id for s in back.steps] == ["extra/0002.add-column-a-tag"]
+    assert columns(empty_db, "a") == ["id", "note"]
+    again = migrator.migrate(target, main, to="extra/0002", options=FAST)
+    assert [s.id for s in again.steps] == ["extra/0002.add-column-a-tag"]
+
+
+def test_unknown_module_names_the_available_ones(empty_db: str, main: Path) -> None:
+    with pytest.raises(UnknownModule) as error:
+        migrator.migrate(Target(empty_db, "test"), main, modules=["nope"], options=FAST)
+
+    assert error.value.message == "unknown module 'nope'; available modules: broken, extra"
+    with pytest.raises(UnknownModule):
+        migrator.status(Target(empty_db, "test"), main, modules=["nope"])
+    assert tables(empty_db) == set()
+
+
+def test_to_with_modules_is_refused(empty_db: str, main: Path) -> None:
+    with pytest.raises(ConfigurationError, match="--to cannot be combined with --with"):
+        migrator.migrate(Target(empty_db, "test"), main, modules=["extra"], to="0001")
+
+
+def test_missing_extension_is_refused_before_anything_is_applied(empty_db: str, main: Path) -> None:
+    target = Target(make_conninfo(empty_db, password="S3cretPw"), "test")
+    migrator.migrate(target, main, to="0001", options=FAST)
+    ledger_before, history_before, catalog_before = (
+        ledger_rows(empty_db),
+        history(empty_db),
+        catalog(empty_db),
+    )
+
+    with pytest.raises(ExtensionUnavailable) as error:
+        migrator.migrate(target, main, modules=["extra", "broken"], options=FAST)
+
+    message = error.value.message
+    assert "extension cmmsdb_missing_ext is not available on" in message
+    assert "broken/0001.create-table-c requires it" in message
+    assert target.display in message
+    assert "S3cretPw" not in f"{message} {error.value.hint}"
+    assert str(error.value.hint).endswith("or migrate without --with broken")
+    assert ledger_rows(empty_db) == ledger_before
+    assert history(empty_db) == history_before
+    assert catalog(empty_db) == catalog_before
+    with pytest.raises(ExtensionUnavailable):
+        migrator.migrate(target, main, modules=["broken"], dry_run=True)
+
+
+def test_missing_extension_on_a_fresh_database_creates_not_even_the_ledger(
+    empty_db: str, main: Path
+) -> None:
+    with pytest.raises(ExtensionUnavailable):
+        migrator.migrate(Target(empty_db, "test"), main, modules=["broken"], options=FAST)
+
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regnamespace('cmmsdb')").fetchone() == (None,)
+    assert tables(empty_db) == set()

@@ -16,6 +16,7 @@ from cmmsdb.cli.options import (
     LockRetries,
     LockTimeout,
     MigrationsDir,
+    Modules,
     Wait,
 )
 
@@ -49,6 +50,7 @@ def _options(lock_timeout: float, lock_retries: int, wait: float, timeout: float
 def migrate(
     dsn: Dsn = None,
     migrations: MigrationsDir = None,
+    modules: Modules = None,
     to: Annotated[str | None, typer.Option("--to", help="Stop after this migration.")] = None,
     dry_run: DryRun = False,
     create_db: Annotated[
@@ -63,13 +65,14 @@ def migrate(
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Apply pending migrations in order."""
+    """Apply pending migrations in order, then those of the optional modules."""
     from cmmsdb import migrator
 
     target, folder = target_and_folder(dsn, migrations)
     report = migrator.migrate(
         target,
         folder,
+        modules=modules or [],
         to=to,
         dry_run=dry_run,
         create_db=create_db,
@@ -119,6 +122,7 @@ def rollback(
 def status(
     dsn: Dsn = None,
     migrations: MigrationsDir = None,
+    modules: Modules = None,
     json: Json = False,
     exit_code: Annotated[
         bool,
@@ -130,7 +134,7 @@ def status(
     from cmmsdb import migrator
 
     target, folder = target_and_folder(dsn, migrations)
-    report = migrator.status(target, folder, connect_timeout=connect_timeout)
+    report = migrator.status(target, folder, modules=modules or [], connect_timeout=connect_timeout)
     render.status_report(report, json)
     if exit_code and report.problems:
         raise typer.Exit(1)

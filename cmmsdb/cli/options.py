@@ -25,6 +25,16 @@ MigrationsDir = Annotated[
         show_default=False,
     ),
 ]
+Modules = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--with",
+        metavar="MODULE",
+        help="Include the optional module MODULE (a folder of the modules folder beside the "
+        "migrations folder); repeatable. Modules already applied are always included.",
+        show_default=False,
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")

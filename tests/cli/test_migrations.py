@@ -13,6 +13,7 @@ import pytest
 
 from cmmsdb import local
 from tests.conftest import MIGRATIONS, Server
+from tests.test_migrator import EXTRA_NOTE, MAIN, MODULES, write
 
 
 def schemas(dsn: str) -> set[str]:
@@ -206,14 +207,13 @@ def test_rollback_missing_rollback_file(cli, empty_db: str, folder: Path) -> Non
     run = cli("rollback", "--to", "0004", "--dsn", empty_db, "--migrations", str(folder))
 
     assert_one_clean_error(run, "0005.create-table-user-sessions.rollback.sql")
-    assert "user_sessions" in {r for r in tables_in_cmms(empty_db)}
+    assert "user_sessions" in {r for r in tables_in(empty_db, "cmms")}
 
 
-def tables_in_cmms(dsn: str) -> set[str]:
+def tables_in(dsn: str, schema: str) -> set[str]:
     with psycopg.connect(dsn) as conn:
-        return {
-            n for (n,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'cmms'")
-        }
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema])
+        return {name for (name,) in rows}
 
 
 def test_missing_and_empty_migrations_folder(cli, empty_db: str, tmp_path: Path) -> None:
@@ -266,3 +266,95 @@ def test_read_only_standby_is_refused_before_anything_changes(cli, standby: str)
     assert_one_clean_error(cli("migrate", "--dsn", standby), "read-only standby")
     assert_one_clean_error(cli("rollback", "--all", "--dsn", standby), "read-only standby")
     assert cli("status", "--dsn", standby).exit_code == 0
+
+
+# --- optional modules ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small migrations folder with the modules `extra` and `broken` beside it."""
+    for name, files in MODULES.items():
+        write(tmp_path / "project" / "modules" / name, files)
+    return write(tmp_path / "project" / "migrations", MAIN)
+
+
+def test_migrate_with_a_module_then_status_and_rollback(cli, empty_db: str, project: Path) -> None:
+    target = ("--dsn", empty_db, "--migrations", str(project))
+    dry = cli("migrate", "--with", "extra", "--dry-run", *target)
+    assert dry.exit_code == 0, dry.stderr
+    assert f"-- migrate {EXTRA_NOTE} (transactional)\nALTER TABLE a ADD COLUMN note text;" in (
+        dry.stdout
+    )
+    assert "would apply 3 migrations" in dry.stdout
+    wanted = json.loads(cli("status", "--with", "extra", "--json", *target).stdout)
+    assert wanted["migrations"][-1]["id"] == EXTRA_NOTE
+
+    run = cli("migrate", "--with", "extra", *target)
+
+    assert run.exit_code == 0, run.stderr
+    assert f"applying {EXTRA_NOTE} ... done in" in run.stdout
+    status = cli("status", "--json", "--exit-code", *target)
+    assert status.exit_code == 0, status.stdout
+    assert [(m["id"], m["state"]) for m in json.loads(status.stdout)["migrations"]] == [
+        ("0001.create-a", "applied"),
+        ("0002.create-b", "applied"),
+        (EXTRA_NOTE, "applied"),
+    ]
+    rollback = cli("rollback", "--all", *target)
+    assert rollback.exit_code == 0, rollback.stderr
+    assert rollback.stdout.index(EXTRA_NOTE) < rollback.stdout.index("0002.create-b")
+    assert tables_in(empty_db, "public") == set()
+
+
+def test_an_enabled_module_is_migrated_without_with(cli, empty_db: str, project: Path) -> None:
+    target = ("--dsn", empty_db, "--migrations", str(project))
+    assert cli("migrate", "--with", "extra", *target).exit_code == 0
+    write(
+        project.parent / "modules" / "extra",
+        {"0002.create-table-d.sql": "CREATE TABLE d (id int);\n"},
+    )
+
+    run = cli("migrate", *target)
+
+    assert run.exit_code == 0, run.stderr
+    assert "applying extra/0002.create-table-d ... done in" in run.stdout
+    assert "applied 1 migration" in run.stdout
+
+
+def test_unknown_module(cli, empty_db: str, project: Path) -> None:
+    for command in ("migrate", "status"):
+        run = cli(command, "--with", "nope", "--dsn", empty_db, "--migrations", str(project))
+        assert_one_clean_error(run, "unknown module 'nope'; available modules: broken, extra")
+    assert schemas(empty_db) == set()
+
+
+def test_to_with_with_is_a_usage_error(cli, empty_db: str, project: Path) -> None:
+    run = cli(
+        "migrate",
+        "--with",
+        "extra",
+        "--to",
+        "0001",
+        "--dsn",
+        empty_db,
+        "--migrations",
+        str(project),
+    )
+
+    assert_one_clean_error(run, "--to cannot be combined with --with")
+    assert schemas(empty_db) == set()
+
+
+def test_missing_extension_applies_nothing(cli, empty_db: str, project: Path) -> None:
+    dsn = psycopg.conninfo.make_conninfo(empty_db, password="S3cretPw")
+
+    run = cli("migrate", "--with", "broken", "--dsn", dsn, "--migrations", str(project))
+
+    assert_one_clean_error(run, "extension cmmsdb_missing_ext is not available on")
+    assert "broken/0001.create-table-c requires it; nothing was applied" in run.stderr
+    assert "or migrate without --with broken" in run.stderr
+    assert "S3cretPw" not in run.stderr
+    assert "***" in run.stderr
+    assert schemas(empty_db) == set()
+    assert tables_in(empty_db, "public") == set()
