@@ -145,6 +145,7 @@ def cli(local_home: Path, tmp_path: Path) -> Any:
         environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
         environ.pop("CMMSDB_MIGRATIONS", None)
         environ["CMMSDB_HOME"] = str(local_home)
+        environ["PYTHONPATH"] = str(ROOT)  # this checkout's cmmsdb, even from a worktree
         environ.update(env or {})
         done = subprocess.run(
             [sys.executable, "-m", "cmmsdb", *args],

@@ -49,7 +49,7 @@ def test_migrate_status_rollback_round_trip(cli, empty_db: str) -> None:
     migrate = cli("migrate", "--dsn", empty_db)
     assert migrate.exit_code == 0, migrate.stderr
     assert "applying 0001.create-schema ... done in" in migrate.stdout
-    assert schemas(empty_db) == {"cmms", "cmms_archive", "cmmsdb"}
+    assert schemas(empty_db) == {"cmms", "cmms_archive", "cmms_ext", "cmmsdb"}
 
     status = cli("status", "--dsn", empty_db, "--json", "--exit-code")
     assert status.exit_code == 0
@@ -79,7 +79,7 @@ def test_rollback_dry_run_changes_nothing(cli, migrated_db: str) -> None:
 
     assert run.exit_code == 0, run.stderr
     assert "DROP SCHEMA cmms" in run.stdout
-    assert schemas(migrated_db) == {"cmms", "cmms_archive", "cmmsdb"}
+    assert schemas(migrated_db) == {"cmms", "cmms_archive", "cmms_ext", "cmmsdb"}
 
 
 def test_edited_migration_is_reported_changed(cli, empty_db: str, folder: Path) -> None:
