@@ -76,6 +76,8 @@ OVERRIDES: dict[str, dict[str, Value]] = {
     "teams": {"lead_user_id": lambda conn, org: make_row(conn, "users", org)},
     "work_orders": {"number": None},  # given by the numbering trigger
     "pm_schedules": {"calendar_interval": timedelta(days=90)},
+    "work_requests": {"requester_name": "Test Requester"},  # a request names its requester
+    "checklists": {"work_order_id": lambda conn, org: make_row(conn, "work_orders", org)},
 }
 
 
