@@ -80,6 +80,8 @@ OVERRIDES: dict[str, dict[str, Value]] = {
     "custom_fields": {"key": lambda conn, org: f"field_{uuid.uuid4().hex[:8]}"},
     "i18n_overrides": {"locale": "en"},
     "attachments": {"content_type": "application/pdf"},
+    "work_requests": {"requester_name": "Test Requester"},  # a request names its requester
+    "checklists": {"work_order_id": lambda conn, org: make_row(conn, "work_orders", org)},
 }
 
 
