@@ -190,9 +190,7 @@ def read_script(path: Path) -> Script:
     directives: dict[str, str] = {}
     leading_comment = ""
     if statements:
-        directives, leading_comment, statements[0] = parse_metadata_from_sql_comments(
-            statements[0]
-        )
+        directives, leading_comment, statements[0] = parse_metadata_from_sql_comments(statements[0])
     statements = [s for s in statements if s.strip()]
     transactional = directives.get("transactional", "true").strip().lower()
     if transactional not in ("true", "false"):
