@@ -1,7 +1,8 @@
 """`cmmsdb migrate` from empty to head against `psql --single-transaction` applying the
-same files: prints median wall times and their ratio (target: 1.3 or less once the schema
-is complete). Also prints the in-process time (the library call, no interpreter start),
-which is what an app calling cmmsdb.migrate() at deploy pays.
+same files: prints median wall times and their ratio (target: 1.3 or less). Also prints the
+in-process time (the library call, no interpreter start), which is what an app calling
+cmmsdb.migrate() at deploy pays, and psql run once per file in its own transaction, which
+is what applying the migrations one by one with psql costs.
 
     python bench/migrate_speed.py [--dsn postgresql://...] [--runs 5]
 """
@@ -48,22 +49,27 @@ def main() -> None:
     dsn = server_dsn(args.dsn)
     folder = default_migrations_dir()
     files = sorted(p for p in folder.glob("*.sql") if not p.name.endswith(".rollback.sql"))
-    psql = [psql_binary(), "-q", "-X", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-    psql += [arg for f in files for arg in ("-f", str(f))]
+    single = [psql_binary(), "-q", "-X", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
+    psql = [*single, *(arg for f in files for arg in ("-f", str(f)))]
 
-    cli, psql_times, library = [], [], []
+    cli, psql_times, library, per_file = [], [], [], []
     for _ in range(args.runs):
         cli.append(timed([sys.executable, "-m", "cmmsdb", "migrate", "--dsn", fresh_database(dsn)]))
         psql_times.append(timed([*psql, "-d", fresh_database(dsn)]))
+        one_by_one = fresh_database(dsn)
+        per_file.append(sum(timed([*single, "-f", str(f), "-d", one_by_one]) for f in files))
         started = time.perf_counter()
         cmmsdb.migrate(fresh_database(dsn))
         library.append(time.perf_counter() - started)
 
-    cli_s, psql_s, lib_s = (statistics.median(t) for t in (cli, psql_times, library))
+    cli_s, psql_s, lib_s, file_s = (
+        statistics.median(t) for t in (cli, psql_times, library, per_file)
+    )
     print(f"migrations: {len(files)} files, {args.runs} runs each, medians")
     print(f"psql --single-transaction     {psql_s * 1000:8.1f} ms")
     print(f"cmmsdb migrate (CLI process)  {cli_s * 1000:8.1f} ms   ratio {cli_s / psql_s:5.2f}")
     print(f"cmmsdb.migrate() in-process   {lib_s * 1000:8.1f} ms   ratio {lib_s / psql_s:5.2f}")
+    print(f"psql -1 -f, once per file     {file_s * 1000:8.1f} ms   ratio {file_s / psql_s:5.2f}")
 
 
 if __name__ == "__main__":

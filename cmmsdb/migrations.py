@@ -207,14 +207,23 @@ def read_script(path: Path) -> Script:
 
 
 def _split(path: Path, text: str) -> list[str]:
-    """The statements of `text`, each with the comments before it, by PostgreSQL's scanner."""
+    """The statements of `text`, each with the comments before it and its semicolon, split by
+    PostgreSQL's scanner."""
     from pglast import split
     from pglast.parser import ParseError
 
     try:
-        return list(split(text, with_parser=False))
+        slices = split(text, with_parser=False, only_slices=True)
     except ParseError as exc:
         raise MigrationsFolderError(f"{path}: cannot split into statements: {exc}") from None
+    return [text[part] + _terminator(text, part.stop) for part in slices]
+
+
+def _terminator(text: str, end: int) -> str:
+    """The semicolon that ends a statement (the scanner leaves it out), as yoyo keeps it."""
+    rest = text[end:]
+    stripped = rest.lstrip()
+    return rest[: len(rest) - len(stripped) + 1] if stripped.startswith(";") else ""
 
 
 def _required_extensions(leading_comment: str) -> list[str]:

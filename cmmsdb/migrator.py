@@ -356,12 +356,33 @@ def _run_in_transaction(
         try:
             with conn.transaction():
                 ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout), local=True)
-                for statement in script.statements:
-                    _execute(conn, migration, script, statement)
+                _execute_script(conn, migration, script)
                 _book(conn, migration, script, action, started)
             return
         except errors.LockNotAvailable as exc:
             _wait_before_retry(migration, script, exc, attempt, options, notify, action)
+
+
+def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script: Script) -> None:
+    """Send a transactional script in one round trip, as psql does. When it fails, replay it
+    statement by statement (it was rolled back to a savepoint) to name the failing line."""
+    import psycopg
+    from psycopg import errors
+
+    try:
+        with conn.transaction():
+            conn.execute(script.sql.encode())
+        return
+    except errors.LockNotAvailable:
+        raise
+    except psycopg.Error as exc:
+        failure = exc
+    for statement in script.statements:
+        _execute(conn, migration, script, statement)
+    raise MigrationFailed(  # it did not fail again: report the first failure, without a line
+        f"{migration.id} failed in {_shown(script.path)}: {first_line(failure)}",
+        f"{_what_was_kept(script)}; fix it and run again",
+    )
 
 
 def _run_resumable(
