@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pytest_postgresql.janitor import DatabaseJanitor
 
@@ -27,6 +28,22 @@ from cmmsdb import local
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
+
+
+@pytest.fixture
+def admin(migrated_db: str) -> Iterator[psycopg.Connection[Any]]:
+    """A superuser's autocommit connection to the migrated database (no row-level security)."""
+    with psycopg.connect(migrated_db, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def app_login(migrated_db: str, admin: psycopg.Connection[Any]) -> Iterator[str]:
+    """The DSN of a fresh login role that is a member of cmms_app (roles are cluster-wide)."""
+    role = f"cmms_test_app_{uuid.uuid4().hex[:8]}"
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
+    yield make_conninfo(migrated_db, user=role)
+    admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 @dataclass(frozen=True)

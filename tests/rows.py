@@ -85,6 +85,13 @@ OVERRIDES: dict[str, dict[str, Value]] = {
 }
 
 
+def new_org(conn: Conn, name: str = "Acme") -> uuid.UUID:
+    """A new organization (a unique slug from `name`) and its id."""
+    return insert(
+        conn, "organizations", {"name": name, "slug": f"{name.lower()}-{uuid.uuid4().hex[:8]}"}
+    )
+
+
 def make_row(conn: Conn, table: str, org: uuid.UUID) -> uuid.UUID:
     """Insert one valid row of cmms.`table` for organization `org` and return its id."""
     if table in MAKERS:

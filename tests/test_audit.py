@@ -16,12 +16,6 @@ Conn = psycopg.Connection[Any]
 
 
 @pytest.fixture
-def admin(migrated_db: str) -> Iterator[Conn]:
-    with psycopg.connect(migrated_db, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
 def login(migrated_db: str, admin: Conn) -> Iterator[Any]:
     """Make login roles that are members of a cmms role; dropped afterwards."""
     made: list[str] = []

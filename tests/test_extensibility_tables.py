@@ -15,33 +15,18 @@ from psycopg import errors, sql
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Jsonb
 
-from tests.rows import insert, make_row
+from tests.rows import insert, make_row, new_org
 
 Conn = psycopg.Connection[Any]
 
 
 @pytest.fixture
-def conn(migrated_db: str) -> Iterator[Conn]:
-    with psycopg.connect(migrated_db, autocommit=True) as connection:
-        yield connection
+def org(admin: Conn) -> uuid.UUID:
+    return new_org(admin)
 
 
-@pytest.fixture
-def org(conn: Conn) -> uuid.UUID:
-    return new_org(conn)
-
-
-def new_org(conn: Conn) -> uuid.UUID:
-    slug = f"org-{uuid.uuid4().hex[:8]}"
-    row = conn.execute(
-        "INSERT INTO cmms.organizations (name, slug) VALUES (%s, %s) RETURNING id", [slug, slug]
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
-def soft_delete(conn: Conn, table: str, row_id: uuid.UUID) -> None:
-    conn.execute(
+def soft_delete(admin: Conn, table: str, row_id: uuid.UUID) -> None:
+    admin.execute(
         sql.SQL("UPDATE cmms.{} SET deleted_at = now() WHERE id = %s").format(
             sql.Identifier(table)
         ),
@@ -49,11 +34,11 @@ def soft_delete(conn: Conn, table: str, row_id: uuid.UUID) -> None:
     )
 
 
-def count(conn: Conn, table: str, **where: Any) -> int:
+def count(admin: Conn, table: str, **where: Any) -> int:
     condition = sql.SQL(" AND ").join(
         sql.SQL("{} IS NOT DISTINCT FROM %s").format(sql.Identifier(c)) for c in where
     )
-    row = conn.execute(
+    row = admin.execute(
         sql.SQL("SELECT count(*) FROM cmms.{} WHERE {}").format(sql.Identifier(table), condition),
         list(where.values()),
     ).fetchone()
@@ -65,50 +50,50 @@ def count(conn: Conn, table: str, **where: Any) -> int:
 
 
 def test_tag_names_are_unique_case_insensitively_among_an_organizations_live_tags(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
-    first = insert(conn, "tags", {"organization_id": org, "name": "Urgent"})
-    insert(conn, "tags", {"organization_id": new_org(conn), "name": "urgent"})
+    first = insert(admin, "tags", {"organization_id": org, "name": "Urgent"})
+    insert(admin, "tags", {"organization_id": new_org(admin), "name": "urgent"})
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "tags", {"organization_id": org, "name": "URGENT"})
-    soft_delete(conn, "tags", first)
-    insert(conn, "tags", {"organization_id": org, "name": "urgent"})
+        insert(admin, "tags", {"organization_id": org, "name": "URGENT"})
+    soft_delete(admin, "tags", first)
+    insert(admin, "tags", {"organization_id": org, "name": "urgent"})
 
 
 @pytest.mark.parametrize(
     ("color", "accepted"),
     [(None, True), ("#1a2b3c", True), ("#FFAA00", True), ("red", False), ("#12345", False)],
 )
-def test_tag_colors_are_rrggbb(conn: Conn, org: uuid.UUID, color: str, accepted: bool) -> None:
+def test_tag_colors_are_rrggbb(admin: Conn, org: uuid.UUID, color: str, accepted: bool) -> None:
     values = {"organization_id": org, "name": "Tag", "color": color}
     if accepted:
-        insert(conn, "tags", values)
+        insert(admin, "tags", values)
     else:
         with pytest.raises(errors.CheckViolation):
-            insert(conn, "tags", values)
+            insert(admin, "tags", values)
 
 
 def test_a_tag_is_on_a_record_once_and_leaves_every_record_when_deleted(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
-    tag = make_row(conn, "tags", org)
+    tag = make_row(admin, "tags", org)
     asset = uuid.uuid4()
     tagging = {"organization_id": org, "tag_id": tag, "entity_type": "asset", "entity_id": asset}
-    insert(conn, "entity_tags", tagging)
-    insert(conn, "entity_tags", {**tagging, "entity_type": "part"})
+    insert(admin, "entity_tags", tagging)
+    insert(admin, "entity_tags", {**tagging, "entity_type": "part"})
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "entity_tags", tagging)
+        insert(admin, "entity_tags", tagging)
     with pytest.raises(errors.CheckViolation):
-        insert(conn, "entity_tags", {**tagging, "entity_type": "spaceship"})
-    conn.execute("DELETE FROM cmms.tags WHERE id = %s", [tag])
-    assert count(conn, "entity_tags", tag_id=tag) == 0
+        insert(admin, "entity_tags", {**tagging, "entity_type": "spaceship"})
+    admin.execute("DELETE FROM cmms.tags WHERE id = %s", [tag])
+    assert count(admin, "entity_tags", tag_id=tag) == 0
 
 
-def test_a_tag_of_another_organization_cannot_be_used(conn: Conn, org: uuid.UUID) -> None:
-    foreign_tag = make_row(conn, "tags", new_org(conn))
+def test_a_tag_of_another_organization_cannot_be_used(admin: Conn, org: uuid.UUID) -> None:
+    foreign_tag = make_row(admin, "tags", new_org(admin))
     with pytest.raises(errors.ForeignKeyViolation):
         insert(
-            conn,
+            admin,
             "entity_tags",
             {
                 "organization_id": org,
@@ -144,65 +129,65 @@ def field(org: uuid.UUID, **values: Any) -> dict[str, Any]:
     ],
 )
 def test_only_select_fields_have_options_and_they_have_some(
-    conn: Conn, org: uuid.UUID, field_type: str, options: Any, accepted: bool
+    admin: Conn, org: uuid.UUID, field_type: str, options: Any, accepted: bool
 ) -> None:
     values = field(org, field_type=field_type, options=None if options is None else Jsonb(options))
     if accepted:
-        insert(conn, "custom_fields", values)
+        insert(admin, "custom_fields", values)
     else:
         with pytest.raises(errors.CheckViolation):
-            insert(conn, "custom_fields", values)
+            insert(admin, "custom_fields", values)
 
 
 @pytest.mark.parametrize("key", ["Serial", "1st", "_x", "serial number", "a" * 64, ""])
-def test_field_keys_are_lower_snake_case_identifiers(conn: Conn, org: uuid.UUID, key: str) -> None:
-    insert(conn, "custom_fields", field(org, key="a" * 63))
+def test_field_keys_are_lower_snake_case_identifiers(admin: Conn, org: uuid.UUID, key: str) -> None:
+    insert(admin, "custom_fields", field(org, key="a" * 63))
     with pytest.raises(errors.CheckViolation):
-        insert(conn, "custom_fields", field(org, key=key))
+        insert(admin, "custom_fields", field(org, key=key))
 
 
 def test_field_keys_are_unique_per_entity_type_among_live_fields(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
-    first = insert(conn, "custom_fields", field(org))
-    insert(conn, "custom_fields", field(org, entity_type="part"))
-    insert(conn, "custom_fields", field(new_org(conn)))
+    first = insert(admin, "custom_fields", field(org))
+    insert(admin, "custom_fields", field(org, entity_type="part"))
+    insert(admin, "custom_fields", field(new_org(admin)))
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "custom_fields", field(org, label="Other label"))
-    soft_delete(conn, "custom_fields", first)
-    insert(conn, "custom_fields", field(org))
+        insert(admin, "custom_fields", field(org, label="Other label"))
+    soft_delete(admin, "custom_fields", first)
+    insert(admin, "custom_fields", field(org))
 
 
 def test_a_record_has_one_value_per_field_deleted_with_the_field(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
-    custom_field = insert(conn, "custom_fields", field(org))
+    custom_field = insert(admin, "custom_fields", field(org))
     record = uuid.uuid4()
     value = {"organization_id": org, "custom_field_id": custom_field, "entity_id": record}
-    insert(conn, "custom_field_values", value | {"value": Jsonb("SN-1")})
-    insert(conn, "custom_field_values", value | {"entity_id": uuid.uuid4(), "value": Jsonb(1)})
+    insert(admin, "custom_field_values", value | {"value": Jsonb("SN-1")})
+    insert(admin, "custom_field_values", value | {"entity_id": uuid.uuid4(), "value": Jsonb(1)})
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "custom_field_values", value | {"value": Jsonb("SN-2")})
+        insert(admin, "custom_field_values", value | {"value": Jsonb("SN-2")})
     with pytest.raises(errors.NotNullViolation):
-        insert(conn, "custom_field_values", value | {"entity_id": uuid.uuid4(), "value": None})
-    conn.execute("DELETE FROM cmms.custom_fields WHERE id = %s", [custom_field])
-    assert count(conn, "custom_field_values", custom_field_id=custom_field) == 0
+        insert(admin, "custom_field_values", value | {"entity_id": uuid.uuid4(), "value": None})
+    admin.execute("DELETE FROM cmms.custom_fields WHERE id = %s", [custom_field])
+    assert count(admin, "custom_field_values", custom_field_id=custom_field) == 0
 
 
 # --- plugins and rules --------------------------------------------------------------------------
 
 
-def test_plugin_names_are_unique_and_their_config_is_an_object(conn: Conn, org: uuid.UUID) -> None:
+def test_plugin_names_are_unique_and_their_config_is_an_object(admin: Conn, org: uuid.UUID) -> None:
     plugin = {"organization_id": org, "name": "slack", "version": "1.2.0"}
-    insert(conn, "plugins", plugin)
-    (enabled, config) = conn.execute(
+    insert(admin, "plugins", plugin)
+    (enabled, config) = admin.execute(
         "SELECT enabled, config FROM cmms.plugins WHERE organization_id = %s", [org]
     ).fetchone() or (None, None)
     assert (enabled, config) == (True, {})
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "plugins", plugin)
+        insert(admin, "plugins", plugin)
     with pytest.raises(errors.CheckViolation):
-        insert(conn, "plugins", plugin | {"name": "teams", "config": Jsonb(["token"])})
+        insert(admin, "plugins", plugin | {"name": "teams", "config": Jsonb(["token"])})
 
 
 @pytest.mark.parametrize(
@@ -217,7 +202,7 @@ def test_plugin_names_are_unique_and_their_config_is_an_object(conn: Conn, org: 
     ],
 )
 def test_rules_name_a_known_event_and_action_with_object_arguments(
-    conn: Conn, org: uuid.UUID, change: dict[str, Any], accepted: bool
+    admin: Conn, org: uuid.UUID, change: dict[str, Any], accepted: bool
 ) -> None:
     rule = {
         "organization_id": org,
@@ -227,10 +212,10 @@ def test_rules_name_a_known_event_and_action_with_object_arguments(
         "action_params": Jsonb({"priority": "urgent"}),
     } | change
     if accepted:
-        insert(conn, "rules_engine", rule)
+        insert(admin, "rules_engine", rule)
     else:
         with pytest.raises(errors.CheckViolation):
-            insert(conn, "rules_engine", rule)
+            insert(admin, "rules_engine", rule)
 
 
 # --- translations -----------------------------------------------------------------------------
@@ -248,51 +233,51 @@ def test_rules_name_a_known_event_and_action_with_object_arguments(
     ],
 )
 def test_locales_are_language_and_optional_region(
-    conn: Conn, org: uuid.UUID, locale: str, accepted: bool
+    admin: Conn, org: uuid.UUID, locale: str, accepted: bool
 ) -> None:
     default = {"key": "wo.open", "locale": locale, "text": "Open"}
     override = default | {"organization_id": org}
     if accepted:
-        insert(conn, "i18n_strings", default)
-        insert(conn, "i18n_overrides", override)
+        insert(admin, "i18n_strings", default)
+        insert(admin, "i18n_overrides", override)
     else:
         for table, values in (("i18n_strings", default), ("i18n_overrides", override)):
             with pytest.raises(errors.CheckViolation):
-                insert(conn, table, values)
+                insert(admin, table, values)
 
 
 def test_one_live_default_per_key_and_locale_and_one_override_per_organization(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
     default = {"key": "wo.open", "locale": "fr", "text": "Ouvert"}
-    first = insert(conn, "i18n_strings", default)
-    insert(conn, "i18n_strings", default | {"locale": "en", "text": "Open"})
+    first = insert(admin, "i18n_strings", default)
+    insert(admin, "i18n_strings", default | {"locale": "en", "text": "Open"})
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "i18n_strings", default)
-    soft_delete(conn, "i18n_strings", first)
-    insert(conn, "i18n_strings", default)
+        insert(admin, "i18n_strings", default)
+    soft_delete(admin, "i18n_strings", first)
+    insert(admin, "i18n_strings", default)
 
     override = default | {"organization_id": org, "text": "En cours"}
-    insert(conn, "i18n_overrides", override)
-    insert(conn, "i18n_overrides", override | {"organization_id": new_org(conn)})
+    insert(admin, "i18n_overrides", override)
+    insert(admin, "i18n_overrides", override | {"organization_id": new_org(admin)})
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "i18n_overrides", override)
+        insert(admin, "i18n_overrides", override)
 
 
 @pytest.fixture
-def app(migrated_db: str, conn: Conn) -> Iterator[Conn]:
+def app(migrated_db: str, admin: Conn) -> Iterator[Conn]:
     """A login role that is a member of cmms_app (roles are cluster-wide: dropped after)."""
     role = f"cmms_test_app_{uuid.uuid4().hex[:8]}"
-    conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
     with psycopg.connect(make_conninfo(migrated_db, user=role), autocommit=True) as app_conn:
         yield app_conn
-    conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_the_application_reads_the_global_strings_without_context_but_cannot_write_them(
-    conn: Conn, app: Conn
+    admin: Conn, app: Conn
 ) -> None:
-    insert(conn, "i18n_strings", {"key": "wo.open", "locale": "en", "text": "Open"})
+    insert(admin, "i18n_strings", {"key": "wo.open", "locale": "en", "text": "Open"})
     for relation in ("i18n_strings", "active_i18n_strings"):
         seen = app.execute(sql.SQL("SELECT text FROM cmms.{}").format(sql.Identifier(relation)))
         assert seen.fetchall() == [("Open",)]
@@ -317,23 +302,23 @@ UPSERT = """
 """
 
 
-def test_metrics_are_upserted_per_metric_and_dimensions(conn: Conn, org: uuid.UUID) -> None:
+def test_metrics_are_upserted_per_metric_and_dimensions(admin: Conn, org: uuid.UUID) -> None:
     high = Jsonb({"status": "open", "priority": "high"})
-    conn.execute(UPSERT, [org, "open_work_orders", high, 3])
-    conn.execute(UPSERT, [org, "open_work_orders", Jsonb({}), 10])
-    conn.execute(
+    admin.execute(UPSERT, [org, "open_work_orders", high, 3])
+    admin.execute(UPSERT, [org, "open_work_orders", Jsonb({}), 10])
+    admin.execute(
         UPSERT, [org, "open_work_orders", Jsonb({"priority": "high", "status": "open"}), 4]
     )
-    cached = conn.execute(
+    cached = admin.execute(
         "SELECT dimensions, value FROM cmms.dashboard_metrics_cache WHERE organization_id = %s"
         " ORDER BY value",
         [org],
     ).fetchall()
     assert cached == [({"status": "open", "priority": "high"}, 4), ({}, 10)]
     with pytest.raises(errors.CheckViolation):
-        conn.execute(UPSERT, [org, "happiness", Jsonb({}), 1])
+        admin.execute(UPSERT, [org, "happiness", Jsonb({}), 1])
     with pytest.raises(errors.CheckViolation):
-        conn.execute(UPSERT, [org, "open_work_orders", Jsonb(["open"]), 1])
+        admin.execute(UPSERT, [org, "open_work_orders", Jsonb(["open"]), 1])
 
 
 # --- attachments --------------------------------------------------------------------------------
@@ -368,51 +353,51 @@ def attachment(org: uuid.UUID, **values: Any) -> dict[str, Any]:
     ],
 )
 def test_attachments_refuse_malformed_metadata(
-    conn: Conn, org: uuid.UUID, change: dict[str, Any]
+    admin: Conn, org: uuid.UUID, change: dict[str, Any]
 ) -> None:
-    insert(conn, "attachments", attachment(org))
+    insert(admin, "attachments", attachment(org))
     insert(
-        conn,
+        admin,
         "attachments",
         attachment(org, content_type="application/vnd.ms-excel", checksum_sha256=None),
     )
     with pytest.raises(errors.CheckViolation):
-        insert(conn, "attachments", attachment(org, **change))
+        insert(admin, "attachments", attachment(org, **change))
 
 
 def test_a_stored_file_is_attached_once_and_outlives_its_uploader(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
-    uploader = make_row(conn, "users", org)
+    uploader = make_row(admin, "users", org)
     first = insert(
-        conn, "attachments", attachment(org, storage_key="a/b.pdf", uploaded_by_user_id=uploader)
+        admin, "attachments", attachment(org, storage_key="a/b.pdf", uploaded_by_user_id=uploader)
     )
-    insert(conn, "attachments", attachment(org, storage_key="a/b.pdf", storage_backend="local"))
+    insert(admin, "attachments", attachment(org, storage_key="a/b.pdf", storage_backend="local"))
     with pytest.raises(errors.UniqueViolation):
-        insert(conn, "attachments", attachment(org, storage_key="a/b.pdf"))
+        insert(admin, "attachments", attachment(org, storage_key="a/b.pdf"))
 
-    conn.execute("DELETE FROM cmms.users WHERE id = %s", [uploader])
-    assert count(conn, "attachments", id=first, uploaded_by_user_id=None) == 1
+    admin.execute("DELETE FROM cmms.users WHERE id = %s", [uploader])
+    assert count(admin, "attachments", id=first, uploaded_by_user_id=None) == 1
 
 
 # --- notifications ------------------------------------------------------------------------------
 
 
 def test_notifications_are_about_a_whole_record_or_none_and_go_with_their_user(
-    conn: Conn, org: uuid.UUID
+    admin: Conn, org: uuid.UUID
 ) -> None:
-    user = make_row(conn, "users", org)
+    user = make_row(admin, "users", org)
     note = {"organization_id": org, "user_id": user, "notification_type": "pm_due", "title": "PM"}
     about = insert(
-        conn, "notifications", note | {"entity_type": "pm_schedule", "entity_id": uuid.uuid4()}
+        admin, "notifications", note | {"entity_type": "pm_schedule", "entity_id": uuid.uuid4()}
     )
-    insert(conn, "notifications", note)
-    assert count(conn, "notifications", id=about, channel="in_app", read_at=None) == 1
+    insert(admin, "notifications", note)
+    assert count(admin, "notifications", id=about, channel="in_app", read_at=None) == 1
     for half in ({"entity_type": "asset"}, {"entity_id": uuid.uuid4()}):
         with pytest.raises(errors.CheckViolation):
-            insert(conn, "notifications", note | half)
+            insert(admin, "notifications", note | half)
     with pytest.raises(errors.CheckViolation):
-        insert(conn, "notifications", note | {"channel": "sms"})
+        insert(admin, "notifications", note | {"channel": "sms"})
 
-    conn.execute("DELETE FROM cmms.users WHERE id = %s", [user])
-    assert count(conn, "notifications", user_id=user) == 0
+    admin.execute("DELETE FROM cmms.users WHERE id = %s", [user])
+    assert count(admin, "notifications", user_id=user) == 0

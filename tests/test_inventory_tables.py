@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import errors, sql
-from psycopg.conninfo import make_conninfo
+from psycopg import errors
 
-from tests.rows import make_row
+from tests.rows import make_row, new_org
 
 Conn = psycopg.Connection[Any]
 
@@ -23,30 +20,6 @@ NEW_ORDER = (
     "INSERT INTO cmms.purchase_orders (organization_id, vendor_id, number)"
     " VALUES (%s, %s, %s) RETURNING number, reference"
 )
-
-
-@pytest.fixture
-def admin(migrated_db: str) -> Iterator[Conn]:
-    with psycopg.connect(migrated_db, autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
-def app_login(migrated_db: str, admin: Conn) -> Iterator[str]:
-    """The DSN of a fresh login role that is a member of cmms_app (roles are cluster-wide)."""
-    role = f"cmms_test_app_{uuid.uuid4().hex[:8]}"
-    admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
-    yield make_conninfo(migrated_db, user=role)
-    admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-def new_org(conn: Conn, name: str) -> uuid.UUID:
-    row = conn.execute(
-        "INSERT INTO cmms.organizations (name, slug) VALUES (%s, %s) RETURNING id",
-        [name, f"{name.lower()}-{uuid.uuid4().hex[:6]}"],
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
 
 
 def one(conn: Conn, query: str, params: list[Any]) -> Any:

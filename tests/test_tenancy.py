@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import errors, sql
-from psycopg.conninfo import make_conninfo
 
-from tests.rows import make_row
+from tests.rows import make_row, new_org
 
 Conn = psycopg.Connection[Any]
 
@@ -34,22 +33,7 @@ def tenant_key(table: str) -> str:
     return "id" if table == "organizations" else "organization_id"
 
 
-def new_org(conn: Conn, name: str) -> uuid.UUID:
-    row = conn.execute(
-        "INSERT INTO cmms.organizations (name, slug) VALUES (%s, %s) RETURNING id",
-        [name, f"{name.lower()}-{uuid.uuid4().hex[:6]}"],
-    ).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
-
-
 # --- fixtures -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin(migrated_db: str) -> Iterator[Conn]:
-    with psycopg.connect(migrated_db, autocommit=True) as conn:
-        yield conn
 
 
 @pytest.fixture
@@ -65,15 +49,6 @@ def world(admin: Conn, tables: list[str]) -> dict[str, Any]:
         (table, name): make_row(admin, table, org) for table in tables for name, org in orgs.items()
     }
     return {"orgs": orgs, "rows": rows}
-
-
-@pytest.fixture
-def app_login(migrated_db: str, admin: Conn) -> Iterator[str]:
-    """The DSN of a fresh login role that is a member of cmms_app (roles are cluster-wide)."""
-    role = f"cmms_test_app_{uuid.uuid4().hex[:8]}"
-    admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
-    yield make_conninfo(migrated_db, user=role)
-    admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 @pytest.fixture
