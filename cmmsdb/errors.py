@@ -106,3 +106,8 @@ class MaintenanceFailed(PartitionError):
 
 class LocalServerError(CmmsdbError):
     """The embedded local PostgreSQL server could not be set up, started or stopped."""
+
+
+class SeedError(CmmsdbError):
+    """A seed cannot run as asked (bad counts or profile, unmigrated database, a role that
+    cannot write through row-level security); nothing was written."""

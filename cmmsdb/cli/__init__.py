@@ -12,6 +12,7 @@ from cmmsdb.cli import local as local_commands
 from cmmsdb.cli import migrations as migration_commands
 from cmmsdb.cli import new as new_commands
 from cmmsdb.cli import partitions as partition_commands
+from cmmsdb.cli import seed as seed_commands
 from cmmsdb.cli.render import report_error, report_unexpected
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ def setup(
 migration_commands.register(app)
 app.command("new")(new_commands.new)
 app.command("docs")(docs_commands.docs)
+app.command("seed")(seed_commands.seed)
 app.add_typer(local_commands.app, name="local")
 app.add_typer(partition_commands.app, name="partitions")
 

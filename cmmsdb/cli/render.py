@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from cmmsdb.local import LocalServer
     from cmmsdb.migrator import Progress, RunReport, StatusReport
     from cmmsdb.partitions import Action, MaintainReport, Partition, PartitionList
+    from cmmsdb.seeding import Progress as SeedProgress
+    from cmmsdb.seeding import PurgeReport, SeedReport
     from cmmsdb.target import Target
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "magenta": "35", "bold": "1", "dim": "2"}
@@ -288,3 +291,50 @@ def maintain_report(report: MaintainReport, as_json: bool) -> None:
 
 def _plural(count: int, noun: str, shown: str | None = None) -> str:
     return f"{shown or count} {noun}" + ("" if count == 1 else "s")
+
+
+@contextmanager
+def seed_progress(enabled: bool) -> Iterator[Callable[[SeedProgress], None] | None]:
+    """A rich progress bar per table on a terminal (stderr); nothing otherwise."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bars: dict[str, Any] = {}
+    columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=False) as progress:
+
+        def advance(event: SeedProgress) -> None:
+            if event.table not in bars:
+                bars[event.table] = progress.add_task(event.table, total=event.expected)
+            progress.advance(bars[event.table], event.rows)
+            if event.tenant == event.tenants:
+                progress.update(
+                    bars[event.table], total=progress.tasks[bars[event.table]].completed
+                )
+
+        yield advance
+
+
+def seed_report(report: SeedReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_dict())
+        return
+    rows = [(table, f"{count:,}") for table, count in report.rows.items()]
+    sys.stdout.write(_table(("table", "rows"), rows, [""] * len(rows)) + "\n")
+    sys.stdout.write(
+        f"seeded {_plural(report.tenants, 'fake tenant')} ({report.profile}, seed {report.seed}):"
+        f" {report.total_rows:,} rows in {report.seconds:.1f} s"
+        f" ({report.rows_per_second:,.0f} rows/s) as {report.written_as}: {report.target}\n"
+    )
+
+
+def purge_report(report: PurgeReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_dict())
+        return
+    sys.stdout.write(
+        f"removed {_plural(report.organizations, 'fake organization')} and their rows"
+        f" in {report.seconds:.1f} s: {report.target}\n"
+    )

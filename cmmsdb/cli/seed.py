@@ -1,0 +1,50 @@
+"""cmmsdb seed: a thin wrapper over cmmsdb.seeding."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cmmsdb.cli import render
+from cmmsdb.cli.migrations import target_and_folder
+from cmmsdb.cli.options import Dsn, Json
+
+
+def seed(
+    tenants: Annotated[
+        int | None,
+        typer.Option("--tenants", help="How many fake organizations (default: the profile's)."),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option("--profile", help="demo, small, load, or a path to a .toml profile."),
+    ] = "demo",
+    scale: Annotated[
+        float, typer.Option("--scale", help="Multiply every tenant's row counts by this.")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 42,
+    purge_fake: Annotated[
+        bool,
+        typer.Option("--purge-fake", help="Remove every organization seed made, and its rows."),
+    ] = False,
+    dsn: Dsn = None,
+    json: Json = False,
+) -> None:
+    """Fill a migrated database with fake tenants (or remove them with --purge-fake)."""
+    from cmmsdb import seeding
+
+    target, _ = target_and_folder(dsn, None)
+    if purge_fake:
+        render.purge_report(seeding.purge_fake(target), json)
+        return
+    with render.seed_progress(enabled=not json) as on_progress:
+        report = seeding.seed(
+            target,
+            profile=profile,
+            tenants=tenants,
+            scale=scale,
+            seed=seed,
+            on_progress=on_progress,
+        )
+    render.seed_report(report, json)

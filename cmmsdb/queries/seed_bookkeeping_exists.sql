@@ -1,0 +1,1 @@
+SELECT to_regclass('cmmsdb.seeded_organizations') IS NOT NULL

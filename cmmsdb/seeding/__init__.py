@@ -1,0 +1,305 @@
+"""Fake tenants at scale: `cmmsdb seed` fills a migrated database with organizations whose
+data looks and relates like a real maintenance operation, reproducibly.
+
+- Rows come from seeding/tenant.py, per tenant, sized by a profile (seeds/*.toml) and a
+  Pareto factor per tenant; the same seed gives the same rows, times included (they are
+  derived from a fixed base time).
+- They are written with binary COPY, one transaction per tenant. COPY cannot write through
+  row-level security, so seeding takes a role that bypasses it (a superuser): it says so.
+- Triggers are skipped for the load (session_replication_role = replica): every foreign
+  key is valid and every number given by construction, and the audit records the triggers
+  would have written are written in one statement per table. CHECK and unique constraints
+  are still enforced by the server.
+- The organizations made are recorded in cmmsdb.seeded_organizations; `purge_fake` removes
+  them and their rows, and nothing else.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cmmsdb.errors import SeedError
+from cmmsdb.resources import default_migrations_dir, query
+from cmmsdb.seeding.profile import Profile, load
+from cmmsdb.seeding.tenant import TABLES, Table, Tenant
+from cmmsdb.target import Target, connect, ensure_writable
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from cmmsdb.seeding.pools import Pools
+
+BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+MAX_TENANTS = 100_000
+MAX_SCALE = 1_000.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One table of one tenant written (for progress bars): `expected` is about how many
+    rows of the table the whole run writes."""
+
+    table: str
+    rows: int
+    tenant: int
+    tenants: int
+    expected: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a seed wrote: rows per table, how long it took, and as whom."""
+
+    target: str
+    profile: str
+    seed: int
+    tenants: int
+    written_as: str
+    organizations: list[str]
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "total_rows": self.total_rows,
+            "rows_per_second": round(self.rows_per_second),
+        }
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    target: str
+    organizations: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def seed(
+    target: Target,
+    *,
+    profile: str = "demo",
+    tenants: int | None = None,
+    scale: float = 1.0,
+    seed: int = 42,
+    on_progress: ProgressCallback | None = None,
+) -> SeedReport:
+    """Add fake tenants to a migrated database; see the module docstring."""
+    chosen = load(profile)
+    count = chosen.tenants if tenants is None else tenants
+    _check_counts(count, scale, chosen)
+    from cmmsdb.seeding.pools import build
+
+    started = time.monotonic()
+    with connect(target) as conn:
+        ensure_writable(conn, target)
+        written_as = _refuse_rls_bound_role(conn)
+        _refuse_unmigrated(target)
+        conn.execute(query("seed_bookkeeping.sql"))
+        conn.commit()
+        first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
+        sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
+        loader = _Loader(conn, chosen, seed, build(seed), sizes)
+        organizations = []
+        for offset, size in enumerate(sizes):
+            organizations.append(
+                str(loader.tenant(first + offset, size, offset, count, on_progress))
+            )
+    return SeedReport(
+        target.display,
+        chosen.name,
+        seed,
+        count,
+        written_as,
+        organizations,
+        loader.counts,
+        time.monotonic() - started,
+    )
+
+
+def purge_fake(target: Target) -> PurgeReport:
+    """Remove every organization `seed` made, with all its rows; nothing else."""
+    started = time.monotonic()
+    with connect(target) as conn:
+        ensure_writable(conn, target)
+        _refuse_rls_bound_role(conn)
+        removed = 0
+        if _one(conn, query("seed_bookkeeping_exists.sql")):
+            removed = int(_one(conn, query("seed_purge.sql")))
+        conn.commit()
+    return PurgeReport(target.display, removed, time.monotonic() - started)
+
+
+def _check_counts(tenants: int, scale: float, profile: Profile) -> None:
+    if not 1 <= tenants <= MAX_TENANTS:
+        raise SeedError(f"--tenants must be between 1 and {MAX_TENANTS:,}, not {tenants}")
+    if not 0 < scale <= MAX_SCALE:
+        raise SeedError(f"--scale must be above 0 and at most {MAX_SCALE:g}, not {scale:g}")
+    known = {table.name for table in TABLES}
+    unknown = sorted(set(profile.rows) - known)
+    if unknown:
+        raise SeedError(
+            f"profile {profile.name} names tables cmmsdb seed does not fill: {', '.join(unknown)}",
+            f"use only: {', '.join(sorted(known))}",
+        )
+
+
+def _refuse_unmigrated(target: Target) -> None:
+    from cmmsdb import migrator
+
+    report = migrator.status(target, default_migrations_dir())
+    pending = [m.id for m in report.problems]
+    if pending:
+        shown = ", ".join(pending[:5]) + (
+            f" and {len(pending) - 5} more" if len(pending) > 5 else ""
+        )
+        raise SeedError(
+            f"the database is not at the latest schema ({shown}); nothing was written",
+            "run `cmmsdb migrate` first",
+        )
+
+
+def _refuse_rls_bound_role(conn: psycopg.Connection[Any]) -> str:
+    role, bypasses = conn.execute(query("seed_role.sql")).fetchone() or ("?", False)
+    if not bypasses:
+        raise SeedError(
+            f"role {role} is subject to row-level security, through which COPY cannot write; "
+            "nothing was written",
+            "seed as a superuser (or a role with BYPASSRLS), e.g. the postgres role",
+        )
+    return f"{role} (bypasses row-level security: binary COPY, triggers' work done in bulk)"
+
+
+def _tenant_sizes(seed: int, tenants: int, alpha: float, scale: float) -> list[float]:
+    """Each tenant's size factor: Pareto-distributed (most small, a few large), mean `scale`."""
+    rng = random.Random(seed)
+    draws = [rng.paretovariate(alpha) for _ in range(tenants)]
+    mean = sum(draws) / tenants
+    return [scale * draw / mean for draw in draws]
+
+
+def _one(conn: psycopg.Connection[Any], text: str, params: dict[str, Any] | None = None) -> Any:
+    row = conn.execute(text.encode(), params).fetchone()
+    return row[0] if row else None
+
+
+class _Loader:
+    """Writes tenants: one transaction each, rows by binary COPY, audit records in bulk."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        profile: Profile,
+        seed: int,
+        pools: Pools,
+        sizes: list[float],
+    ) -> None:
+        self.conn, self.profile, self.seed, self.pools = conn, profile, seed, pools
+        self.expected = {
+            table: sum(round(rows * size) for size in sizes) for table, rows in profile.rows.items()
+        }
+        self.counts: dict[str, int] = {}
+        self.types = {table.name: self._types(table) for table in TABLES}
+        self.audited = {
+            name: derived for name, derived in conn.execute(query("seed_audited_tables.sql"))
+        }
+
+    def _types(self, table: Table) -> list[int]:
+        found = dict(
+            self.conn.execute(query("seed_column_types.sql"), {"table": f"cmms.{table.name}"})
+        )
+        return [found[column] for column in table.columns]
+
+    def tenant(
+        self, number: int, size: float, offset: int, tenants: int, notify: ProgressCallback | None
+    ) -> uuid.UUID:
+        rng = random.Random(f"{self.seed}:{number}")
+        org = uuid.UUID(int=rng.getrandbits(128), version=4)
+        tenant = Tenant(
+            org,
+            rng,
+            BASE_TIME,
+            self.pools,
+            self.profile.work_order_status,
+            self.profile.work_order_priority,
+        )
+        with self.conn.transaction():
+            self.conn.execute(query("seed_replica.sql").encode())
+            self._organization(tenant, number)
+            for table in TABLES:
+                wanted = round(self.profile.rows.get(table.name, 0) * size)
+                written = self._copy(table, tenant, wanted)
+                self.counts[table.name] = self.counts.get(table.name, 0) + written
+                if notify:
+                    expected = self.expected.get(table.name, 0)
+                    notify(Progress(table.name, written, offset + 1, tenants, expected))
+            self._audit(org)
+            self.conn.execute(
+                query("seed_record.sql").encode(),
+                {
+                    "organization_id": org,
+                    "seed": self.seed,
+                    "tenant_number": number,
+                    "profile": self.profile.name,
+                },
+            )
+        return org
+
+    def _organization(self, tenant: Tenant, number: int) -> None:
+        name = f"{tenant.rng.choice(self.pools.companies)} (fake {self.seed}-{number})"
+        created = tenant.before_base()
+        plan = tenant.rng.choice(("free", "standard", "enterprise"))
+        slug = f"fake-{self.seed}-{number}"
+        self.conn.execute(
+            query("seed_organization.sql").encode(),
+            {"id": tenant.org, "name": name, "slug": slug, "plan": plan, "created_at": created},
+        )
+        self.counts["organizations"] = self.counts.get("organizations", 0) + 1
+
+    def _copy(self, table: Table, tenant: Tenant, wanted: int) -> int:
+        if wanted <= 0:
+            return 0
+        from psycopg import sql
+
+        statement = sql.SQL("COPY cmms.{} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+        )
+        written = 0
+        with self.conn.cursor().copy(statement) as copy:
+            copy.set_types(self.types[table.name])
+            for row in table.rows(tenant, wanted):
+                copy.write_row(row)
+                written += 1
+        return written
+
+    def _audit(self, org: uuid.UUID) -> None:
+        from psycopg import sql
+
+        text = query("seed_audit.sql")
+        for table, derived in self.audited.items():
+            if table != "organizations" and not self.profile.rows.get(table):
+                continue
+            key = "id" if table == "organizations" else "organization_id"
+            statement = sql.SQL(text).format(table=sql.Identifier(table), key=sql.Identifier(key))
+            self.conn.execute(
+                statement, {"table_name": table, "derived": derived, "organization_id": org}
+            )
