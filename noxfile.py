@@ -48,3 +48,4 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("python", "bench/migrate_speed.py", *session.posargs)
     session.run("python", "bench/cli_latency.py", *session.posargs)
+    session.run("python", "bench/seed_speed.py", "--tenants", "20", *session.posargs)

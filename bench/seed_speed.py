@@ -1,0 +1,68 @@
+"""`cmmsdb seed` throughput against the COPY ceiling of the same server (`pgbench -i`, which
+loads pgbench_accounts with COPY), with the peak memory of the seeding process.
+
+    python bench/seed_speed.py [--dsn postgresql://...] [--profile load] [--tenants N]
+                               [--scale X] [--pgbench-scale 50]
+
+Targets (issue 5): the load profile at 200,000 rows/s or more, at least a quarter of the
+pgbench -i rate, peak memory under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import fresh_database, server_dsn
+from psycopg.conninfo import conninfo_to_dict
+
+import cmmsdb
+from cmmsdb.seeding import seed
+from cmmsdb.target import resolve
+
+
+def pgbench_rows_per_second(dsn: str, scale: int) -> float:
+    """Rows per second of pgbench -i's COPY of pgbench_accounts (100,000 rows per scale)."""
+    params = conninfo_to_dict(dsn)
+    command = [shutil.which("pgbench") or "pgbench", "-i", "-q", "-I", "dtg", "-s", str(scale)]
+    command += ["-h", str(params.get("host", "127.0.0.1")), "-p", str(params.get("port", 5432))]
+    command += ["-U", str(params.get("user", "postgres")), str(params["dbname"])]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return scale * 100_000 / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dsn")
+    parser.add_argument("--profile", default="load")
+    parser.add_argument("--tenants", type=int)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--pgbench-scale", type=int, default=50)
+    args = parser.parse_args()
+    dsn = server_dsn(args.dsn)
+
+    ceiling = pgbench_rows_per_second(fresh_database(dsn), args.pgbench_scale)
+    target = fresh_database(dsn)
+    cmmsdb.migrate(target)
+    report = seed(resolve(target), profile=args.profile, tenants=args.tenants, scale=args.scale)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"profile {report.profile}: {report.tenants} tenants, {report.total_rows:,} rows")
+    print(f"work orders                 {report.rows.get('work_orders', 0):12,}")
+    print(f"seconds                     {report.seconds:12.1f}")
+    print(f"seed rows/s                 {report.rows_per_second:12,.0f}   target 200,000")
+    print(f"pgbench -i COPY rows/s      {ceiling:12,.0f}")
+    print(f"seed / COPY ceiling         {report.rows_per_second / ceiling:12.2f}   target 0.25")
+    print(f"peak memory (MB)            {peak_mb:12,.0f}   target < 1,024")
+
+
+if __name__ == "__main__":
+    main()
