@@ -39,6 +39,58 @@ def pgbench_rows_per_second(dsn: str, scale: int) -> float:
     return scale * 100_000 / (time.perf_counter() - started)
 
 
+def copy_vs_executemany(dsn: str, seed_value: int = 99) -> tuple[float, float, int]:
+    """Rows/s of binary COPY and of executemany INSERT for the same rows (one load-profile
+    tenant, triggers skipped for both), each in a transaction that is rolled back."""
+    import random
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from cmmsdb.seeding import BASE_TIME
+    from cmmsdb.seeding.pools import build
+    from cmmsdb.seeding.profile import load
+    from cmmsdb.seeding.tenant import TABLES, Tenant
+
+    profile = load("load")
+    rng = random.Random(seed_value)
+    org = uuid.UUID(int=rng.getrandbits(128), version=4)
+    tenant = Tenant(
+        org,
+        rng,
+        BASE_TIME,
+        build(seed_value),
+        profile.work_order_status,
+        profile.work_order_priority,
+    )
+    tables = [(t, list(t.rows(tenant, profile.rows.get(t.name, 0)))) for t in TABLES]
+    rows = sum(len(r) for _, r in tables)
+    rates = []
+    for method in ("copy", "executemany"):
+        with psycopg.connect(dsn) as conn:
+            conn.execute("SET session_replication_role = replica")
+            conn.execute(
+                "INSERT INTO cmms.organizations (id, name, slug) VALUES (%s, 'bench', 'bench')",
+                [org],
+            )
+            started = time.perf_counter()
+            for table, table_rows in tables:
+                names = sql.SQL(", ").join(map(sql.Identifier, table.columns))
+                target = sql.SQL("cmms.{} ({})").format(sql.Identifier(table.name), names)
+                if method == "copy":
+                    with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(target)) as copy:
+                        for row in table_rows:
+                            copy.write_row(row)
+                else:
+                    marks = sql.SQL(", ").join(sql.Placeholder() * len(table.columns))
+                    insert = sql.SQL("INSERT INTO {} VALUES ({})").format(target, marks)
+                    conn.cursor().executemany(insert, table_rows)
+            rates.append(rows / (time.perf_counter() - started))
+            conn.rollback()
+    return rates[0], rates[1], rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn")
@@ -54,6 +106,7 @@ def main() -> None:
     cmmsdb.migrate(target)
     report = seed(resolve(target), profile=args.profile, tenants=args.tenants, scale=args.scale)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    copy_rate, insert_rate, sample = copy_vs_executemany(target)
 
     print(f"profile {report.profile}: {report.tenants} tenants, {report.total_rows:,} rows")
     print(f"work orders                 {report.rows.get('work_orders', 0):12,}")
@@ -62,6 +115,11 @@ def main() -> None:
     print(f"pgbench -i COPY rows/s      {ceiling:12,.0f}")
     print(f"seed / COPY ceiling         {report.rows_per_second / ceiling:12.2f}   target 0.25")
     print(f"peak memory (MB)            {peak_mb:12,.0f}   target < 1,024")
+    print(
+        f"one tenant's {sample:,} rows: COPY {copy_rate:,.0f} rows/s,"
+        f" executemany INSERT {insert_rate:,.0f} rows/s, ratio {copy_rate / insert_rate:.1f}"
+        " (target 20 for seed vs executemany)"
+    )
 
 
 if __name__ == "__main__":
