@@ -155,6 +155,6 @@ def test_an_unmigrated_database_is_refused_naming_the_pending_migrations(empty_d
 
 
 def test_a_role_subject_to_row_level_security_is_refused(app_login: str, admin: Conn) -> None:
-    with pytest.raises(SeedError, match="subject to row-level security"):
+    with pytest.raises(SeedError, match="not a superuser: it is subject to row-level security"):
         seed(Target(app_login, "test"))
     assert admin.execute("SELECT count(*) FROM cmms.organizations").fetchone() == (0,)

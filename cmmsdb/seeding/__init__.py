@@ -5,7 +5,7 @@ data looks and relates like a real maintenance operation, reproducibly.
   Pareto factor per tenant; the same seed gives the same rows, times included (they are
   derived from a fixed base time).
 - They are written with binary COPY, one transaction per tenant. COPY cannot write through
-  row-level security, so seeding takes a role that bypasses it (a superuser): it says so.
+  row-level security, so seeding takes a superuser, which bypasses it: it says so.
 - Triggers are skipped for the load (session_replication_role = replica): every foreign
   key is valid and every number given by construction, and the audit records the triggers
   would have written are written in one statement per table. CHECK and unique constraints
@@ -112,7 +112,7 @@ def seed(
     started = time.monotonic()
     with connect(target) as conn:
         ensure_writable(conn, target)
-        written_as = _refuse_rls_bound_role(conn)
+        written_as = _refuse_non_superuser(conn)
         _refuse_unmigrated(target)
         conn.execute(query("seed_bookkeeping.sql"))
         conn.commit()
@@ -141,7 +141,7 @@ def purge_fake(target: Target) -> PurgeReport:
     started = time.monotonic()
     with connect(target) as conn:
         ensure_writable(conn, target)
-        _refuse_rls_bound_role(conn)
+        _refuse_non_superuser(conn)
         removed = 0
         if _one(conn, query("seed_bookkeeping_exists.sql")):
             removed = int(_one(conn, query("seed_purge.sql")))
@@ -178,15 +178,15 @@ def _refuse_unmigrated(target: Target) -> None:
         )
 
 
-def _refuse_rls_bound_role(conn: psycopg.Connection[Any]) -> str:
-    role, bypasses = conn.execute(query("seed_role.sql")).fetchone() or ("?", False)
-    if not bypasses:
+def _refuse_non_superuser(conn: psycopg.Connection[Any]) -> str:
+    role, superuser = conn.execute(query("seed_role.sql")).fetchone() or ("?", False)
+    if not superuser:
         raise SeedError(
-            f"role {role} is subject to row-level security, through which COPY cannot write; "
-            "nothing was written",
-            "seed as a superuser (or a role with BYPASSRLS), e.g. the postgres role",
+            f"role {role} is not a superuser: it is subject to row-level security, through "
+            "which COPY cannot write, and cannot skip triggers for the load; nothing was written",
+            "seed as a superuser, e.g. the postgres role",
         )
-    return f"{role} (bypasses row-level security: binary COPY, triggers' work done in bulk)"
+    return f"superuser {role} (bypasses row-level security: binary COPY, triggers' work in bulk)"
 
 
 def _tenant_sizes(seed: int, tenants: int, alpha: float, scale: float) -> list[float]:
