@@ -1,0 +1,15 @@
+-- Open work orders of the tenant by priority, one page of 50 (explicit tenant filter).
+SELECT
+    id,
+    reference,
+    title,
+    status,
+    priority,
+    due_at
+FROM cmms.work_orders
+WHERE
+    organization_id = %(org)s
+    AND status IN ('open', 'in_progress', 'on_hold')
+    AND deleted_at IS NULL
+ORDER BY priority_rank, due_at
+LIMIT 50

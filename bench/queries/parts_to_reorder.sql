@@ -1,0 +1,13 @@
+-- Parts at or below their reorder point (tenant from the context).
+SELECT
+    p.id,
+    p.part_number,
+    p.name,
+    p.quantity_on_hand,
+    p.reorder_point,
+    p.reorder_quantity
+FROM cmms.parts_inventory AS p
+WHERE
+    p.quantity_on_hand <= p.reorder_point
+    AND p.deleted_at IS NULL
+ORDER BY p.part_number, p.id
