@@ -13,7 +13,7 @@ from cmmsdb.catalog import diff, snapshot
 from cmmsdb.migrations import discover
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS
-from tests.rows import make_row
+from tests.rows import make_row, new_org
 
 
 def catalog(dsn: str) -> dict[str, Any]:
@@ -354,3 +354,28 @@ def test_assets_within_a_radius_are_found_through_the_distance_index(conn) -> No
     conn.execute("SET enable_seqscan = off")
     plan = "\n".join(r for (r,) in conn.execute("EXPLAIN " + within, {"r": 5_000}))
     assert "assets_earth_point_idx" in plan
+
+
+def test_under_rls_a_radius_search_uses_the_coordinates_index(conn, app_login: str) -> None:
+    """earthdistance's @> is not leakproof, so as cmms_app only the latitude/longitude box
+    (plain comparisons) can be served by an index before the tenant check."""
+    org = new_org(conn, "Geo")
+    conn.execute(
+        "INSERT INTO cmms.assets (organization_id, name, latitude, longitude)"
+        " SELECT %s, 'a' || n, 48 + n / 1000.0, 2 + n / 1000.0 FROM generate_series(1, 500) n",
+        [org],
+    )
+    conn.execute("ANALYZE cmms.assets")
+    box = """
+        SELECT name FROM cmms.assets
+        WHERE latitude BETWEEN 48.1 - degrees(5000 / 6378168.0) AND 48.1 + degrees(5000 / 6378168.0)
+          AND longitude BETWEEN 2.1 - degrees(5000 / 6378168.0) / cos(radians(48.1))
+                            AND 2.1 + degrees(5000 / 6378168.0) / cos(radians(48.1))
+          AND deleted_at IS NULL"""
+    with psycopg.connect(app_login) as app:
+        app.execute("SELECT cmms.set_context(%s, NULL)", [org])
+        app.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r for (r,) in app.execute("EXPLAIN " + box))
+        found = app.execute(box).fetchall()
+    assert "assets_organization_id_latitude_longitude_idx" in plan
+    assert 0 < len(found) < 500
