@@ -12,8 +12,9 @@ pending lists that the seed's COPY fills, with which the planner costs the full-
 indexes far too high (and autovacuum would flush them at some moment of the benchmark).
 
 The queries are the .sql files in bench/queries/: <name>.sql runs as the app role, the
-tenant set by `cmms.set_context(org, user)` in the same transaction; <name>.superuser.sql is
-the same query with the tenant filter written out. Parameters are drawn from the tenant's
+tenant set by `cmms.set_context(org, user)` in the same transaction; the superuser runs the
+same file with its lines marked `-- superuser only` (the tenant filter written out), which
+the app role's version leaves out. Parameters are drawn from the tenant's
 own rows (a work order with a checklist, a word of a work order title, a point within about
 a kilometre of one of its assets); set-up queries are in bench/queries/setup/.
 
@@ -59,6 +60,7 @@ SQL_DIR = Path(__file__).resolve().parent / "queries"
 LARGE = 10_000  # rows: a sequential scan of a larger table or partition is reported
 TARGET = 1.10
 RADIUS_M = 5_000.0
+SUPERUSER_ONLY = "-- superuser only"
 
 Conn = psycopg.Connection[Any]
 Params = dict[str, Any]
@@ -84,11 +86,15 @@ class Tenant:
 @dataclass(frozen=True)
 class Query:
     label: str
-    file: str  # bench/queries/<file>.sql (app role) and <file>.superuser.sql
+    file: str  # bench/queries/<file>.sql
     params: Callable[[Tenant, random.Random], Params]
 
     def text(self, superuser: bool) -> str:
-        return read_sql(f"{self.file}.superuser" if superuser else self.file)
+        """The query; the app role's leaves out the tenant filter, which RLS applies."""
+        text = read_sql(self.file)
+        if superuser:
+            return text
+        return "\n".join(line for line in text.splitlines() if not line.endswith(SUPERUSER_ONLY))
 
 
 def near(tenant: Tenant, rng: random.Random) -> Params:

@@ -21,4 +21,5 @@ WHERE
     AND %(lat)s + degrees(%(radius)s / 6378168.0)
     AND a.longitude BETWEEN %(lon)s - degrees(%(radius)s / 6378168.0) / cos(radians(%(lat)s))
     AND %(lon)s + degrees(%(radius)s / 6378168.0) / cos(radians(%(lat)s))
+    AND a.organization_id = %(org)s  -- superuser only
 ORDER BY metres, a.id

@@ -9,6 +9,7 @@ WITH open_work AS (
     FROM cmms.work_orders AS wo
     WHERE
         wo.status IN ('open', 'in_progress', 'on_hold')
+        AND wo.organization_id = %(org)s  -- superuser only
         AND wo.deleted_at IS NULL
 )
 
@@ -38,6 +39,7 @@ SELECT
         FROM cmms.work_orders AS wo
         WHERE
             wo.status IN ('completed', 'closed')
+            AND wo.organization_id = %(org)s  -- superuser only
             AND wo.deleted_at IS NULL
             AND wo.completed_at >= %(now)s::timestamptz - interval '90 days'
             AND wo.completed_at < %(now)s::timestamptz

@@ -9,6 +9,7 @@ SELECT
 FROM cmms.work_orders
 WHERE
     status IN ('open', 'in_progress', 'on_hold')
+    AND organization_id = %(org)s  -- superuser only
     AND deleted_at IS NULL
 ORDER BY priority_rank, due_at
 LIMIT 50

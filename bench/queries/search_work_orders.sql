@@ -7,6 +7,7 @@ SELECT
 FROM cmms.work_orders AS wo
 WHERE
     wo.search_vector @@ websearch_to_tsquery('english', %(words)s)
+    AND wo.organization_id = %(org)s  -- superuser only
     AND wo.deleted_at IS NULL
 ORDER BY rank DESC, wo.id
 LIMIT 20

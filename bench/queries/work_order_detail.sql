@@ -70,4 +70,5 @@ SELECT
 FROM cmms.work_orders AS wo
 WHERE
     wo.id = %(work_order)s
+    AND wo.organization_id = %(org)s  -- superuser only
     AND wo.deleted_at IS NULL

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cmmsdb.errors import SeedError
 from cmmsdb.resources import default_migrations_dir, query
-from cmmsdb.seeding.profile import Profile, load
+from cmmsdb.seeding.profile import MAX_TENANTS, Profile, load
 from cmmsdb.seeding.tenant import TABLES, Table, Tenant
 from cmmsdb.target import Target, connect, ensure_writable
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from cmmsdb.seeding.pools import Pools
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
-MAX_TENANTS = 100_000
 MAX_SCALE = 1_000.0
 
 
