@@ -2,7 +2,7 @@
 loads pgbench_accounts with COPY), with the peak memory of the seeding process.
 
     python bench/seed_speed.py [--dsn postgresql://...] [--profile load] [--tenants N]
-                               [--scale X] [--pgbench-scale 50]
+                               [--scale X] [--pgbench-scale 50] [--jobs N]
 
 Targets (issue 5): the load profile at 200,000 rows/s or more, at least a quarter of the
 pgbench -i rate, peak memory under 1 GB.
@@ -24,7 +24,7 @@ from _server import fresh_database, server_dsn
 from psycopg.conninfo import conninfo_to_dict
 
 import cmmsdb
-from cmmsdb.seeding import seed
+from cmmsdb.seeding import DEFAULT_JOBS, seed
 from cmmsdb.target import resolve
 
 
@@ -98,17 +98,25 @@ def main() -> None:
     parser.add_argument("--tenants", type=int)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--pgbench-scale", type=int, default=50)
+    parser.add_argument("--jobs", type=int, help="tenants written side by side (seed's default)")
     args = parser.parse_args()
     dsn = server_dsn(args.dsn)
 
     ceiling = pgbench_rows_per_second(fresh_database(dsn), args.pgbench_scale)
     target = fresh_database(dsn)
     cmmsdb.migrate(target)
-    report = seed(resolve(target), profile=args.profile, tenants=args.tenants, scale=args.scale)
+    report = seed(
+        resolve(target),
+        profile=args.profile,
+        tenants=args.tenants,
+        scale=args.scale,
+        jobs=args.jobs,
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     copy_rate, insert_rate, sample = copy_vs_executemany(target)
 
     print(f"profile {report.profile}: {report.tenants} tenants, {report.total_rows:,} rows")
+    print(f"jobs                        {args.jobs or DEFAULT_JOBS:12}")
     print(f"work orders                 {report.rows.get('work_orders', 0):12,}")
     print(f"seconds                     {report.seconds:12.1f}")
     print(f"seed rows/s                 {report.rows_per_second:12,.0f}   target 200,000")

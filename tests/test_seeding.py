@@ -90,10 +90,12 @@ def test_seeded_tenants_are_valid_complete_and_audited(migrated_db: str, admin: 
     assert statuses["closed"] > statuses.get("open", 0)
 
 
-def test_the_same_seed_gives_the_same_rows(migrated_db: str, empty_db: str, cli: Any) -> None:
+def test_the_same_seed_gives_the_same_rows_whatever_the_parallelism(
+    migrated_db: str, empty_db: str, cli: Any
+) -> None:
     assert cli("migrate", "--dsn", empty_db).exit_code == 0
-    for dsn in (migrated_db, empty_db):
-        seed(Target(dsn, "test"), profile="demo", tenants=2, scale=0.3, seed=11)
+    for dsn, jobs in ((migrated_db, 1), (empty_db, 3)):
+        seed(Target(dsn, "test"), profile="demo", tenants=3, scale=0.3, seed=11, jobs=jobs)
 
     first, second = fingerprint(migrated_db), fingerprint(empty_db)
     assert first == second
@@ -128,6 +130,7 @@ def test_another_run_adds_new_tenants_and_purge_removes_only_fake_ones(
         ({"tenants": 10**9}, "--tenants must be between 1 and"),
         ({"scale": 0}, "--scale must be above 0"),
         ({"scale": 1e9}, "--scale must be above 0"),
+        ({"jobs": 0}, "--jobs must be between 1 and"),
         ({"profile": "nope"}, "unknown seed profile 'nope'"),
     ],
 )

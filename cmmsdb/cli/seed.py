@@ -24,6 +24,10 @@ def seed(
         float, typer.Option("--scale", help="Multiply every tenant's row counts by this.")
     ] = 1.0,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 42,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", help="Tenants written side by side (default: CPUs, at most 4)."),
+    ] = None,
     purge_fake: Annotated[
         bool,
         typer.Option("--purge-fake", help="Remove every organization seed made, and its rows."),
@@ -45,6 +49,7 @@ def seed(
             tenants=tenants,
             scale=scale,
             seed=seed,
+            jobs=jobs,
             on_progress=on_progress,
         )
     render.seed_report(report, json)

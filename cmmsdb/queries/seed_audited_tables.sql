@@ -1,12 +1,16 @@
--- The tables with the audit trigger, and the columns the trigger leaves out of the trail
--- (generated columns: search vectors, references, sort keys).
+-- The tables with the audit trigger, the columns the trigger records (generated columns,
+-- such as search vectors, references and sort keys, are left out) and those of its secret
+-- columns (redacted in the trail) that the table has.
 SELECT
     c.relname::text,
-    coalesce((
-        SELECT array_agg(a.attname::text ORDER BY a.attnum)
-        FROM pg_catalog.pg_attribute AS a
-        WHERE a.attrelid = c.oid AND a.attgenerated <> '' AND NOT a.attisdropped
-    ), '{}')
+    array_agg(a.attname::text ORDER BY a.attnum),
+    array_agg(a.attname::text ORDER BY a.attnum) FILTER (
+        WHERE a.attname IN ('password_hash', 'refresh_token_hash')
+    )
 FROM pg_catalog.pg_trigger AS g
 INNER JOIN pg_catalog.pg_class AS c ON g.tgrelid = c.oid
+INNER JOIN pg_catalog.pg_attribute AS a
+    ON
+        c.oid = a.attrelid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 WHERE g.tgfoid = 'cmms.audit_row_change'::regproc AND NOT g.tgisinternal AND NOT c.relispartition
+GROUP BY c.relname

@@ -16,7 +16,9 @@ data looks and relates like a real maintenance operation, reproducibly.
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_SCALE = 1_000.0
+DEFAULT_JOBS = max(1, min(4, os.cpu_count() or 1))
+MAX_JOBS = 32
 
 
 @dataclass(frozen=True)
@@ -100,12 +104,14 @@ def seed(
     tenants: int | None = None,
     scale: float = 1.0,
     seed: int = 42,
+    jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> SeedReport:
     """Add fake tenants to a migrated database; see the module docstring."""
     chosen = load(profile)
     count = chosen.tenants if tenants is None else tenants
-    _check_counts(count, scale, chosen)
+    jobs = DEFAULT_JOBS if jobs is None else jobs
+    _check_counts(count, scale, jobs, chosen)
     from cmmsdb.seeding.pools import build
 
     started = time.monotonic()
@@ -116,13 +122,19 @@ def seed(
         conn.execute(query("seed_bookkeeping.sql"))
         conn.commit()
         first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
-        sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
-        loader = _Loader(conn, chosen, seed, build(seed), sizes)
-        organizations = []
-        for offset, size in enumerate(sizes):
-            organizations.append(
-                str(loader.tenant(first + offset, size, offset, count, on_progress))
-            )
+    sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
+    pools = build(seed)
+    expected = {
+        table: sum(round(rows * size) for size in sizes) for table, rows in chosen.rows.items()
+    }
+    work = [_Work(first + offset, size, offset, count) for offset, size in enumerate(sizes)]
+    organizations, counts = _load_in_parallel(
+        target,
+        min(jobs, count),
+        work,
+        lambda c: _Loader(c, chosen, seed, pools, expected),
+        on_progress,
+    )
     return SeedReport(
         target.display,
         chosen.name,
@@ -130,7 +142,7 @@ def seed(
         count,
         written_as,
         organizations,
-        loader.counts,
+        counts,
         time.monotonic() - started,
     )
 
@@ -148,11 +160,13 @@ def purge_fake(target: Target) -> PurgeReport:
     return PurgeReport(target.display, removed, time.monotonic() - started)
 
 
-def _check_counts(tenants: int, scale: float, profile: Profile) -> None:
+def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> None:
     if not 1 <= tenants <= MAX_TENANTS:
         raise SeedError(f"--tenants must be between 1 and {MAX_TENANTS:,}, not {tenants}")
     if not 0 < scale <= MAX_SCALE:
         raise SeedError(f"--scale must be above 0 and at most {MAX_SCALE:g}, not {scale:g}")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise SeedError(f"--jobs must be between 1 and {MAX_JOBS}, not {jobs}")
     known = {table.name for table in TABLES}
     unknown = sorted(set(profile.rows) - known)
     if unknown:
@@ -201,8 +215,64 @@ def _one(conn: psycopg.Connection[Any], text: str, params: dict[str, Any] | None
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class _Work:
+    """One tenant to write: its number in this seed (its ids and names derive from it), its
+    size factor, and its place in the run (for progress)."""
+
+    number: int
+    size: float
+    position: int
+    tenants: int
+
+
+def _load_in_parallel(
+    target: Target,
+    jobs: int,
+    work: list[_Work],
+    make_loader: Callable[[psycopg.Connection[Any]], _Loader],
+    notify: ProgressCallback | None,
+) -> tuple[list[str], dict[str, int]]:
+    """Write the tenants over `jobs` connections side by side (a tenant's rows depend only on
+    the seed and its number, so the data is the same whatever the order); one transaction per
+    tenant. The first failure stops the other workers before their next tenant."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending = iter(work)
+    lock, failed = threading.Lock(), threading.Event()
+    organizations: dict[int, str] = {}
+
+    def worker() -> dict[str, int]:
+        with connect(target) as conn:
+            loader = make_loader(conn)
+            while not failed.is_set():
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    break
+                try:
+                    organizations[item.position] = str(loader.tenant(item, notify))
+                except BaseException:
+                    failed.set()
+                    raise
+            return loader.counts
+
+    with ThreadPoolExecutor(jobs, thread_name_prefix="cmmsdb-seed") as pool:
+        futures = [pool.submit(worker) for _ in range(jobs)]
+        try:
+            results = [future.result() for future in futures]
+        finally:
+            failed.set()
+    counts: dict[str, int] = {}
+    for result in results:
+        for table, rows in result.items():
+            counts[table] = counts.get(table, 0) + rows
+    return [organizations[position] for position in sorted(organizations)], counts
+
+
 class _Loader:
-    """Writes tenants: one transaction each, rows by binary COPY, audit records in bulk."""
+    """Writes tenants over one connection: one transaction each, rows by binary COPY, audit
+    records in bulk."""
 
     def __init__(
         self,
@@ -210,17 +280,17 @@ class _Loader:
         profile: Profile,
         seed: int,
         pools: Pools,
-        sizes: list[float],
+        expected: dict[str, int],
     ) -> None:
         self.conn, self.profile, self.seed, self.pools = conn, profile, seed, pools
-        self.expected = {
-            table: sum(round(rows * size) for size in sizes) for table, rows in profile.rows.items()
-        }
+        self.expected = expected
         self.counts: dict[str, int] = {}
         self.types = {table.name: self._types(table) for table in TABLES}
-        self.audited = {
-            name: derived for name, derived in conn.execute(query("seed_audited_tables.sql"))
+        self.audited: dict[str, tuple[list[str], list[str] | None]] = {
+            name: (columns, secrets)
+            for name, columns, secrets in conn.execute(query("seed_audited_tables.sql"))
         }
+        conn.commit()
 
     def _types(self, table: Table) -> list[int]:
         found = dict(
@@ -228,10 +298,8 @@ class _Loader:
         )
         return [found[column] for column in table.columns]
 
-    def tenant(
-        self, number: int, size: float, offset: int, tenants: int, notify: ProgressCallback | None
-    ) -> uuid.UUID:
-        rng = random.Random(f"{self.seed}:{number}")
+    def tenant(self, work: _Work, notify: ProgressCallback | None) -> uuid.UUID:
+        rng = random.Random(f"{self.seed}:{work.number}")
         org = uuid.UUID(int=rng.getrandbits(128), version=4)
         tenant = Tenant(
             org,
@@ -243,21 +311,21 @@ class _Loader:
         )
         with self.conn.transaction():
             self.conn.execute(query("seed_replica.sql").encode())
-            self._organization(tenant, number)
+            self._organization(tenant, work.number)
             for table in TABLES:
-                wanted = round(self.profile.rows.get(table.name, 0) * size)
+                wanted = round(self.profile.rows.get(table.name, 0) * work.size)
                 written = self._copy(table, tenant, wanted)
                 self.counts[table.name] = self.counts.get(table.name, 0) + written
                 if notify:
                     expected = self.expected.get(table.name, 0)
-                    notify(Progress(table.name, written, offset + 1, tenants, expected))
+                    notify(Progress(table.name, written, work.position + 1, work.tenants, expected))
             self._audit(org)
             self.conn.execute(
                 query("seed_record.sql").encode(),
                 {
                     "organization_id": org,
                     "seed": self.seed,
-                    "tenant_number": number,
+                    "tenant_number": work.number,
                     "profile": self.profile.name,
                 },
             )
@@ -292,13 +360,18 @@ class _Loader:
 
     def _audit(self, org: uuid.UUID) -> None:
         from psycopg import sql
+        from psycopg.types.json import Jsonb
 
         text = query("seed_audit.sql")
-        for table, derived in self.audited.items():
+        for table, (columns, secrets) in self.audited.items():
             if table != "organizations" and not self.profile.rows.get(table):
                 continue
-            key = "id" if table == "organizations" else "organization_id"
-            statement = sql.SQL(text).format(table=sql.Identifier(table), key=sql.Identifier(key))
+            statement = sql.SQL(text).format(
+                table=sql.Identifier(table),
+                columns=sql.SQL(", ").join(sql.Identifier("t", c) for c in columns),
+                key=sql.Identifier("id" if table == "organizations" else "organization_id"),
+            )
+            redacted = Jsonb(dict.fromkeys(secrets or (), "[redacted]"))
             self.conn.execute(
-                statement, {"table_name": table, "derived": derived, "organization_id": org}
+                statement, {"table_name": table, "redacted": redacted, "organization_id": org}
             )

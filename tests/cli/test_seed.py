@@ -19,7 +19,9 @@ def organizations(dsn: str) -> int:
 
 
 def test_seed_reports_rows_per_table_and_purge_removes_them(cli: Any, migrated_db: str) -> None:
-    run = cli("seed", "--dsn", migrated_db, "--tenants", "2", "--scale", "0.2", "--json")
+    run = cli(
+        "seed", "--dsn", migrated_db, "--tenants", "2", "--scale", "0.2", "--jobs", "2", "--json"
+    )
 
     assert run.exit_code == 0, run.stderr
     report = json.loads(run.stdout)
@@ -44,6 +46,7 @@ def test_seed_reports_rows_per_table_and_purge_removes_them(cli: Any, migrated_d
         (["--tenants", "-1"], "--tenants must be between 1 and 100,000, not -1"),
         (["--tenants", "1000000000"], "--tenants must be between 1 and"),
         (["--scale", "0"], "--scale must be above 0"),
+        (["--jobs", "0"], "--jobs must be between 1 and 32, not 0"),
         (["--profile", "huge"], "unknown seed profile 'huge'"),
     ],
 )
