@@ -3,6 +3,7 @@ schema they build follows the data-model rules of DESIGN.md."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -379,3 +380,26 @@ def test_under_rls_a_radius_search_uses_the_coordinates_index(conn, app_login: s
         found = app.execute(box).fetchall()
     assert "assets_organization_id_latitude_longitude_idx" in plan
     assert 0 < len(found) < 500
+
+
+def test_under_rls_mean_time_to_repair_reads_the_completed_at_index(conn, app_login: str) -> None:
+    org = new_org(conn, "Repairs")
+    conn.execute(
+        "INSERT INTO cmms.work_orders (organization_id, title, status, started_at, completed_at)"
+        " SELECT %s, 'wo ' || n, 'closed', now() - n * interval '1 hour',"
+        "        now() - n * interval '1 hour' + interval '30 minutes'"
+        " FROM generate_series(1, 2000) n",
+        [org],
+    )
+    conn.execute("VACUUM ANALYZE cmms.work_orders")
+    repair = """
+        SELECT avg(completed_at - started_at) FROM cmms.work_orders
+        WHERE status IN ('completed', 'closed') AND deleted_at IS NULL
+          AND completed_at >= now() - interval '10 days'"""
+    with psycopg.connect(app_login) as app:
+        app.execute("SELECT cmms.set_context(%s, NULL)", [org])
+        plan = "\n".join(r for (r,) in app.execute("EXPLAIN " + repair))
+        (mean,) = app.execute(repair).fetchone() or (None,)
+    assert "Index Only Scan using work_orders_p" in plan
+    assert "_completed_at_idx" in plan
+    assert mean == timedelta(minutes=30)
