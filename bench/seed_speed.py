@@ -91,6 +91,54 @@ def copy_vs_executemany(dsn: str, seed_value: int = 99) -> tuple[float, float, i
     return rates[0], rates[1], rows
 
 
+def server_side_ceiling(dsn: str, org: str) -> tuple[float, float, int]:
+    """Rows/s of the server writing one seeded tenant's rows again with no client work at
+    all: INSERT ... SELECT of every table's rows under a new organization id (composite keys
+    keep every reference inside it), triggers skipped as seed does; then with the audit
+    records written as seed writes them. Rolled back. No generator, in the server or not,
+    can feed these tables faster than this."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from cmmsdb.seeding import _Loader
+    from cmmsdb.seeding.pools import build
+    from cmmsdb.seeding.profile import load
+    from cmmsdb.seeding.tenant import TABLES
+
+    clone = uuid.uuid4()
+    with psycopg.connect(dsn) as conn:
+        loader = _Loader(conn, load("load"), 1, build(1), {})
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(
+            "INSERT INTO cmms.organizations (id, name, slug)"
+            " SELECT %s, name, slug || '-clone' FROM cmms.organizations WHERE id = %s",
+            [clone, org],
+        )
+        rows = 0
+        started = time.perf_counter()
+        for table in TABLES:
+            chosen = [
+                sql.Placeholder("clone") if c == "organization_id" else sql.Identifier(c)
+                for c in table.columns
+            ]
+            statement = sql.SQL(
+                "INSERT INTO cmms.{t} ({c}) SELECT {s} FROM cmms.{t} WHERE organization_id = {o}"
+            ).format(
+                t=sql.Identifier(table.name),
+                c=sql.SQL(", ").join(map(sql.Identifier, table.columns)),
+                s=sql.SQL(", ").join(chosen),
+                o=sql.Placeholder("org"),
+            )
+            rows += conn.execute(statement, {"clone": clone, "org": org}).rowcount
+        rows_only = time.perf_counter() - started
+        loader._audit(clone)
+        with_audit = time.perf_counter() - started
+        conn.rollback()
+    return rows / rows_only, rows / with_audit, rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn")
@@ -114,6 +162,7 @@ def main() -> None:
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     copy_rate, insert_rate, sample = copy_vs_executemany(target)
+    rows_rate, audited_rate, cloned = server_side_ceiling(target, report.organizations[0])
 
     print(f"profile {report.profile}: {report.tenants} tenants, {report.total_rows:,} rows")
     print(f"jobs                        {args.jobs or DEFAULT_JOBS:12}")
@@ -127,6 +176,10 @@ def main() -> None:
         f"one tenant's {sample:,} rows: COPY {copy_rate:,.0f} rows/s,"
         f" executemany INSERT {insert_rate:,.0f} rows/s, ratio {copy_rate / insert_rate:.1f}"
         " (target 20 for seed vs executemany)"
+    )
+    print(
+        f"server-side ceiling, one tenant's {cloned:,} rows by INSERT ... SELECT: "
+        f"{rows_rate:,.0f} rows/s, {audited_rate:,.0f} rows/s with their audit records"
     )
 
 
