@@ -28,6 +28,8 @@ from cmmsdb.errors import MigrationsFolderError, UnknownMigration, UnknownModule
 
 ROLLBACK_SUFFIX = ".rollback.sql"
 MODULE_SEPARATOR = "/"
+# Scanner tokens that are not part of a statement (";" is ASCII_59).
+_NOT_STATEMENT = frozenset({"SQL_COMMENT", "C_COMMENT", "ASCII_59"})
 _REQUIRES_EXTENSION = re.compile(r"^requires-extension\s*:(.*)$", re.MULTILINE)
 
 
@@ -216,7 +218,26 @@ def _split(path: Path, text: str) -> list[str]:
         slices = split(text, with_parser=False, only_slices=True)
     except ParseError as exc:
         raise MigrationsFolderError(f"{path}: cannot split into statements: {exc}") from None
-    return [text[part] + _terminator(text, part.stop) for part in slices]
+    statements, end = [], 0
+    for part in slices:
+        statements += _stray(text, end, part.start)
+        statements.append(text[part] + _terminator(text, part.stop))
+        end = part.stop
+    return statements + _stray(text, end, len(text))
+
+
+def _stray(text: str, start: int, stop: int) -> list[str]:
+    """What lies between two of the scanner's statements besides blanks, comments and
+    semicolons: the scanner passes over a statement that begins with an unknown word
+    (`SELEC 1;`). It is kept as a statement, so that the server rejects it with its line
+    instead of the migration silently going without it."""
+    from pglast.parser import scan
+
+    gap = text[start:stop]
+    words = [t for t in scan(gap) if t.name not in _NOT_STATEMENT]
+    if not words:
+        return []
+    return [gap[words[0].start : words[-1].end + 1] + _terminator(gap, words[-1].end + 1)]
 
 
 def _terminator(text: str, end: int) -> str:

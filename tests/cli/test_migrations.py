@@ -194,6 +194,20 @@ def test_sql_error_names_file_line_and_message(cli, empty_db: str, folder: Path)
         assert conn.execute("SELECT count(*) FROM cmmsdb.applied_migrations").fetchone() == (5,)
 
 
+def test_a_misspelt_statement_is_a_syntax_error_not_skipped(
+    cli, empty_db: str, folder: Path
+) -> None:
+    (folder / "0006.break.sql").write_text(
+        "CREATE TABLE cmms.ok (id int);\n-- the next line is a typo\nCRATE TABLE cmms.typo (id int);\n"
+    )
+
+    run = cli("migrate", "--dsn", empty_db, "--migrations", str(folder))
+
+    assert_one_clean_error(run, '0006.break.sql:3: syntax error at or near "CRATE"')
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT to_regclass('cmms.ok')").fetchone() == (None,)
+
+
 def test_traceback_only_on_request(cli) -> None:
     run = cli("--traceback", "status", "--dsn", "garbage here")
     assert run.exit_code == 2
