@@ -123,25 +123,24 @@ class _Unparsable(Exception):
 
 
 def _statements(text: str) -> list[Statement]:
-    from pglast import parse_sql, split
+    """The statements of a file, parsed whole by PostgreSQL's parser: a statement that does
+    not parse is an error here (pglast's scanner-only split, which migrations use, skips a
+    statement that starts with an unknown word such as a misspelt keyword)."""
+    from pglast import parse_sql
     from pglast.parser import ParseError
 
     try:
-        slices = split(text, with_parser=False, only_slices=True)
+        parsed = parse_sql(text)
     except ParseError as exc:
         raise _Unparsable(_problem(text, 0, exc)) from None
     statements = []
-    for part in slices:
-        leading = _LEADING_COMMENTS.match(text, part.start, part.stop)
-        code = leading.end() if leading else part.start
-        try:
-            parsed = parse_sql(text[part])
-        except ParseError as exc:
-            raise _Unparsable(_problem(text, part.start, exc)) from None
+    for raw in parsed:
+        stop = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(text.rstrip())
+        leading = _LEADING_COMMENTS.match(text, raw.stmt_location, stop)
+        code = leading.end() if leading else raw.stmt_location
         line, column = _position(text, code)
-        end_line, _ = _position(text, max(part.stop - 1, code))
-        node = parsed[0].stmt if parsed else None
-        statements.append(Statement(line, end_line, column, node))
+        end_line, _ = _position(text, max(stop - 1, code))
+        statements.append(Statement(line, end_line, column, raw.stmt))
     return statements
 
 
