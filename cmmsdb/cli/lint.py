@@ -17,6 +17,7 @@ def lint(
         typer.Argument(
             help="Migration files or folders (*.sql, rollback files included). "
             "Default: the shipped migrations.",
+            metavar="PATHS",
             show_default=False,
         ),
     ] = None,
