@@ -137,11 +137,12 @@ def test_a_tenant_table_scaffolded_by_cmmsdb_new_lints_clean(tmp_path: Path) -> 
 # --- objects created by the same migration --------------------------------------------------
 
 
-def test_tables_created_in_the_same_migration_are_exempt_from_rules_about_existing_tables() -> (
-    None
-):
+def test_tables_created_in_the_same_migration_are_exempt_from_rules_about_existing_tables() -> None:
     good = sorted((CASES / "new-objects" / "good").glob("*.sql"))
-    raw = {(h.file.path.name, h.rule) for h in squawk.check([source.load(p) for p in good], config.load())}
+    raw = {
+        (h.file.path.name, h.rule)
+        for h in squawk.check([source.load(p) for p in good], config.load())
+    }
 
     # squawk alone, outside a transaction, does not know that gadget_kinds is new ...
     assert ("0001.create-table-gadget-kinds.sql", "adding-required-field") in raw
@@ -154,7 +155,9 @@ def test_the_same_change_on_an_existing_table_is_flagged(tmp_path: Path) -> None
     folder = copy_case("new-objects/good", tmp_path)
     path = folder / "0001.create-table-gadget-kinds.sql"
     text = path.read_text()
-    path.write_text(text[text.index("ALTER TABLE cmms.gadget_kinds") :].replace("gadget_kinds", "meters"))
+    path.write_text(
+        text[text.index("ALTER TABLE cmms.gadget_kinds") :].replace("gadget_kinds", "meters")
+    )
 
     found = {f.rule for f in linter.lint([path], style_check=False).findings}
 
@@ -193,8 +196,14 @@ def test_squawk_sees_a_non_transactional_migration_and_its_rollback_as_unwrapped
 def test_a_rollback_file_takes_its_forward_migrations_transaction_mode() -> None:
     folder = CASES / "transaction"
 
-    assert source.load(folder / "out" / "0001.add-column-assets-note.rollback.sql").transactional is False
-    assert source.load(folder / "in" / "0001.add-column-assets-note.rollback.sql").transactional is True
+    assert (
+        source.load(folder / "out" / "0001.add-column-assets-note.rollback.sql").transactional
+        is False
+    )
+    assert (
+        source.load(folder / "in" / "0001.add-column-assets-note.rollback.sql").transactional
+        is True
+    )
 
 
 # --- silences -------------------------------------------------------------------------------
@@ -224,7 +233,8 @@ def test_a_silence_on_the_same_line_as_the_statement_works(tmp_path: Path) -> No
     path = folder / "0001.add-column-assets-serial-code.sql"
     path.write_text(
         path.read_text().replace(
-            "NOT NULL;", "NOT NULL; -- cmmsdb: allow adding-required-field because the table is empty"
+            "NOT NULL;",
+            "NOT NULL; -- cmmsdb: allow adding-required-field because the table is empty",
         )
     )
 
@@ -371,16 +381,19 @@ def test_every_exemption_in_the_config_is_used_and_has_a_reason(
     shipped_report: linter.LintReport,
 ) -> None:
     used = {
-        (Path(s.finding.file).resolve().relative_to(shipped("sql").resolve()).as_posix(), s.finding.rule)
+        (
+            Path(s.finding.file).resolve().relative_to(shipped("sql").resolve()).as_posix(),
+            s.finding.rule,
+        )
         for s in shipped_report.silenced
         if s.by == "config"
     }
-    configured = {
-        (name, rule) for name, exempt in config.load().exempt.items() for rule in exempt
-    }
+    configured = {(name, rule) for name, exempt in config.load().exempt.items() for rule in exempt}
 
     assert configured == used
-    assert all(reason.strip() for exempt in config.load().exempt.values() for reason in exempt.values())
+    assert all(
+        reason.strip() for exempt in config.load().exempt.values() for reason in exempt.values()
+    )
 
 
 def test_every_rule_turned_off_is_a_squawk_rule_with_a_reason() -> None:
@@ -397,7 +410,9 @@ def test_exemptions_apply_only_to_the_shipped_files(tmp_path: Path) -> None:
     shutil.copy(shipped("sql") / "migrations" / copy.name, copy)
 
     assert config.load().exemptions(copy) == {}
-    assert "identifier-too-long" in {f.rule for f in linter.lint([copy], style_check=False).findings}
+    assert "identifier-too-long" in {
+        f.rule for f in linter.lint([copy], style_check=False).findings
+    }
 
 
 def test_every_cmmsdb_rule_is_documented_in_the_readme() -> None:

@@ -20,6 +20,7 @@ from cmmsdb.lint import rules, source, squawk, style
 from cmmsdb.lint.config import LintConfig, load
 from cmmsdb.lint.findings import Finding, LintReport, Silenced
 from cmmsdb.lint.source import SqlFile
+from cmmsdb.migrations import ROLLBACK_SUFFIX
 from cmmsdb.resources import shipped
 
 __all__ = ["Finding", "LintReport", "Silenced", "default_paths", "lint", "rule_ids"]
@@ -49,7 +50,9 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
     for sql_file in files:
         if sql_file.problem is not None:
             problem = sql_file.problem
-            hits.append((sql_file, problem.line, problem.column, "parse-error", problem.message, "cmmsdb"))
+            hits.append(
+                (sql_file, problem.line, problem.column, "parse-error", problem.message, "cmmsdb")
+            )
             continue
         created = _created(sql_file, cache)
         for hit in rules.check(sql_file, created, tenant_tables):
@@ -73,7 +76,9 @@ def _collect(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             inside = sorted(path.rglob("*.sql"))
             if not inside:
-                raise LintPathError(f"{path} holds no SQL file (*.sql)", "pass migration files or folders")
+                raise LintPathError(
+                    f"{path} holds no SQL file (*.sql)", "pass migration files or folders"
+                )
             found.update(dict.fromkeys(inside))
         elif path.is_file():
             found[path] = None
@@ -101,13 +106,13 @@ def _created(sql_file: SqlFile, cache: dict[Path, SqlFile]) -> set[str]:
 def _tenant_tables(files: Sequence[SqlFile], cache: dict[Path, SqlFile]) -> set[str]:
     """Tables with organization_id created by the linted files, the forward migrations beside
     them, or the shipped migrations: the tables a foreign key may point at."""
-    folders = {f.path.resolve().parent for f in files} | {shipped("sql").resolve()}
     known = {f.path.resolve() for f in files}
-    for folder in folders:
-        known |= {p.resolve() for p in folder.rglob("*.sql") if p.name.endswith(".sql")}
+    for folder in {f.path.resolve().parent for f in files}:
+        known |= {p.resolve() for p in folder.glob("*.sql")}
+    known |= {p.resolve() for p in shipped("sql").rglob("*.sql")}
     tables: set[str] = set()
     for path in sorted(known):
-        if not path.name.endswith(source.ROLLBACK_SUFFIX):
+        if not path.name.endswith(ROLLBACK_SUFFIX):
             tables |= rules.tenant_tables_created(_load(path, cache))
     return tables
 

@@ -110,9 +110,12 @@ def _isolation(sql_file: SqlFile, table: str) -> set[str]:
         elif kind == "GrantStmt" and node.is_grant and node.objtype.name == "OBJECT_TABLE":
             if table in {object_name(o) for o in node.objects or ()}:
                 found.add("tenant-table-grants")
-        elif kind == "CreateTrigStmt" and object_name(node.relation) == table:
-            if object_name(node.funcname) == "audit_row_change":
-                found.add("tenant-table-audit")
+        elif (
+            kind == "CreateTrigStmt"
+            and object_name(node.relation) == table
+            and object_name(node.funcname) == "audit_row_change"
+        ):
+            found.add("tenant-table-audit")
     if {"AT_EnableRowSecurity", "AT_ForceRowSecurity"} <= enabled:
         found.add("tenant-table-rls")
     return found
@@ -126,9 +129,9 @@ def _foreign_keys(sql_file: SqlFile, tenant_tables: set[str]) -> Iterator[Hit]:
                 continue
             columns = [object_name(c) for c in constraint.fk_attrs or ()]
             keys = [object_name(c) for c in constraint.pk_attrs or ()]
-            if columns[:1] == ["organization_id"] and len(columns) > 1:
-                if not keys or keys[:1] == ["organization_id"]:
-                    continue
+            composite = columns[:1] == ["organization_id"] and len(columns) > 1
+            if composite and (not keys or keys[:1] == ["organization_id"]):
+                continue
             yield Hit(
                 statement.start,
                 statement.column,
@@ -157,7 +160,9 @@ def _foreign_keys_of(node: Any) -> Iterator[tuple[str, Any]]:
                 yield from _if_foreign(object_name(node.relation), cmd.def_)
 
 
-def _if_foreign(table: str, constraint: Any, column: str | None = None) -> Iterable[tuple[str, Any]]:
+def _if_foreign(
+    table: str, constraint: Any, column: str | None = None
+) -> Iterable[tuple[str, Any]]:
     if type(constraint).__name__ != "Constraint" or constraint.contype.name != "CONSTR_FOREIGN":
         return ()
     if column is not None and not constraint.fk_attrs:

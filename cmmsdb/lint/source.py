@@ -135,9 +135,10 @@ def _statements(text: str) -> list[Statement]:
         raise _Unparsable(_problem(text, 0, exc)) from None
     statements = []
     for raw in parsed:
-        stop = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(text.rstrip())
-        leading = _LEADING_COMMENTS.match(text, raw.stmt_location, stop)
-        code = leading.end() if leading else raw.stmt_location
+        start: int = raw.stmt_location or 0
+        stop = start + raw.stmt_len if raw.stmt_len else len(text.rstrip())
+        leading = _LEADING_COMMENTS.match(text, start, stop)
+        code = leading.end() if leading else start
         line, column = _position(text, code)
         end_line, _ = _position(text, max(stop - 1, code))
         statements.append(Statement(line, end_line, column, raw.stmt))
@@ -228,7 +229,11 @@ def touched_by(node: Any) -> set[str]:
             return {object_name(obj[-2]) for obj in node.objects}
         return {object_name(obj) for obj in node.objects}
     if kind == "RenameStmt":
-        return {object_name(node.relation)} if node.relation is not None else {object_name(node.object)}
+        return (
+            {object_name(node.relation)}
+            if node.relation is not None
+            else {object_name(node.object)}
+        )
     if kind == "TruncateStmt":
         return {object_name(r) for r in node.relations}
     if kind == "RuleStmt":

@@ -37,7 +37,12 @@ def test_exits_1_with_one_line_per_finding(cli, tmp_path: Path) -> None:
     assert all(parsed), lines
     assert [(m["file"], m["line"], m["col"], m["rule"]) for m in parsed if m] == [
         ("migrations/0001.create-table-gadgets.sql", "4", "1", rule)
-        for rule in ("tenant-table-audit", "tenant-table-grants", "tenant-table-policies", "tenant-table-rls")
+        for rule in (
+            "tenant-table-audit",
+            "tenant-table-grants",
+            "tenant-table-policies",
+            "tenant-table-rls",
+        )
     ]
     assert summary == "4 findings in 2 files"
 
