@@ -111,3 +111,19 @@ class LocalServerError(CmmsdbError):
 class SeedError(CmmsdbError):
     """A seed cannot run as asked (bad counts or profile, unmigrated database, a role that
     cannot write through row-level security); nothing was written."""
+
+
+class LintError(CmmsdbError):
+    """cmmsdb lint could not run (as opposed to finding problems, exit 1)."""
+
+
+class LintPathError(LintError):
+    """A path given to cmmsdb lint does not exist or holds no SQL file."""
+
+
+class LintToolMissing(LintError):
+    """The squawk binary (PyPI squawk-cli) is not installed."""
+
+
+class LintToolFailed(LintError):
+    """squawk ran but failed, or printed something that is not its JSON report."""

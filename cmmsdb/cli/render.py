@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from cmmsdb.errors import CmmsdbError
+    from cmmsdb.lint import LintReport
     from cmmsdb.local import LocalServer
     from cmmsdb.migrator import Progress, RunReport, StatusReport
     from cmmsdb.partitions import Action, MaintainReport, Partition, PartitionList
@@ -338,3 +339,19 @@ def purge_report(report: PurgeReport, as_json: bool) -> None:
         f"removed {_plural(report.organizations, 'fake organization')} and their rows"
         f" in {report.seconds:.1f} s: {report.target}\n"
     )
+
+
+def lint_report(report: LintReport, as_json: bool) -> None:
+    """One `file:line:col rule message` line per finding (the format editors and CI
+    annotations read), then a summary line."""
+    if as_json:
+        print_json(report.to_dict())
+        return
+    out = [f"{finding}\n" for finding in report.findings]
+    silenced = f" ({len(report.silenced)} silenced)" if report.silenced else ""
+    files = _plural(len(report.files), "file")
+    if report.findings:
+        out.append(f"{_plural(len(report.findings), 'finding')} in {files}{silenced}\n")
+    else:
+        out.append(f"{files} clean{silenced}\n")
+    sys.stdout.write("".join(out))

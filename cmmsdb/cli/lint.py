@@ -1,0 +1,33 @@
+"""cmmsdb lint: a thin wrapper over cmmsdb.lint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cmmsdb.cli import render
+from cmmsdb.cli.options import Json
+
+
+def lint(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Migration files or folders (*.sql, rollback files included). "
+            "Default: the shipped migrations.",
+            metavar="PATHS",
+            show_default=False,
+        ),
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Check migrations for style, safety on a live database and cmmsdb's rules; exit 1 on
+    findings."""
+    from cmmsdb import lint as linter
+
+    report = linter.lint(paths or ())
+    render.lint_report(report, json)
+    if not report.clean:
+        raise typer.Exit(1)

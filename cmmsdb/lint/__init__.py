@@ -1,0 +1,198 @@
+"""cmmsdb lint: check migration files before they reach a database.
+
+Three checkers, one report: style (sqlfluff with the project's .sqlfluff), safety on a live,
+loaded database (squawk, run in each file's transaction mode) and cmmsdb's own rules
+(rollback files, tenant tables, composite tenant foreign keys, CONCURRENTLY outside a
+transaction, one existing table per migration). Objects created by the same migration are
+exempt from the rules about existing objects. A finding is silenced inline with
+`-- cmmsdb: allow RULE because REASON`; released migrations shipped with cmmsdb are exempted
+in one place, config.toml, with a reason each.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from cmmsdb.errors import LintPathError
+from cmmsdb.lint import rules, source, squawk, style
+from cmmsdb.lint.config import LintConfig, load
+from cmmsdb.lint.findings import Finding, LintReport, Silenced
+from cmmsdb.lint.source import SqlFile
+from cmmsdb.migrations import ROLLBACK_SUFFIX
+from cmmsdb.resources import shipped
+
+__all__ = ["Finding", "LintReport", "Silenced", "default_paths", "lint", "rule_ids"]
+
+
+def default_paths() -> list[Path]:
+    """The migrations shipped with cmmsdb: the main folder and every optional module."""
+    return [shipped("sql")]
+
+
+def rule_ids() -> frozenset[str]:
+    """Every rule a silence comment may name (style rules are `style.CODE`)."""
+    return frozenset(rules.RULES) | squawk.RULES
+
+
+def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
+    """Lint migration files: each path a file or a folder (its *.sql, recursively; rollback
+    files included). Default: the shipped migrations. Raises LintPathError for a missing
+    path or a folder without SQL, LintToolMissing when squawk is not installed."""
+    targets = _collect(paths or default_paths())
+    cache: dict[Path, SqlFile] = {}
+    files = [_load(path, cache) for path in targets]
+    config = load()
+    tenant_tables = _tenant_tables(files, cache)
+    report = LintReport(files=[_display(f.path) for f in files])
+    hits: list[tuple[SqlFile, int, int, str, str, str]] = []
+    for sql_file in files:
+        if sql_file.problem is not None:
+            problem = sql_file.problem
+            hits.append(
+                (sql_file, problem.line, problem.column, "parse-error", problem.message, "cmmsdb")
+            )
+            continue
+        created = _created(sql_file, cache)
+        for hit in rules.check(sql_file, created, tenant_tables):
+            hits.append((sql_file, hit.line, hit.column, hit.rule, hit.message, "cmmsdb"))
+    for s in squawk.check(files, config):
+        if _applies(s.file, s.line, s.rule, config, cache):
+            hits.append((s.file, s.line, s.column, s.rule, s.message, "squawk"))
+    if style_check:
+        for t in style.check(files):
+            hits.append((t.file, t.line, t.column, t.rule, t.message, "style"))
+    for sql_file in files:
+        mine = [h for h in hits if h[0] is sql_file]
+        _settle(sql_file, [Finding(_display(sql_file.path), *h[1:]) for h in mine], config, report)
+    report.findings.sort()
+    return report
+
+
+def _collect(paths: Iterable[Path]) -> list[Path]:
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(path.rglob("*.sql"))
+            if not inside:
+                raise LintPathError(
+                    f"{path} holds no SQL file (*.sql)", "pass migration files or folders"
+                )
+            found.update(dict.fromkeys(inside))
+        elif path.is_file():
+            found[path] = None
+        else:
+            raise LintPathError(f"{path} does not exist", "pass migration files or folders")
+    return list(found)
+
+
+def _load(path: Path, cache: dict[Path, SqlFile]) -> SqlFile:
+    key = path.resolve()
+    if key not in cache:
+        cache[key] = source.load(path)
+    return cache[key]
+
+
+def _created(sql_file: SqlFile, cache: dict[Path, SqlFile]) -> set[str]:
+    """What the file's migration creates: the file's own objects and, for a rollback file,
+    its forward file's (which the rollback removes)."""
+    created = set(sql_file.created)
+    if sql_file.is_rollback and sql_file.forward_path.is_file():
+        created |= _load(sql_file.forward_path, cache).created
+    return created
+
+
+def _tenant_tables(files: Sequence[SqlFile], cache: dict[Path, SqlFile]) -> set[str]:
+    """Tables with organization_id created by the linted files, the forward migrations beside
+    them, or the shipped migrations: the tables a foreign key may point at."""
+    known = {f.path.resolve() for f in files}
+    for folder in {f.path.resolve().parent for f in files}:
+        known |= {p.resolve() for p in folder.glob("*.sql")}
+    known |= {p.resolve() for p in shipped("sql").rglob("*.sql")}
+    tables: set[str] = set()
+    for path in sorted(known):
+        if not path.name.endswith(ROLLBACK_SUFFIX):
+            tables |= rules.tenant_tables_created(_load(path, cache))
+    return tables
+
+
+def _applies(
+    sql_file: SqlFile, line: int, rule: str, config: LintConfig, cache: dict[Path, SqlFile]
+) -> bool:
+    """Whether a squawk finding stands: not a rule turned off for rollback files, and not a
+    rule about existing objects on a statement whose objects the migration created."""
+    if sql_file.is_rollback and rule in config.squawk_off_in_rollbacks:
+        return False
+    if rule not in config.new_object_rules:
+        return True
+    index = sql_file.statement_at(line)
+    if index is None:
+        return True
+    touched = source.touched_by(sql_file.statements[index].node)
+    return not (touched and touched <= _created(sql_file, cache))
+
+
+def _settle(
+    sql_file: SqlFile, findings: list[Finding], config: LintConfig, report: LintReport
+) -> None:
+    """Sort one file's findings into reported and silenced (by config or by comment), and
+    report invalid silence comments."""
+    exempt = config.exemptions(sql_file.path)
+    known = rule_ids()
+    valid = []
+    for silence in sql_file.silences:
+        unknown = [r for r in silence.rules if r not in known and not r.startswith("style.")]
+        problem = (
+            f"unknown rule {unknown[0]!r}"
+            if unknown
+            else None
+            if silence.reason
+            else "no reason: write `-- cmmsdb: allow RULE because REASON`"
+        )
+        if problem:
+            report.findings.append(
+                Finding(
+                    _display(sql_file.path),
+                    silence.line,
+                    silence.column,
+                    "invalid-silence",
+                    f"{problem} (this silence is ignored)",
+                    "cmmsdb",
+                )
+            )
+        else:
+            valid.append(silence)
+    for finding in findings:
+        if finding.rule in rules.UNSILENCEABLE:
+            report.findings.append(finding)
+        elif finding.rule in exempt:
+            report.silenced.append(Silenced(finding, exempt[finding.rule], "config"))
+        else:
+            reason = _silenced_by(sql_file, finding, valid)
+            if reason is None:
+                report.findings.append(finding)
+            else:
+                report.silenced.append(Silenced(finding, reason, "comment"))
+
+
+def _silenced_by(sql_file: SqlFile, finding: Finding, silences: list[source.Silence]) -> str | None:
+    """The reason of the silence comment that covers a finding: one naming its rule on the
+    same statement (the comment inside it, or in the comments just above it), or anywhere
+    in the file for a rule about the whole file."""
+    statement = sql_file.statement_at(finding.line)
+    for silence in silences:
+        if finding.rule not in silence.rules:
+            continue
+        if finding.rule in rules.FILE_RULES or sql_file.statement_at(silence.line) == statement:
+            return silence.reason
+    return None
+
+
+def _display(path: Path) -> str:
+    """A path as the user would write it: relative to the current folder when inside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(absolute)

@@ -1,0 +1,191 @@
+"""cmmsdb lint as CI and pre-commit run it: exit codes, the `file:line:col rule message`
+lines, the JSON shape, errors, the pre-commit hook definition and the example workflow."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli.test_migrations import assert_one_clean_error
+
+ROOT = Path(__file__).parents[2]
+CASES = ROOT / "tests" / "lint_cases"
+LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+) (?P<rule>[\w.-]+) (?P<message>.+)$")
+
+
+def test_exits_0_and_says_clean_on_good_migrations(cli) -> None:
+    run = cli("lint", str(CASES / "tenant-table" / "good"))
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.stdout == "2 files clean\n"
+
+
+def test_exits_1_with_one_line_per_finding(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(CASES / "tenant-table" / "bad", folder)
+
+    run = cli("lint", "migrations")  # relative to the folder cmmsdb runs in
+
+    assert run.exit_code == 1
+    *lines, summary = run.stdout.splitlines()
+    parsed = [LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    assert [(m["file"], m["line"], m["col"], m["rule"]) for m in parsed if m] == [
+        ("migrations/0001.create-table-gadgets.sql", "4", "1", rule)
+        for rule in (
+            "tenant-table-audit",
+            "tenant-table-grants",
+            "tenant-table-policies",
+            "tenant-table-rls",
+        )
+    ]
+    assert summary == "4 findings in 2 files"
+
+
+def test_takes_several_files_and_folders(cli) -> None:
+    run = cli(
+        "lint",
+        str(CASES / "squawk" / "bad" / "0001.add-column-assets-serial-code.sql"),
+        str(CASES / "concurrently" / "bad"),
+    )
+
+    assert run.exit_code == 1
+    rules = [LINE.match(line)["rule"] for line in run.stdout.splitlines()[:-1]]  # type: ignore[index]
+    assert sorted(rules) == [
+        "adding-required-field",
+        "concurrently-in-transaction",
+        "concurrently-in-transaction",
+    ]
+
+
+def test_json_gives_findings_and_silences_as_data(cli, tmp_path: Path) -> None:
+    path = tmp_path / "0001.add-column-assets-serial-code.sql"
+    shutil.copy(CASES / "squawk" / "bad" / path.name, path)
+    text = path.read_text()
+    path.write_text(
+        text.replace("ALTER", "-- cmmsdb: allow adding-required-field because backfilled\nALTER")
+    )
+
+    run = cli("lint", "--json", str(path))  # cmmsdb runs in tmp_path: paths are relative
+
+    assert run.exit_code == 1  # the rollback file is missing
+    data = json.loads(run.stdout)
+    assert set(data) == {"files", "clean", "findings", "silenced"}
+    assert data["clean"] is False
+    assert data["files"] == [path.name]
+    assert data["findings"] == [
+        {
+            "file": path.name,
+            "line": 1,
+            "column": 1,
+            "rule": "missing-rollback",
+            "message": "no rollback file 0001.add-column-assets-serial-code.rollback.sql",
+            "source": "cmmsdb",
+        }
+    ]
+    [silenced] = data["silenced"]
+    assert silenced["rule"] == "adding-required-field"
+    assert silenced["source"] == "squawk"
+    assert (silenced["line"], silenced["reason"], silenced["by"]) == (5, "backfilled", "comment")
+
+
+def test_json_on_clean_migrations(cli) -> None:
+    run = cli("lint", "--json", str(CASES / "concurrently" / "good"))
+
+    assert run.exit_code == 0
+    data = json.loads(run.stdout)
+    assert data["clean"] is True
+    assert data["findings"] == data["silenced"] == []
+
+
+def test_the_shipped_migrations_by_default_exit_0(cli) -> None:
+    run = cli("lint", timeout=300)
+
+    assert run.exit_code == 0, run.stdout
+    assert re.fullmatch(r"\d+ files clean \(\d+ silenced\)\n", run.stdout)
+
+
+def test_a_missing_path_exits_2_with_one_clean_error(cli) -> None:
+    run = cli("lint", "nope.sql")
+
+    assert_one_clean_error(run, "nope.sql does not exist")
+
+
+def test_a_missing_squawk_binary_exits_2(cli) -> None:
+    run = cli("lint", str(CASES / "squawk" / "good"), env={"CMMSDB_SQUAWK": "/nowhere/squawk"})
+
+    assert_one_clean_error(run, "CMMSDB_SQUAWK=/nowhere/squawk is not a file")
+
+
+def test_unparsable_sql_exits_1_with_a_parse_error_finding(cli, tmp_path: Path) -> None:
+    (tmp_path / "0001.x.sql").write_text("SET LOCAL ROLE cmms_owner;\n\nCRATE TABLE cmms.x ();\n")
+    (tmp_path / "0001.x.rollback.sql").write_text("SELECT 1;\n")
+
+    run = cli("lint", ".")
+
+    assert run.exit_code == 1
+    assert run.stdout.splitlines() == [
+        '0001.x.sql:3:1 parse-error does not parse: syntax error at or near "CRATE"',
+        "1 finding in 2 files",
+    ]
+
+
+# --- for other repositories: the pre-commit hook and the example workflow -------------------
+
+
+@pytest.fixture(scope="module")
+def hooks() -> list[dict[str, object]]:
+    return yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())  # type: ignore[no-any-return]
+
+
+def test_the_pre_commit_hook_runs_cmmsdb_lint_as_a_python_hook(hooks) -> None:
+    [hook] = hooks
+
+    assert hook["id"] == "cmmsdb-lint"
+    assert hook["entry"] == "cmmsdb lint"
+    assert hook["language"] == "python"
+    assert {"id", "name", "entry", "language", "files"} <= set(hook)
+
+
+@pytest.mark.parametrize(
+    ("path", "linted"),
+    [
+        ("sql/migrations/0001.create-schema.sql", True),
+        ("sql/migrations/0001.create-schema.rollback.sql", True),
+        ("db/migrations/0054.add-column-assets-note.sql", True),
+        ("0054.add-column-assets-note.sql", True),
+        ("cmmsdb/queries/status.sql", False),
+        ("sql/migrations/README.md", False),
+    ],
+)
+def test_the_pre_commit_hook_lints_migration_files_only(hooks, path: str, linted: bool) -> None:
+    [hook] = hooks
+
+    assert bool(re.search(str(hook["files"]), path)) is linted
+
+
+def test_the_pre_commit_hook_entry_is_a_command_cmmsdb_has(cli, hooks) -> None:
+    [hook] = hooks
+    command = str(hook["entry"]).split()
+
+    run = cli(*command[1:], "--help")
+
+    assert command[0] == "cmmsdb"
+    assert run.exit_code == 0
+    assert "PATHS" in run.stdout
+
+
+def test_the_example_workflow_lints_changed_migrations_and_checks_drift() -> None:
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions" / "cmmsdb.yml").read_text())
+    steps = {
+        job: " ".join(str(step.get("run", "")) for step in spec["steps"])
+        for job, spec in workflow["jobs"].items()
+    }
+
+    assert "cmmsdb lint" in steps["lint"]
+    assert 'cmmsdb drift --dsn "$STAGING_DSN"' in steps["drift"]

@@ -1,0 +1,425 @@
+"""cmmsdb.lint: each rule flags a small bad migration (tests/lint_cases/RULE/bad) and passes
+its good twin (RULE/good, clean for every checker, style included); objects created by the
+same migration are exempt from rules about existing ones; squawk runs in each file's
+transaction mode; silences need a reason; the shipped migrations lint clean."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from cmmsdb import lint as linter
+from cmmsdb.errors import LintPathError, LintToolMissing
+from cmmsdb.lint import config, rules, source, squawk
+from cmmsdb.resources import shipped
+
+CASES = Path(__file__).parent / "lint_cases"
+
+
+def rules_of(report: linter.LintReport) -> list[tuple[str, int, str]]:
+    """(file name, line, rule) of every finding."""
+    return [(Path(f.file).name, f.line, f.rule) for f in report.findings]
+
+
+def copy_case(case: str, tmp_path: Path) -> Path:
+    folder = tmp_path / case.replace("/", "-")
+    shutil.copytree(CASES / case, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def shipped_report() -> linter.LintReport:
+    return linter.lint()
+
+
+# --- each rule: bad migration flagged, good twin clean -------------------------------------
+
+BAD = {
+    "missing-rollback": [("0001.add-column-assets-note.sql", 1, "missing-rollback")],
+    "tenant-table": [
+        ("0001.create-table-gadgets.sql", 4, "tenant-table-audit"),
+        ("0001.create-table-gadgets.sql", 4, "tenant-table-grants"),
+        ("0001.create-table-gadgets.sql", 4, "tenant-table-policies"),
+        ("0001.create-table-gadgets.sql", 4, "tenant-table-rls"),
+    ],
+    "tenant-fk": [("0001.add-foreign-key-meters-locations.sql", 4, "tenant-fk-not-composite")],
+    "concurrently": [
+        ("0001.create-index-assets-name.rollback.sql", 2, "concurrently-in-transaction"),
+        ("0001.create-index-assets-name.sql", 4, "concurrently-in-transaction"),
+    ],
+    "multiple-existing-tables": [
+        ("0001.add-column-assets-meters-note.rollback.sql", 6, "multiple-existing-tables"),
+        ("0001.add-column-assets-meters-note.sql", 6, "multiple-existing-tables"),
+    ],
+    "squawk": [("0001.add-column-assets-serial-code.sql", 4, "adding-required-field")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_migration_is_flagged_with_its_rule_and_line(case: str) -> None:
+    report = linter.lint([CASES / case / "bad"], style_check=False)
+
+    assert rules_of(report) == BAD[case]
+
+
+@pytest.mark.parametrize("case", [*sorted(BAD), "new-objects"])
+def test_the_good_twin_is_clean_for_every_checker(case: str) -> None:
+    report = linter.lint([CASES / case / "good"])
+
+    assert report.findings == []
+    assert report.clean
+
+
+@pytest.mark.parametrize(
+    ("rule", "paragraph"),
+    [
+        ("tenant-table-rls", "ALTER TABLE cmms.gadgets FORCE ROW LEVEL SECURITY"),
+        ("tenant-table-policies", "CREATE POLICY"),
+        ("tenant-table-grants", "GRANT"),
+        ("tenant-table-audit", "CREATE TRIGGER"),
+    ],
+)
+def test_each_missing_piece_of_a_tenant_table_is_its_own_rule(
+    tmp_path: Path, rule: str, paragraph: str
+) -> None:
+    folder = copy_case("tenant-table/good", tmp_path)
+    path = folder / "0001.create-table-gadgets.sql"
+    kept = [p for p in path.read_text().split("\n\n") if not p.startswith(paragraph)]
+    path.write_text("\n\n".join(kept))
+
+    report = linter.lint([folder], style_check=False)
+
+    assert rules_of(report) == [(path.name, 4, rule)]
+
+
+def test_a_single_column_foreign_key_to_a_table_that_is_not_a_tenant_table_is_fine(
+    tmp_path: Path,
+) -> None:
+    folder = copy_case("tenant-fk/bad", tmp_path)
+    path = folder / "0001.add-foreign-key-meters-locations.sql"
+    path.write_text(path.read_text().replace("cmms.locations (id)", "cmms.organizations (id)"))
+
+    assert linter.lint([folder], style_check=False).findings == []
+
+
+def test_a_composite_foreign_key_in_the_wrong_order_is_flagged(tmp_path: Path) -> None:
+    folder = copy_case("tenant-fk/good", tmp_path)
+    path = folder / "0001.add-foreign-key-meters-locations.sql"
+    path.write_text(
+        path.read_text().replace(
+            "(organization_id, location_id) REFERENCES cmms.locations (organization_id, id)",
+            "(location_id, organization_id) REFERENCES cmms.locations (id, organization_id)",
+        )
+    )
+
+    assert rules_of(linter.lint([folder], style_check=False)) == [
+        (path.name, 4, "tenant-fk-not-composite")
+    ]
+
+
+def test_a_tenant_table_scaffolded_by_cmmsdb_new_lints_clean(tmp_path: Path) -> None:
+    from cmmsdb import scaffold
+
+    scaffold.new("create-table-gadgets", tmp_path, template="tenant-table", table="gadgets")
+    scaffold.new(
+        "create-table-gizmos", tmp_path, template="tenant-table", table="gizmos", hash_partitions=4
+    )
+
+    report = linter.lint([tmp_path])
+
+    assert len(report.files) == 4
+    assert report.findings == []
+
+
+# --- objects created by the same migration --------------------------------------------------
+
+
+def test_tables_created_in_the_same_migration_are_exempt_from_rules_about_existing_tables() -> None:
+    good = sorted((CASES / "new-objects" / "good").glob("*.sql"))
+    raw = {
+        (h.file.path.name, h.rule)
+        for h in squawk.check([source.load(p) for p in good], config.load())
+    }
+
+    # squawk alone, outside a transaction, does not know that gadget_kinds is new ...
+    assert ("0001.create-table-gadget-kinds.sql", "adding-required-field") in raw
+    assert ("0001.create-table-gadget-kinds.sql", "require-concurrent-index-creation") in raw
+    # ... and one existing table (assets) changed beside a new one is one, not two
+    assert linter.lint(good).findings == []
+
+
+def test_the_same_change_on_an_existing_table_is_flagged(tmp_path: Path) -> None:
+    folder = copy_case("new-objects/good", tmp_path)
+    path = folder / "0001.create-table-gadget-kinds.sql"
+    text = path.read_text()
+    path.write_text(
+        text[text.index("ALTER TABLE cmms.gadget_kinds") :].replace("gadget_kinds", "meters")
+    )
+
+    found = {f.rule for f in linter.lint([path], style_check=False).findings}
+
+    assert {"adding-required-field", "require-concurrent-index-creation"} <= found
+    assert "multiple-existing-tables" in found
+
+
+def test_a_rollback_may_drop_what_its_forward_migration_created(tmp_path: Path) -> None:
+    folder = copy_case("tenant-table/good", tmp_path)
+    rollback = folder / "0001.create-table-gadgets.rollback.sql"
+    rollback.write_text(rollback.read_text() + "\nDROP TABLE cmms.assets;\n")
+
+    assert rules_of(linter.lint([rollback], style_check=False)) == [
+        (rollback.name, 6, "ban-drop-table")
+    ]
+
+
+# --- transaction mode reaches squawk --------------------------------------------------------
+
+
+def test_squawk_sees_a_transactional_migration_as_wrapped_in_a_transaction() -> None:
+    report = linter.lint([CASES / "transaction" / "in"], style_check=False)
+
+    assert report.findings == []
+
+
+def test_squawk_sees_a_non_transactional_migration_and_its_rollback_as_unwrapped() -> None:
+    report = linter.lint([CASES / "transaction" / "out"], style_check=False)
+
+    assert rules_of(report) == [
+        ("0001.add-column-assets-note.rollback.sql", 2, "prefer-robust-stmts"),
+        ("0001.add-column-assets-note.sql", 3, "prefer-robust-stmts"),
+    ]
+
+
+def test_a_rollback_file_takes_its_forward_migrations_transaction_mode() -> None:
+    folder = CASES / "transaction"
+
+    assert (
+        source.load(folder / "out" / "0001.add-column-assets-note.rollback.sql").transactional
+        is False
+    )
+    assert (
+        source.load(folder / "in" / "0001.add-column-assets-note.rollback.sql").transactional
+        is True
+    )
+
+
+# --- silences -------------------------------------------------------------------------------
+
+
+def test_a_silence_with_a_reason_removes_the_finding_and_is_reported(tmp_path: Path) -> None:
+    folder = copy_case("squawk/bad", tmp_path)
+    path = folder / "0001.add-column-assets-serial-code.sql"
+    path.write_text(
+        path.read_text().replace(
+            "ALTER TABLE",
+            "-- cmmsdb: allow adding-required-field because every writer sets it since 2.3\n"
+            "ALTER TABLE",
+        )
+    )
+
+    report = linter.lint([folder], style_check=False)
+
+    assert report.findings == []
+    assert [(s.finding.rule, s.reason, s.by) for s in report.silenced] == [
+        ("adding-required-field", "every writer sets it since 2.3", "comment")
+    ]
+
+
+def test_a_silence_on_the_same_line_as_the_statement_works(tmp_path: Path) -> None:
+    folder = copy_case("squawk/bad", tmp_path)
+    path = folder / "0001.add-column-assets-serial-code.sql"
+    path.write_text(
+        path.read_text().replace(
+            "NOT NULL;",
+            "NOT NULL; -- cmmsdb: allow adding-required-field because the table is empty",
+        )
+    )
+
+    assert linter.lint([folder], style_check=False).findings == []
+
+
+def test_a_silence_without_a_reason_is_itself_a_finding_and_silences_nothing(
+    tmp_path: Path,
+) -> None:
+    folder = copy_case("squawk/bad", tmp_path)
+    path = folder / "0001.add-column-assets-serial-code.sql"
+    path.write_text(
+        path.read_text().replace(
+            "ALTER TABLE", "-- cmmsdb: allow adding-required-field\nALTER TABLE"
+        )
+    )
+
+    report = linter.lint([folder], style_check=False)
+
+    assert rules_of(report) == [
+        (path.name, 4, "invalid-silence"),
+        (path.name, 5, "adding-required-field"),
+    ]
+    assert "no reason" in report.findings[0].message
+
+
+def test_a_silence_naming_an_unknown_rule_is_a_finding(tmp_path: Path) -> None:
+    folder = copy_case("squawk/good", tmp_path)
+    path = folder / "0001.add-column-assets-serial-code.sql"
+    path.write_text(path.read_text() + "-- cmmsdb: allow adding-requried-field because typo\n")
+
+    report = linter.lint([folder], style_check=False)
+
+    assert rules_of(report) == [(path.name, 5, "invalid-silence")]
+    assert "adding-requried-field" in report.findings[0].message
+
+
+def test_a_silence_covers_only_the_statement_below_it(tmp_path: Path) -> None:
+    folder = copy_case("squawk/bad", tmp_path)
+    path = folder / "0001.add-column-assets-serial-code.sql"
+    path.write_text(
+        path.read_text().replace(
+            "SET LOCAL ROLE cmms_owner;",
+            "-- cmmsdb: allow adding-required-field because wrong statement\n"
+            "SET LOCAL ROLE cmms_owner;",
+        )
+    )
+
+    assert [f.rule for f in linter.lint([folder], style_check=False).findings] == [
+        "adding-required-field"
+    ]
+
+
+def test_a_file_rule_is_silenced_from_the_leading_comments(tmp_path: Path) -> None:
+    folder = copy_case("multiple-existing-tables/bad", tmp_path)
+    for path in folder.iterdir():
+        path.write_text(
+            "-- cmmsdb: allow multiple-existing-tables because the note is one concern\n"
+            + path.read_text()
+        )
+
+    report = linter.lint([folder], style_check=False)
+
+    assert report.findings == []
+    assert {s.finding.rule for s in report.silenced} == {"multiple-existing-tables"}
+
+
+def test_a_style_rule_can_be_silenced_too(tmp_path: Path) -> None:
+    path = tmp_path / "0001.x.sql"
+    (tmp_path / "0001.x.rollback.sql").write_text("SELECT 1;\n")
+    path.write_text("-- cmmsdb: allow style.CP01 because generated\nselect 1;\n")
+
+    report = linter.lint([path])
+
+    assert report.findings == []
+    assert [s.finding.rule for s in report.silenced] == ["style.CP01"]
+
+
+# --- parse errors, style, paths, squawk missing --------------------------------------------
+
+
+def test_sql_that_does_not_parse_is_a_finding_at_its_line(tmp_path: Path) -> None:
+    folder = copy_case("squawk/good", tmp_path)
+    path = folder / "0001.add-column-assets-serial-code.sql"
+    path.write_text(path.read_text() + "\nALTER TABLE cmms.assets ADD COLUMN;\n")
+
+    report = linter.lint([folder])
+
+    assert rules_of(report) == [(path.name, 6, "parse-error")]
+    assert "syntax error" in report.findings[0].message
+
+
+def test_a_parse_error_cannot_be_silenced(tmp_path: Path) -> None:
+    path = tmp_path / "0001.x.sql"
+    path.write_text("-- cmmsdb: allow parse-error because no\nSELEC 1;\n")
+
+    assert "parse-error" in [f.rule for f in linter.lint([path], style_check=False).findings]
+
+
+def test_style_findings_come_from_sqlfluff_with_the_project_config(tmp_path: Path) -> None:
+    path = tmp_path / "0001.x.sql"
+    (tmp_path / "0001.x.rollback.sql").write_text("SELECT 1;\n")
+    path.write_text("select 1;\n")
+
+    report = linter.lint([path])
+
+    assert [(f.line, f.column, f.rule, f.source) for f in report.findings] == [
+        (1, 1, "style.CP01", "style")
+    ]
+
+
+def test_a_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LintPathError, match="does not exist"):
+        linter.lint([tmp_path / "nope.sql"])
+
+
+def test_a_folder_without_sql_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LintPathError, match="holds no SQL file"):
+        linter.lint([tmp_path])
+
+
+def test_a_missing_squawk_binary_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMMSDB_SQUAWK", "/nonexistent/squawk")
+
+    with pytest.raises(LintToolMissing, match="/nonexistent/squawk"):
+        linter.lint([CASES / "squawk" / "good"], style_check=False)
+
+
+def test_squawk_is_found_beside_the_python_that_runs_cmmsdb() -> None:
+    assert squawk.binary().is_file()
+
+
+# --- the shipped migrations and the configuration -------------------------------------------
+
+
+def test_the_shipped_migrations_lint_clean(shipped_report: linter.LintReport) -> None:
+    assert [str(f) for f in shipped_report.findings] == []
+    names = {Path(f).name for f in shipped_report.files}
+    assert "0053.create-index-assets-coordinates.rollback.sql" in names  # rollbacks too
+    assert "0001.add-geography-columns.sql" in names  # and the modules
+
+
+def test_every_exemption_in_the_config_is_used_and_has_a_reason(
+    shipped_report: linter.LintReport,
+) -> None:
+    used = {
+        (
+            Path(s.finding.file).resolve().relative_to(shipped("sql").resolve()).as_posix(),
+            s.finding.rule,
+        )
+        for s in shipped_report.silenced
+        if s.by == "config"
+    }
+    configured = {(name, rule) for name, exempt in config.load().exempt.items() for rule in exempt}
+
+    assert configured == used
+    assert all(
+        reason.strip() for exempt in config.load().exempt.values() for reason in exempt.values()
+    )
+
+
+def test_every_rule_turned_off_is_a_squawk_rule_with_a_reason() -> None:
+    loaded = config.load()
+
+    for table in (loaded.squawk_off, loaded.squawk_off_in_rollbacks):
+        assert set(table) <= squawk.RULES
+        assert all(len(reason) > 20 for reason in table.values())
+    assert loaded.new_object_rules <= squawk.RULES
+
+
+def test_exemptions_apply_only_to_the_shipped_files(tmp_path: Path) -> None:
+    copy = tmp_path / "0024.create-table-purchase-order-lines.sql"
+    shutil.copy(shipped("sql") / "migrations" / copy.name, copy)
+
+    assert config.load().exemptions(copy) == {}
+    assert "identifier-too-long" in {
+        f.rule for f in linter.lint([copy], style_check=False).findings
+    }
+
+
+def test_every_cmmsdb_rule_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+
+    for rule in rules.RULES:
+        assert f"`{rule}`" in readme
+    data = tomllib.loads((Path(config.__file__).with_name("config.toml")).read_text())
+    for rule in data["squawk"]["off"]:
+        assert f"`{rule}`" in readme
