@@ -111,3 +111,8 @@ class LocalServerError(CmmsdbError):
 class SeedError(CmmsdbError):
     """A seed cannot run as asked (bad counts or profile, unmigrated database, a role that
     cannot write through row-level security); nothing was written."""
+
+
+class DriftUnavailable(CmmsdbError):
+    """The expected schema cannot be built for this target (pending migrations, modules, a
+    snapshot of other migrations): drift cannot say anything, which is not "no drift"."""

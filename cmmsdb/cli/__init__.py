@@ -8,6 +8,7 @@ import sys
 import typer
 
 from cmmsdb.cli import docs as docs_commands
+from cmmsdb.cli import guards as guard_commands
 from cmmsdb.cli import local as local_commands
 from cmmsdb.cli import migrations as migration_commands
 from cmmsdb.cli import new as new_commands
@@ -51,6 +52,7 @@ migration_commands.register(app)
 app.command("new")(new_commands.new)
 app.command("docs")(docs_commands.docs)
 app.command("seed")(seed_commands.seed)
+guard_commands.register(app)
 app.add_typer(local_commands.app, name="local")
 app.add_typer(partition_commands.app, name="partitions")
 
