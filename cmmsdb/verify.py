@@ -171,7 +171,12 @@ def checksum_findings(
 def catalog_findings(
     conn: psycopg.Connection[Any], definer_owners: Sequence[str] = DEFINER_OWNERS
 ) -> list[Finding]:
-    """Every catalog rule's violations, rule by rule, in the order of RULES."""
+    """Every catalog rule's violations, rule by rule, in the order of RULES.
+
+    The queries run with catalog_session.sql's settings (an empty search_path above all),
+    in a transaction rolled back after, so that every object is named schema-qualified
+    whatever the caller's session.
+    """
     parameters: Mapping[str, Any] = {
         "owner": OWNER_ROLE,
         "definer_owners": list(definer_owners),
@@ -180,12 +185,23 @@ def catalog_findings(
         "no_updated_at": list(NO_UPDATED_AT),
     }
     findings: list[Finding] = []
-    for rule in RULES:
-        if rule.query is None:
-            continue
-        text = query(rule.query)
-        # Only a query with placeholders gets parameters (psycopg then parses its % signs).
-        used = {name: value for name, value in parameters.items() if f"%({name})s" in text}
-        for obj, message in conn.execute(text, used or None).fetchall():
-            findings.append(Finding(rule.id, obj, message))
+    with conn.transaction(force_rollback=True):
+        conn.execute(query("catalog_session.sql"))
+        for rule in RULES:
+            findings += _rule_findings(conn, rule, parameters)
     return findings
+
+
+def _rule_findings(
+    conn: psycopg.Connection[Any], rule: Rule, parameters: Mapping[str, Any]
+) -> list[Finding]:
+    """One rule's violations; only a query with placeholders gets parameters (psycopg then
+    parses its percent signs)."""
+    if rule.query is None:
+        return []
+    text = query(rule.query)
+    used = {name: value for name, value in parameters.items() if f"%({name})s" in text}
+    return [
+        Finding(rule.id, obj, message)
+        for obj, message in conn.execute(text, used or None).fetchall()
+    ]
