@@ -134,7 +134,8 @@ def _schema_of(name: str) -> str | None:
 
 
 def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:
-    """The differences between two normalised snapshots, within cmmsdb's schemas.
+    """The differences between the normalised snapshot `expected` and `actual` (from
+    catalog.snapshot, or normalised), within cmmsdb's schemas.
 
     Every monthly partition of `actual` is compared with its table's template in
     `expected`, under its own name; a table with no monthly partition left reports its
@@ -347,7 +348,7 @@ def drift(
         expected = build_expected(
             scratch, folder, migrations=applied, connect_timeout=connect_timeout
         )
-    found = compare(expected.schema, normalise(actual))
+    found = compare(expected.schema, actual)
     return DriftReport(target.display, expected.source, len(applied), found)
 
 
