@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmmsdb import catalog, ledger, migrator
+from cmmsdb import catalog, ledger
 from cmmsdb.catalog import Difference
 from cmmsdb.errors import ConfigurationError, DriftUnavailable
 from cmmsdb.migrations import discover, enabled_modules, module_of
@@ -223,6 +223,8 @@ def build_expected(
 ) -> Expected:
     """The schema that `migrations` (ids; default: every migration of the main folder)
     build, read from a temporary database created on the `scratch` server and dropped."""
+    from cmmsdb import migrator  # only here: drift against the snapshot needs none of it
+
     wanted = list(migrations) if migrations is not None else [m.id for m in discover(folder)]
     last_main, modules = _plan(folder, wanted)
     with _scratch_database(scratch, connect_timeout) as database:

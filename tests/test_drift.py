@@ -68,7 +68,10 @@ CHANGES = {
         "index cmms.teams_organization_id_lead_user_id_idx: missing",
     ),
     "policy": ("DROP POLICY teams_delete ON cmms.teams", "policy cmms.teams.teams_delete: missing"),
-    "trigger": ("DROP TRIGGER teams_audit ON cmms.teams", "trigger cmms.teams.teams_audit: missing"),
+    "trigger": (
+        "DROP TRIGGER teams_audit ON cmms.teams",
+        "trigger cmms.teams.teams_audit: missing",
+    ),
     "grant": (
         "GRANT TRUNCATE ON cmms.teams TO cmms_app",
         "table cmms.teams: grants [cmms_app=DELETE,INSERT,SELECT,UPDATE, cmms_readonly=SELECT]"
