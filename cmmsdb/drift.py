@@ -144,7 +144,8 @@ def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Diff
     wanted: dict[str, Any] = json.loads(json.dumps(expected))
     found = normalise_partitions_for_compare(wanted, actual)
     scope = {name for name in wanted.get("schemas", {}) if name not in FOREIGN_SCHEMAS}
-    return catalog.differences(_scoped(wanted, scope), _scoped(found, scope))
+    known = {section: set(members) for section, members in wanted.items()}
+    return catalog.differences(_scoped(wanted, scope, known), _scoped(found, scope, known))
 
 
 def normalise_partitions_for_compare(
@@ -169,29 +170,36 @@ def normalise_partitions_for_compare(
     return copy
 
 
-def _scoped(snapshot: Mapping[str, Any], scope: set[str]) -> dict[str, Any]:
+def _scoped(
+    snapshot: Mapping[str, Any], scope: set[str], known: Mapping[str, set[str]]
+) -> dict[str, Any]:
     """The parts of `snapshot` that belong to cmmsdb: objects in `scope` (schemas), those
-    schemas, and the extensions, event triggers and default privileges that touch them."""
+    schemas and any schema named cmms*, and the extensions, event triggers and default
+    privileges that the expected snapshot has (`known`, names by section) or that touch
+    those schemas or cmmsdb's roles."""
 
     def inside(name: str) -> bool:
         return _schema_of(name) in scope
 
-    result: dict[str, Any] = {}
-    for section, members in snapshot.items():
+    def belongs(section: str, name: str, value: Mapping[str, Any]) -> bool:
         if section in ("tables", "views", "sequences", "functions", "types"):
-            kept = {n: v for n, v in members.items() if inside(n)}
-        elif section == "schemas":
-            kept = {n: v for n, v in members.items() if n in scope or n.startswith("cmms")}
-        elif section == "extensions":
-            kept = {n: v for n, v in members.items() if v.get("schema") in scope or n == "plpgsql"}
-        elif section == "event_triggers":
-            kept = {n: v for n, v in members.items() if inside(v.get("function", ""))}
-        elif section == "default_privileges":
-            kept = {n: v for n, v in members.items() if " cmms" in n}
-        else:
-            kept = dict(members)
-        result[section] = kept
-    return result
+            return inside(name)
+        if name in known.get(section, ()):
+            return True
+        if section == "schemas":
+            return name.startswith("cmms")
+        if section == "extensions":
+            return value.get("schema") in scope
+        if section == "event_triggers":
+            return inside(str(value.get("function", "")))
+        if section == "default_privileges":
+            return " cmms" in name
+        return True
+
+    return {
+        section: {n: v for n, v in members.items() if belongs(section, n, v)}
+        for section, members in snapshot.items()
+    }
 
 
 def read_expected(folder: Path) -> Expected:
@@ -365,9 +373,11 @@ def _check_same_migrations(expected: Expected, applied: Sequence[str]) -> None:
         parts.append(f"{len(pending)} pending (first {pending[0]})")
     if extra:
         parts.append(f"{len(extra)} not in the snapshot (first {extra[0]})")
+    scratch = "compare with a scratch database migrated like it: --scratch (embedded server) "
     raise DriftUnavailable(
         f"the committed snapshot describes {len(expected.migrations)} migrations, but the "
         f"target has {'; '.join(parts)}",
-        "migrate the target, or compare with a scratch database migrated like it: "
-        "--scratch (embedded server) or --scratch-dsn DSN",
+        ("migrate the target, or " if pending and not extra else "")
+        + scratch
+        + "or --scratch-dsn DSN",
     )

@@ -90,6 +90,10 @@ CHANGES = {
         "CREATE EXTENSION pg_trgm SCHEMA cmms_ext",
         "extension pg_trgm: unexpected",
     ),
+    "extension moved": (
+        "ALTER EXTENSION cube SET SCHEMA public",
+        "extension cube: schema cmms_ext -> public",
+    ),
     "hash partition": (
         "ALTER TABLE cmms.work_orders DETACH PARTITION cmms.work_orders_p3",
         "table cmms.work_orders_p3: parent cmms.work_orders -> none",
