@@ -173,10 +173,10 @@ def normalise_partitions_for_compare(
 def _scoped(
     snapshot: Mapping[str, Any], scope: set[str], known: Mapping[str, set[str]]
 ) -> dict[str, Any]:
-    """The parts of `snapshot` that belong to cmmsdb: objects in `scope` (schemas), those
-    schemas and any schema named cmms*, and the extensions, event triggers and default
-    privileges that the expected snapshot has (`known`, names by section) or that touch
-    those schemas or cmmsdb's roles."""
+    """The parts of `snapshot` that belong to cmmsdb: objects in `scope` (schemas); those
+    schemas and any schema named cmms* (not public: a DBA's grants there are not drift);
+    the extensions, event triggers and default privileges that the expected snapshot has
+    (`known`, names by section) or that touch those schemas or cmmsdb's roles."""
 
     def inside(name: str) -> bool:
         return _schema_of(name) in scope
@@ -184,6 +184,8 @@ def _scoped(
     def belongs(section: str, name: str, value: Mapping[str, Any]) -> bool:
         if section in ("tables", "views", "sequences", "functions", "types"):
             return inside(name)
+        if section == "schemas" and name in FOREIGN_SCHEMAS:
+            return False
         if name in known.get(section, ()):
             return True
         if section == "schemas":

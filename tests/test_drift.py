@@ -158,6 +158,8 @@ def test_months_added_and_archived_by_partition_maintenance_are_not_drift(
 def test_an_applications_own_tables_in_public_are_not_drift(admin, migrated_db: str) -> None:
     admin.execute("CREATE TABLE public.app_invoices (id int PRIMARY KEY)")
     admin.execute("CREATE EXTENSION pg_trgm SCHEMA public")
+    admin.execute("GRANT CREATE ON SCHEMA public TO cmms_app")
+    admin.execute("COMMENT ON SCHEMA public IS 'the application'")
     assert lines(migrated_db) == []
 
 
