@@ -15,6 +15,7 @@ default_privileges.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -25,7 +26,7 @@ from pglast.visitors import Ancestor, Skip, Visitor
 
 from cmmsdb.resources import query
 
-__all__ = ["canonical_view_definition", "diff", "snapshot"]
+__all__ = ["Difference", "canonical_view_definition", "diff", "differences", "snapshot"]
 
 # Top-level sections and the word that names one of their objects in a diff line.
 _SECTION_LABELS = {
@@ -155,6 +156,42 @@ class _Unqualify(Visitor):
         return None
 
 
+@dataclass(frozen=True)
+class Difference:
+    """One difference between two snapshots: what kind of object, which one, what changed.
+
+    `change` is "missing" (in the expected snapshot only), "unexpected" (in the actual one
+    only) or "changed" (then `field` names the attribute, with both values). `kind` is empty
+    for a column or a composite-type attribute, whose path reads as one.
+    """
+
+    kind: str
+    object: str
+    change: str
+    field: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+    def __str__(self) -> str:
+        subject = f"{self.kind} {self.object}" if self.kind else self.object
+        if self.change != "changed":
+            return f"{subject}: {self.change}"
+        if (self.kind, self.field) in _SUMMARISED_FIELDS:
+            return f"{subject}: {self.field} changed"
+        return f"{subject}: {self.field} {_render(self.expected)} -> {_render(self.actual)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind or "column",
+            "object": self.object,
+            "change": self.change,
+            "field": self.field,
+            "expected": self.expected,
+            "actual": self.actual,
+            "line": str(self),
+        }
+
+
 def diff(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
     """Each difference between two snapshots as one readable line, sorted; [] when equal.
 
@@ -163,13 +200,18 @@ def diff(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
     `index cmms.users_email_key: definition ... -> ...`, `function cmms.f(integer): body
     changed`. "missing" means in `expected` only, "unexpected" in `actual` only.
     """
-    lines: list[str] = []
+    return sorted(str(d) for d in differences(expected, actual))
+
+
+def differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:
+    """Each difference between two snapshots, as data, in the order of their lines."""
+    found: list[Difference] = []
     for section in sorted(set(expected) | set(actual)):
         label = _SECTION_LABELS.get(section, section)
-        lines.extend(
+        found.extend(
             _diff_members(label, None, expected.get(section) or {}, actual.get(section) or {})
         )
-    return sorted(lines)
+    return sorted(found, key=str)
 
 
 def _diff_members(
@@ -177,17 +219,16 @@ def _diff_members(
     parent: str | None,
     expected: Mapping[str, Any],
     actual: Mapping[str, Any],
-) -> Iterator[str]:
+) -> Iterator[Difference]:
     """Compare two collections of named objects: missing, unexpected, then changed ones."""
     for name in sorted(set(expected) | set(actual)):
         path = _member_path(label, parent, name)
-        subject = f"{label} {path}" if label else path
         if name not in actual:
-            yield f"{subject}: missing"
+            yield Difference(label, path, "missing")
         elif name not in expected:
-            yield f"{subject}: unexpected"
+            yield Difference(label, path, "unexpected")
         else:
-            yield from _diff_object(label, path, subject, expected[name], actual[name])
+            yield from _diff_object(label, path, expected[name], actual[name])
 
 
 def _member_path(label: str, parent: str | None, name: str) -> str:
@@ -200,10 +241,9 @@ def _member_path(label: str, parent: str | None, name: str) -> str:
 def _diff_object(
     label: str,
     path: str,
-    subject: str,
     expected: Mapping[str, Any],
     actual: Mapping[str, Any],
-) -> Iterator[str]:
+) -> Iterator[Difference]:
     """Compare the fields of one object; nested collections are compared member by member."""
     for field in sorted(set(expected) | set(actual)):
         before, after = expected.get(field), actual.get(field)
@@ -211,10 +251,8 @@ def _diff_object(
             continue
         if field in _CHILD_LABELS and _is_collection(before) and _is_collection(after):
             yield from _diff_members(_CHILD_LABELS[field], path, before or {}, after or {})
-        elif (label, field) in _SUMMARISED_FIELDS:
-            yield f"{subject}: {field} changed"
         else:
-            yield f"{subject}: {field} {_render(before)} -> {_render(after)}"
+            yield Difference(label, path, "changed", field, before, after)
 
 
 def _is_collection(value: Any) -> bool:

@@ -127,3 +127,8 @@ class LintToolMissing(LintError):
 
 class LintToolFailed(LintError):
     """squawk ran but failed, or printed something that is not its JSON report."""
+
+
+class DriftUnavailable(CmmsdbError):
+    """The expected schema cannot be built for this target (pending migrations, modules, a
+    snapshot of other migrations): drift cannot say anything, which is not "no drift"."""

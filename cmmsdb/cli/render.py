@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from cmmsdb.drift import DriftReport, SnapshotFile
     from cmmsdb.errors import CmmsdbError
     from cmmsdb.lint import LintReport
     from cmmsdb.local import LocalServer
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from cmmsdb.seeding import Progress as SeedProgress
     from cmmsdb.seeding import PurgeReport, SeedReport
     from cmmsdb.target import Target
+    from cmmsdb.verify import VerifyReport
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "magenta": "35", "bold": "1", "dim": "2"}
 STATE_COLOURS = {
@@ -355,3 +357,46 @@ def lint_report(report: LintReport, as_json: bool) -> None:
     else:
         out.append(f"{files} clean{silenced}\n")
     sys.stdout.write("".join(out))
+
+
+def verify_report(report: VerifyReport, as_json: bool) -> None:
+    """One line per finding, `object: message [rule]`, then a count."""
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for finding in report.findings:
+        sys.stdout.write(f"{finding}\n")
+    if report.ok:
+        verdict = _paint("ok", "green", sys.stdout)
+        sys.stdout.write(f"{verdict}: {len(report.rules)} rules hold on {report.target}\n")
+    else:
+        failed = len({f.rule for f in report.findings})
+        sys.stdout.write(
+            f"{_plural(len(report.findings), 'finding')} ({_plural(failed, 'rule')} broken)"
+            f" on {report.target}\n"
+        )
+
+
+def drift_report(report: DriftReport, as_json: bool) -> None:
+    """One line per difference, `object: what expected -> actual`, then a verdict."""
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for difference in report.differences:
+        sys.stdout.write(f"{difference}\n")
+    against = f"{report.target} against {report.expected_from}"
+    if report.ok:
+        verdict = _paint("no drift", "green", sys.stdout)
+        sys.stdout.write(f"{verdict}: {against} ({report.migrations} migrations)\n")
+    else:
+        sys.stdout.write(f"{_plural(len(report.differences), 'difference')}: {against}\n")
+
+
+def snapshot_written(result: SnapshotFile) -> None:
+    """The file written, or whether the file checked is current."""
+    if result.written:
+        sys.stdout.write(f"{result.path} ({result.migrations} migrations)\n")
+    elif result.current:
+        sys.stdout.write(f"{result.path} is current\n")
+    else:
+        sys.stderr.write(f"{result.path} is not current: run `cmmsdb snapshot`\n")

@@ -198,7 +198,7 @@ def test_a_misspelt_statement_is_a_syntax_error_not_skipped(
     cli, empty_db: str, folder: Path
 ) -> None:
     (folder / "0006.break.sql").write_text(
-        "CREATE TABLE cmms.ok (id int);\n-- the next line is a typo\nCRATE TABLE cmms.typo (id int);\n"
+        "CREATE TABLE cmms.ok (id int);\n-- a typo:\nCRATE TABLE cmms.typo (id int);\n"
     )
 
     run = cli("migrate", "--dsn", empty_db, "--migrations", str(folder))

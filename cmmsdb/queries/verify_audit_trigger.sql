@@ -1,0 +1,26 @@
+-- verify_audit_trigger.sql: tenant tables (schema cmms, not a partition, with an
+-- organization_id column, or organizations) without a trigger that calls
+-- cmms.audit_row_change(), except those named in %(not_audited)s (text[], table names):
+-- their changes would leave no trace in the audit trail.
+SELECT
+    c.oid::regclass::text AS object,
+    'no audit trigger (a trigger that calls cmms.audit_row_change())' AS message
+FROM pg_class AS c
+WHERE c.relnamespace = 'cmms'::regnamespace
+  AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition
+  AND (c.relname = 'organizations' OR EXISTS (
+      SELECT FROM pg_attribute AS a
+      WHERE a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
+  ))
+  AND NOT c.relname::text = ANY (%(not_audited)s::text [])
+  AND NOT EXISTS (
+      SELECT FROM pg_trigger AS t
+      JOIN pg_proc AS p ON p.oid = t.tgfoid
+      WHERE t.tgrelid = c.oid
+        AND NOT t.tgisinternal
+        AND t.tgenabled <> 'D'
+        AND p.pronamespace = 'cmms'::regnamespace
+        AND p.proname = 'audit_row_change'
+  )
+ORDER BY 1

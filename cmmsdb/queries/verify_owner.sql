@@ -1,0 +1,46 @@
+-- verify_owner.sql: objects of schemas cmms and cmms_archive (and those schemas) not owned
+-- by the owner role %(owner)s. A function owned by one of %(definer_owners)s (text[]) is
+-- accepted when it is SECURITY DEFINER with SET search_path = '': such a role exists to run
+-- a few stored functions with its own, narrower rights. Objects of extensions are skipped.
+WITH owned AS (
+    SELECT
+        n.nspname AS object, 'schema' AS kind, n.nspowner AS owner, FALSE AS definer_ok
+    FROM pg_namespace AS n
+    WHERE n.nspname IN ('cmms', 'cmms_archive')
+    UNION ALL
+    SELECT
+        c.oid::regclass::text,
+        CASE c.relkind
+            WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+            WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+            WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type'
+            ELSE 'relation'
+        END,
+        c.relowner,
+        FALSE
+    FROM pg_class AS c
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE n.nspname IN ('cmms', 'cmms_archive')
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+    UNION ALL
+    SELECT
+        p.oid::regprocedure::text,
+        'function',
+        p.proowner,
+        p.prosecdef AND coalesce('search_path=""' = ANY (p.proconfig), FALSE)
+    FROM pg_proc AS p
+    JOIN pg_namespace AS n ON n.oid = p.pronamespace
+    WHERE n.nspname IN ('cmms', 'cmms_archive')
+      AND NOT EXISTS (
+          SELECT FROM pg_depend AS d
+          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+      )
+)
+
+SELECT
+    object,
+    kind || ' is owned by ' || pg_get_userbyid(owner) || ', not ' || %(owner)s AS message
+FROM owned
+WHERE pg_get_userbyid(owner) <> %(owner)s
+  AND NOT (definer_ok AND pg_get_userbyid(owner) = ANY (%(definer_owners)s::text []))
+ORDER BY 1

@@ -1,0 +1,207 @@
+"""`cmmsdb verify`: the data-model rules of DESIGN.md and the migration checksums, checked
+on a live database, each violation reported as a finding that names the rule and the object.
+
+The rules are the ones the test suite enforces on the shipped migrations, shipped to users
+so that a database changed by hand (or by a migration of their own) can be checked too.
+Each catalog rule is one query, cmmsdb/queries/verify_<rule>.sql, that returns the
+offending objects as (object, message) rows; the checksum rule reuses `migrator.status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmmsdb import migrator
+from cmmsdb.errors import ConfigurationError
+from cmmsdb.resources import query
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
+
+if TYPE_CHECKING:
+    import psycopg
+
+# The role that owns every object of the cmms schemas (rule `owner`).
+OWNER_ROLE = "cmms_owner"
+# Roles that may own a stored function of the cmms schemas when the function is SECURITY
+# DEFINER with SET search_path = '' (a NOLOGIN role that runs it with narrower rights than
+# the owner's). The one place to add such a role (rule `owner`).
+DEFINER_OWNERS: tuple[str, ...] = ("cmms_search",)
+# The schemas cmmsdb creates; its roles own nothing outside them (rule `outside-cmms`).
+CMMS_SCHEMAS = ("cmms", "cmms_archive", "cmms_ext")
+# Tenant tables without the audit trigger: the audit trail itself, and tables whose rows
+# are machine-written and short-lived (rule `audit-trigger`).
+NOT_AUDITED = ("activity_logs", "user_sessions", "notifications", "dashboard_metrics_cache")
+# Tables without the updated_at trigger: the append-only audit trail (`updated-at-trigger`).
+NO_UPDATED_AT = ("activity_logs",)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A data-model rule: its id (as printed), what it requires, and its catalog query."""
+
+    id: str
+    summary: str
+    query: str | None = None
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("checksum", "applied migrations are unchanged (their files match the ledger)"),
+    Rule(
+        "rls-forced",
+        "row-level security enabled and forced on every tenant table",
+        "verify_rls_forced.sql",
+    ),
+    Rule(
+        "tenant-key",
+        "tenant tables have PRIMARY KEY (organization_id, id)",
+        "verify_tenant_key.sql",
+    ),
+    Rule(
+        "composite-fk",
+        "foreign keys to tenant tables include organization_id",
+        "verify_composite_fk.sql",
+    ),
+    Rule(
+        "fk-index", "every foreign key has an index leading with its columns", "verify_fk_index.sql"
+    ),
+    Rule("audit-trigger", "tenant tables have the audit trigger", "verify_audit_trigger.sql"),
+    Rule(
+        "updated-at-trigger",
+        "tables have the trigger that maintains updated_at",
+        "verify_updated_at_trigger.sql",
+    ),
+    Rule(
+        "audit-columns",
+        "tables have created_at, updated_at, deleted_at, created_by, updated_by",
+        "verify_audit_columns.sql",
+    ),
+    Rule("timestamptz", "timestamps are timestamptz", "verify_timestamptz.sql"),
+    Rule("comment", "tables, views and functions have a COMMENT", "verify_comments.sql"),
+    Rule(
+        "definer-search-path",
+        "SECURITY DEFINER functions SET search_path = ''",
+        "verify_definer_search_path.sql",
+    ),
+    Rule("owner", f"objects of the cmms schemas are owned by {OWNER_ROLE}", "verify_owner.sql"),
+    Rule(
+        "outside-cmms",
+        "cmmsdb's roles own nothing outside the cmms schemas",
+        "verify_outside_cmms.sql",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation: which rule, which object, and what is wrong with it."""
+
+    rule: str
+    object: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.object}: {self.message} [{self.rule}]"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Every finding on one database (none: it follows every rule)."""
+
+    target: str
+    rules: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "ok": self.ok, **asdict(self)}
+
+
+def verify(
+    target: Target,
+    folder: Path,
+    *,
+    modules: Sequence[str] = (),
+    definer_owners: Sequence[str] = DEFINER_OWNERS,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> VerifyReport:
+    """Check the migration checksums and every catalog rule on `target`.
+
+    A database without schema cmms is an error, not a clean result: verifying the wrong
+    database must not pass.
+    """
+    findings = checksum_findings(target, folder, modules, connect_timeout)
+    with connect(target, connect_timeout=connect_timeout) as conn:
+        row = conn.execute(query("cmms_schema_exists.sql")).fetchone()
+        if not (row and row[0]):
+            raise ConfigurationError(
+                f"{target.display} has no schema cmms: there is nothing to verify",
+                "check the target, or run `cmmsdb migrate` first",
+            )
+        findings += catalog_findings(conn, definer_owners)
+    return VerifyReport(target.display, [rule.id for rule in RULES], findings)
+
+
+def checksum_findings(
+    target: Target, folder: Path, modules: Sequence[str], connect_timeout: float
+) -> list[Finding]:
+    """Applied migrations whose file changed or disappeared since they were applied."""
+    report = migrator.status(target, folder, modules=modules, connect_timeout=connect_timeout)
+    messages = {
+        "changed": "file changed since it was applied (checksum {applied} -> {now})",
+        "missing": "applied, but its file is gone from the migrations folder",
+    }
+    return [
+        Finding(
+            "checksum",
+            state.id,
+            messages[state.state].format(
+                applied=(state.applied_checksum or "")[:12], now=(state.checksum or "")[:12]
+            ),
+        )
+        for state in report.migrations
+        if state.state in messages
+    ]
+
+
+def catalog_findings(
+    conn: psycopg.Connection[Any], definer_owners: Sequence[str] = DEFINER_OWNERS
+) -> list[Finding]:
+    """Every catalog rule's violations, rule by rule, in the order of RULES.
+
+    The queries run with catalog_session.sql's settings (an empty search_path above all),
+    in a transaction rolled back after, so that every object is named schema-qualified
+    whatever the caller's session.
+    """
+    parameters: Mapping[str, Any] = {
+        "owner": OWNER_ROLE,
+        "definer_owners": list(definer_owners),
+        "schemas": list(CMMS_SCHEMAS),
+        "not_audited": list(NOT_AUDITED),
+        "no_updated_at": list(NO_UPDATED_AT),
+    }
+    findings: list[Finding] = []
+    with conn.transaction(force_rollback=True):
+        conn.execute(query("catalog_session.sql"))
+        for rule in RULES:
+            findings += _rule_findings(conn, rule, parameters)
+    return findings
+
+
+def _rule_findings(
+    conn: psycopg.Connection[Any], rule: Rule, parameters: Mapping[str, Any]
+) -> list[Finding]:
+    """One rule's violations; only a query with placeholders gets parameters (psycopg then
+    parses its percent signs)."""
+    if rule.query is None:
+        return []
+    text = query(rule.query)
+    used = {name: value for name, value in parameters.items() if f"%({name})s" in text}
+    return [
+        Finding(rule.id, obj, message)
+        for obj, message in conn.execute(text, used or None).fetchall()
+    ]
