@@ -165,6 +165,32 @@ def test_the_same_change_on_an_existing_table_is_flagged(tmp_path: Path) -> None
     assert "multiple-existing-tables" in found
 
 
+def test_an_index_built_partition_by_partition_changes_one_table(tmp_path: Path) -> None:
+    """Like 0054: the index on ONLY the partitioned table builds nothing, each partition's is
+    built concurrently, and the partitions count as their table."""
+    path = tmp_path / "0001.create-index-work-orders-due-at.sql"
+    statements = [
+        "-- transactional: false",
+        "CREATE INDEX IF NOT EXISTS wo_due_idx ON ONLY cmms.work_orders (organization_id, due_at);",
+    ]
+    for n in range(2):
+        statements += [
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS wo_p{n}_due_idx"
+            f" ON cmms.work_orders_p{n} (organization_id, due_at);",
+            f"ALTER INDEX cmms.wo_due_idx ATTACH PARTITION cmms.wo_p{n}_due_idx;",
+        ]
+    path.write_text("\n".join(statements) + "\n")
+    path.with_name(path.name.replace(".sql", ".rollback.sql")).write_text(
+        "DROP INDEX IF EXISTS cmms.wo_due_idx;\n"
+    )
+
+    assert linter.lint([path], style_check=False).findings == []
+
+    path.write_text(path.read_text().replace("ON ONLY cmms.work_orders", "ON cmms.work_orders"))
+    found = {f.rule for f in linter.lint([path], style_check=False).findings}
+    assert found == {"require-concurrent-index-creation"}
+
+
 def test_a_rollback_may_drop_what_its_forward_migration_created(tmp_path: Path) -> None:
     folder = copy_case("tenant-table/good", tmp_path)
     rollback = folder / "0001.create-table-gadgets.rollback.sql"

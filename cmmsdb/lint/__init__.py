@@ -44,7 +44,8 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
     cache: dict[Path, SqlFile] = {}
     files = [_load(path, cache) for path in targets]
     config = load()
-    tenant_tables = _tenant_tables(files, cache)
+    known = _forward_files(files, cache)
+    tenant_tables, parents = _tenant_tables(known), _partition_parents(known)
     report = LintReport(files=[_display(f.path) for f in files])
     hits: list[tuple[SqlFile, int, int, str, str, str]] = []
     for sql_file in files:
@@ -55,7 +56,7 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
             )
             continue
         created = _created(sql_file, cache)
-        for hit in rules.check(sql_file, created, tenant_tables):
+        for hit in rules.check(sql_file, created, tenant_tables, parents):
             hits.append((sql_file, hit.line, hit.column, hit.rule, hit.message, "cmmsdb"))
     for s in squawk.check(files, config):
         if _applies(s.file, s.line, s.rule, config, cache):
@@ -103,34 +104,50 @@ def _created(sql_file: SqlFile, cache: dict[Path, SqlFile]) -> set[str]:
     return created
 
 
-def _tenant_tables(files: Sequence[SqlFile], cache: dict[Path, SqlFile]) -> set[str]:
-    """Tables with organization_id created by the linted files, the forward migrations beside
-    them, or the shipped migrations: the tables a foreign key may point at."""
+def _forward_files(files: Sequence[SqlFile], cache: dict[Path, SqlFile]) -> list[SqlFile]:
+    """The linted files, the forward migrations beside them and the shipped migrations: what
+    tells which tables exist and what they are."""
     known = {f.path.resolve() for f in files}
     for folder in {f.path.resolve().parent for f in files}:
         known |= {p.resolve() for p in folder.glob("*.sql")}
     known |= {p.resolve() for p in shipped("sql").rglob("*.sql")}
-    tables: set[str] = set()
-    for path in sorted(known):
-        if not path.name.endswith(ROLLBACK_SUFFIX):
-            tables |= rules.tenant_tables_created(_load(path, cache))
-    return tables
+    return [_load(p, cache) for p in sorted(known) if not p.name.endswith(ROLLBACK_SUFFIX)]
+
+
+def _tenant_tables(files: Sequence[SqlFile]) -> set[str]:
+    """Tables with organization_id: the tables a tenant foreign key may point at."""
+    return {table for f in files for table in rules.tenant_tables_created(f)}
+
+
+def _partition_parents(files: Sequence[SqlFile]) -> dict[str, str]:
+    """Each known partition with the table it is a partition of."""
+    return {child: parent for f in files for child, parent in rules.partitions_created(f).items()}
 
 
 def _applies(
     sql_file: SqlFile, line: int, rule: str, config: LintConfig, cache: dict[Path, SqlFile]
 ) -> bool:
-    """Whether a squawk finding stands: not a rule turned off for rollback files, and not a
-    rule about existing objects on a statement whose objects the migration created."""
+    """Whether a squawk finding stands: not a rule turned off for rollback files, not a rule
+    about existing objects on a statement whose objects the migration created, and not a
+    demand for CONCURRENTLY on `CREATE INDEX ... ON ONLY` (it builds nothing, and a
+    partitioned table's index cannot be built concurrently: its partitions' indexes are)."""
     if sql_file.is_rollback and rule in config.squawk_off_in_rollbacks:
         return False
-    if rule not in config.new_object_rules:
-        return True
     index = sql_file.statement_at(line)
     if index is None:
         return True
-    touched = source.touched_by(sql_file.statements[index].node)
+    node = sql_file.statements[index].node
+    if rule == "require-concurrent-index-creation" and _on_only(node):
+        return False
+    if rule not in config.new_object_rules:
+        return True
+    touched = source.touched_by(node)
     return not (touched and touched <= _created(sql_file, cache))
+
+
+def _on_only(node: object) -> bool:
+    relation = getattr(node, "relation", None)
+    return type(node).__name__ == "IndexStmt" and relation is not None and not relation.inh
 
 
 def _settle(

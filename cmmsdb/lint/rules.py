@@ -43,21 +43,33 @@ class Hit:
     message: str
 
 
-def check(sql_file: SqlFile, created: set[str], tenant_tables: set[str]) -> list[Hit]:
+def check(
+    sql_file: SqlFile, created: set[str], tenant_tables: set[str], parents: dict[str, str]
+) -> list[Hit]:
     """cmmsdb's rules on one parsed file. `created`: objects created by its migration (for a
     rollback file, by it and its forward file); `tenant_tables`: every table known to carry
-    organization_id (this run's files and the shipped migrations)."""
+    organization_id, `parents`: every known partition's table (this run's files and the
+    shipped migrations)."""
     hits = list(_missing_rollback(sql_file))
     hits += _tenant_tables(sql_file)
     hits += _foreign_keys(sql_file, tenant_tables)
     hits += _concurrently(sql_file)
-    hits += _existing_tables(sql_file, created)
+    hits += _existing_tables(sql_file, created, parents)
     return hits
 
 
 def tenant_tables_created(sql_file: SqlFile) -> set[str]:
     """The tenant tables (with an organization_id column; partitions aside) a file creates."""
     return {object_name(node.relation) for node in _new_tenant_tables(sql_file)}
+
+
+def partitions_created(sql_file: SqlFile) -> dict[str, str]:
+    """The partitions a file creates, each with the table it is a partition of."""
+    return {
+        object_name(node.relation): object_name(node.inhRelations[0])
+        for node in (statement.node for statement in sql_file.statements)
+        if type(node).__name__ == "CreateStmt" and node.partbound is not None
+    }
 
 
 def _new_tenant_tables(sql_file: SqlFile) -> Iterator[Any]:
@@ -177,6 +189,12 @@ def _if_foreign(
     return ((table, constraint),)
 
 
+def _root(table: str, parents: dict[str, str]) -> str:
+    while table in parents:
+        table = parents[table]
+    return table
+
+
 def _concurrently(sql_file: SqlFile) -> Iterator[Hit]:
     if not sql_file.transactional:
         return
@@ -208,10 +226,14 @@ def _concurrent_operation(node: Any) -> str | None:
     return None
 
 
-def _existing_tables(sql_file: SqlFile, created: set[str]) -> Iterator[Hit]:
+def _existing_tables(
+    sql_file: SqlFile, created: set[str], parents: dict[str, str]
+) -> Iterator[Hit]:
+    """Partitions count as their table: an index built partition by partition changes one."""
     changed: list[str] = []
     for statement in sql_file.statements:
-        for table in sorted(tables_changed_by(statement.node) - created):
+        touched = tables_changed_by(statement.node) - created
+        for table in sorted({_root(table, parents) for table in touched}):
             if table not in changed:
                 changed.append(table)
                 if len(changed) == 2:
