@@ -12,7 +12,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import errors
 
 from tests.rows import insert, make_row, new_org
 
@@ -46,7 +45,9 @@ def user(admin: Conn, org: uuid.UUID, role: str, status: str = "active") -> uuid
     )
 
 
-def part(admin: Conn, org: uuid.UUID, on_hand: Any = 0, reorder_point: Any = 0, **more: Any) -> uuid.UUID:
+def part(
+    admin: Conn, org: uuid.UUID, on_hand: Any = 0, reorder_point: Any = 0, **more: Any
+) -> uuid.UUID:
     return insert(
         admin,
         "parts_inventory",
@@ -69,7 +70,9 @@ def work_order(admin: Conn, org: uuid.UUID, status: str = "open") -> uuid.UUID:
             "organization_id": org,
             "title": "Replace the bearing",
             "status": status,
-            "completed_at": None if status in ("open", "in_progress", "on_hold", "cancelled") else "now",
+            "completed_at": None
+            if status in ("open", "in_progress", "on_hold", "cancelled")
+            else "now",
         },
     )
 
@@ -81,7 +84,9 @@ def app(app_login: str) -> Any:
         yield conn
 
 
-def call(app: Conn, org: uuid.UUID, actor: uuid.UUID | None, query: str, params: list[Any]) -> list[Any]:
+def call(
+    app: Conn, org: uuid.UUID, actor: uuid.UUID | None, query: str, params: list[Any]
+) -> list[Any]:
     """Run one function call in its own transaction, in the tenant context (org, actor)."""
     with app.transaction():
         app.execute("SELECT cmms.set_context(%s, %s)", [org, actor])
@@ -136,9 +141,14 @@ def test_a_context_user_who_is_not_a_user_of_the_organization_is_recorded_as_nob
     org = new_org(admin)
     wo, bearing = work_order(admin, org), part(admin, org, on_hand=3)
     call(app, org, uuid.uuid4(), CONSUME, [wo, bearing, 1])
-    assert one(
-        admin, "SELECT used_by_user_id FROM cmms.work_order_parts_used WHERE part_id = %s", [bearing]
-    ) is None
+    assert (
+        one(
+            admin,
+            "SELECT used_by_user_id FROM cmms.work_order_parts_used WHERE part_id = %s",
+            [bearing],
+        )
+        is None
+    )
     assert stock(admin, bearing) == 2
 
 
@@ -151,8 +161,13 @@ def test_consuming_down_to_exactly_zero_is_allowed_and_beyond_is_refused_with_cm
         call(app, org, None, CONSUME, [wo, bearing, Decimal("3.001")])
     assert refused.value.sqlstate == "CM101"
     assert stock(admin, bearing) == 3
-    assert one(admin, "SELECT count(*) FROM cmms.part_transactions WHERE part_id = %s", [bearing]) == 0
-    assert one(admin, "SELECT count(*) FROM cmms.work_order_parts_used WHERE part_id = %s", [bearing]) == 0
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.part_transactions WHERE part_id = %s", [bearing]) == 0
+    )
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.work_order_parts_used WHERE part_id = %s", [bearing])
+        == 0
+    )
 
     call(app, org, None, CONSUME, [wo, bearing, 3])
     assert stock(admin, bearing) == 0
@@ -168,7 +183,9 @@ def test_crossing_the_reorder_point_notifies_active_admins_and_managers_once(
     user(admin, org, "manager", status="disabled")
     wo = work_order(admin, org)
     bearing = part(admin, org, on_hand=10, reorder_point=5)
-    notes = "SELECT user_id, notification_type, entity_type, entity_id, title FROM cmms.notifications"
+    notes = (
+        "SELECT user_id, notification_type, entity_type, entity_id, title FROM cmms.notifications"
+    )
 
     call(app, org, tech, CONSUME, [wo, bearing, 4])  # 10 -> 6: above the point
     assert admin.execute(notes).fetchall() == []
@@ -187,7 +204,8 @@ def test_without_admin_or_manager_the_acting_user_is_notified(admin: Conn, app: 
     wo, bearing = work_order(admin, org), part(admin, org, on_hand=2)
     call(app, org, tech, CONSUME, [wo, bearing, 2])  # 0 is the (default) reorder point
     assert admin.execute(
-        "SELECT user_id, notification_type FROM cmms.notifications WHERE organization_id = %s", [org]
+        "SELECT user_id, notification_type FROM cmms.notifications WHERE organization_id = %s",
+        [org],
     ).fetchall() == [(tech, "part_below_reorder_point")]
 
 
@@ -211,15 +229,23 @@ def test_parts_cannot_be_used_on_a_closed_or_cancelled_work_order(
     assert stock(admin, bearing) == 5
 
 
-def test_unknown_or_soft_deleted_work_orders_and_parts_are_not_found(admin: Conn, app: Conn) -> None:
+def test_unknown_or_soft_deleted_work_orders_and_parts_are_not_found(
+    admin: Conn, app: Conn
+) -> None:
     org = new_org(admin)
     wo, bearing = work_order(admin, org), part(admin, org, on_hand=5)
     gone_part = part(admin, org, on_hand=5, deleted_at="now")
     gone_wo = work_order(admin, org)
     admin.execute("UPDATE cmms.work_orders SET deleted_at = now() WHERE id = %s", [gone_wo])
-    for params in ([uuid.uuid4(), bearing, 1], [wo, uuid.uuid4(), 1], [wo, gone_part, 1], [gone_wo, bearing, 1]):
+    for params in (
+        [uuid.uuid4(), bearing, 1],
+        [wo, uuid.uuid4(), 1],
+        [wo, gone_part, 1],
+        [gone_wo, bearing, 1],
+    ):
         assert sqlstate_of(app, org, CONSUME, params) == "P0002", params
-    assert stock(admin, bearing) == 5 and stock(admin, gone_part) == 5
+    assert stock(admin, bearing) == 5
+    assert stock(admin, gone_part) == 5
 
 
 def test_without_tenant_context_consuming_is_refused(admin: Conn, app: Conn) -> None:
@@ -229,14 +255,17 @@ def test_without_tenant_context_consuming_is_refused(admin: Conn, app: Conn) -> 
     assert stock(admin, bearing) == 5
 
 
-def test_another_tenants_work_order_or_part_is_neither_read_nor_written(admin: Conn, app: Conn) -> None:
+def test_another_tenants_work_order_or_part_is_neither_read_nor_written(
+    admin: Conn, app: Conn
+) -> None:
     org, other = new_org(admin, "Alpha"), new_org(admin, "Beta")
     user(admin, other, "manager")
     wo, bearing = work_order(admin, org), part(admin, org, on_hand=5)
     their_wo, their_part = work_order(admin, other), part(admin, other, on_hand=5, reorder_point=4)
     for params in ([wo, their_part, 1], [their_wo, bearing, 1], [their_wo, their_part, 1]):
         assert sqlstate_of(app, org, CONSUME, params) == "P0002", params
-    assert stock(admin, their_part) == 5 and stock(admin, bearing) == 5
+    assert stock(admin, their_part) == 5
+    assert stock(admin, bearing) == 5
     for table in ("part_transactions", "work_order_parts_used", "notifications"):
         assert one(admin, f"SELECT count(*) FROM cmms.{table}") == 0, table
 
@@ -314,7 +343,9 @@ def test_concurrent_consumers_of_one_part_never_oversell(admin: Conn, app_login:
         running += quantity
         assert balance_after == running >= 0
     assert running == final
-    used = one(admin, "SELECT sum(quantity) FROM cmms.work_order_parts_used WHERE part_id = %s", [bearing])
+    used = one(
+        admin, "SELECT sum(quantity) FROM cmms.work_order_parts_used WHERE part_id = %s", [bearing]
+    )
     assert used == consumed
     # 60 > 10 >= final: the reorder point was crossed exactly once.
     assert admin.execute("SELECT user_id FROM cmms.notifications").fetchall() == [(manager,)]
@@ -371,10 +402,11 @@ def test_receiving_books_every_line_into_stock_and_the_ledger_and_closes_the_ord
 
     booked = call(app, org, clerk, RECEIVE, [order])
 
-    assert stock(admin, bearing) == 17 and stock(admin, belt) == Decimal("1.5")
+    assert stock(admin, bearing) == 17
+    assert stock(admin, belt) == Decimal("1.5")
     ledger = admin.execute(
-        "SELECT purchase_order_line_id, part_id, transaction_type, quantity, balance_after, unit_cost,"
-        " performed_by_user_id FROM cmms.part_transactions ORDER BY occurred_at",
+        "SELECT purchase_order_line_id, part_id, transaction_type, quantity, balance_after,"
+        " unit_cost, performed_by_user_id FROM cmms.part_transactions ORDER BY occurred_at",
     ).fetchall()
     assert ledger == [
         (first, bearing, "receipt", Decimal("10.000"), Decimal("12.000"), Decimal("4.20"), clerk),
@@ -382,7 +414,11 @@ def test_receiving_books_every_line_into_stock_and_the_ledger_and_closes_the_ord
         (third, bearing, "receipt", Decimal("5.000"), Decimal("17.000"), None, clerk),
     ]
     assert [r[0] for r in booked] == [org] * 3
-    assert one(admin, "SELECT status, received_at IS NOT NULL FROM cmms.purchase_orders WHERE id = %s", [order]) == (
+    assert one(
+        admin,
+        "SELECT status, received_at IS NOT NULL FROM cmms.purchase_orders WHERE id = %s",
+        [order],
+    ) == (
         "received",
         True,
     )
@@ -392,8 +428,12 @@ def test_receiving_books_every_line_into_stock_and_the_ledger_and_closes_the_ord
         [order],
     ).fetchall() == [(True,)]
     # The last purchase price becomes the part's cost, only in the part's own currency.
-    assert one(admin, "SELECT unit_cost FROM cmms.parts_inventory WHERE id = %s", [bearing]) == Decimal("4.20")
-    assert one(admin, "SELECT unit_cost FROM cmms.parts_inventory WHERE id = %s", [belt]) == Decimal("9.00")
+    assert one(
+        admin, "SELECT unit_cost FROM cmms.parts_inventory WHERE id = %s", [bearing]
+    ) == Decimal("4.20")
+    assert one(
+        admin, "SELECT unit_cost FROM cmms.parts_inventory WHERE id = %s", [belt]
+    ) == Decimal("9.00")
 
 
 def test_receiving_twice_books_nothing_the_second_time(admin: Conn, app: Conn) -> None:
@@ -407,7 +447,9 @@ def test_receiving_twice_books_nothing_the_second_time(admin: Conn, app: Conn) -
     assert call(app, org, None, RECEIVE, [order]) == []
     assert stock(admin, bearing) == 10
     assert one(admin, "SELECT count(*) FROM cmms.part_transactions") == 1
-    assert one(admin, "SELECT status, received_at FROM cmms.purchase_orders WHERE id = %s", [order]) == (
+    assert one(
+        admin, "SELECT status, received_at FROM cmms.purchase_orders WHERE id = %s", [order]
+    ) == (
         "received",
         received_at,
     )
@@ -424,7 +466,9 @@ def test_a_partially_received_order_gets_only_what_the_ledger_lacks(admin: Conn,
         " balance_after, purchase_order_line_id) VALUES (%s, %s, 'receipt', 4, 4, %s)",
         [org, bearing, first],
     )
-    admin.execute("UPDATE cmms.purchase_order_lines SET quantity_received = 4 WHERE id = %s", [first])
+    admin.execute(
+        "UPDATE cmms.purchase_order_lines SET quantity_received = 4 WHERE id = %s", [first]
+    )
 
     (entry,) = call(app, org, None, RECEIVE, [order])
     assert (entry[4], entry[5]) == (Decimal("6.000"), Decimal("10.000"))
@@ -454,7 +498,9 @@ def test_concurrent_receipts_of_one_order_book_it_once(admin: Conn, app_login: s
 
 
 @pytest.mark.parametrize("status", ["draft", "submitted", "cancelled"])
-def test_an_order_that_is_not_approved_cannot_be_received(admin: Conn, app: Conn, status: str) -> None:
+def test_an_order_that_is_not_approved_cannot_be_received(
+    admin: Conn, app: Conn, status: str
+) -> None:
     org = new_org(admin)
     bearing = part(admin, org)
     order = purchase_order(admin, org, status)
@@ -483,7 +529,9 @@ def test_unknown_soft_deleted_or_another_tenants_order_is_not_found(admin: Conn,
     for order in (uuid.uuid4(), gone, theirs):
         assert sqlstate_of(app, org, RECEIVE, [order]) == "P0002"
     assert stock(admin, their_part) == 0
-    assert one(admin, "SELECT status FROM cmms.purchase_orders WHERE id = %s", [theirs]) == "approved"
+    assert (
+        one(admin, "SELECT status FROM cmms.purchase_orders WHERE id = %s", [theirs]) == "approved"
+    )
     assert one(admin, "SELECT count(*) FROM cmms.part_transactions") == 0
 
 
