@@ -31,11 +31,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    -- FOR SHARE: the work order cannot be closed or cancelled until this transaction ends.
+    -- Checked, not locked: a lock here would deadlock with a transaction that changes the
+    -- work order (cmms.transition_work_order) and then uses the same part. A work order
+    -- closed at the same moment may still get this use; the foreign key keeps it existing.
     SELECT w.status, w.reference INTO work_order
     FROM cmms.work_orders AS w
-    WHERE w.organization_id = org AND w.id = consume_part.work_order_id AND w.deleted_at IS NULL
-    FOR SHARE;
+    WHERE w.organization_id = org AND w.id = consume_part.work_order_id AND w.deleted_at IS NULL;
     IF NOT found THEN
         RAISE EXCEPTION 'cmms.consume_part: work order % not found', consume_part.work_order_id
             USING ERRCODE = 'no_data_found';
