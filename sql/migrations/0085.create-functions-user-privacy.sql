@@ -98,7 +98,7 @@ BEGIN
         ORDER BY 2, 3
     LOOP
         EXECUTE pg_catalog.format(
-            'SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) - %L ORDER BY r.created_at, r.id)'
+            'SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) - %L::text[] ORDER BY r.created_at, r.id)'
             ' FROM %s AS r WHERE r.organization_id = cmms.current_org_id() AND r.%I = $1',
             ARRAY['search_vector', 'refresh_token_hash'], reference.tbl, reference.column_name
         ) INTO found USING export_user_data.user_id;
