@@ -15,7 +15,7 @@ DECLARE
     word record;
     alternatives text[];
     typed text;
-    terms text[] := '{}';
+    terms text[] := '{}'::text[];
     is_last boolean := TRUE;
 BEGIN
     -- Words as the english configuration of the search vectors parses and normalises them,

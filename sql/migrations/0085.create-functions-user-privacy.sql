@@ -72,7 +72,7 @@ SET search_path = ''
 AS $$
 DECLARE
     person jsonb;
-    records jsonb := '{}';
+    records jsonb := '{}'::jsonb;
     reference record;
     found jsonb;
 BEGIN
@@ -152,7 +152,7 @@ SET search_path = ''
 AS $$
 DECLARE
     org uuid := cmms.current_org_id();
-    erased CONSTANT jsonb := '"[erased]"';
+    erased CONSTANT jsonb := '"[erased]"'::jsonb;
     personal CONSTANT text[] := ARRAY[
         'email', 'full_name', 'phone', 'job_title', 'locale', 'timezone', 'hourly_rate', 'last_login_at',
         'password_hash'
