@@ -59,7 +59,8 @@ def orgs(admin: Conn) -> dict[str, Any]:
     admin.execute(
         "INSERT INTO cmms.work_orders (organization_id, title) VALUES (%s, 'Unscheduled')", [a]
     )
-    assert event and work_order
+    assert event
+    assert work_order
     return {"A": a, "B": b, "event": event[0], "work_order": work_order}
 
 

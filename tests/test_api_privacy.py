@@ -90,7 +90,8 @@ def call(app: Conn, org: uuid.UUID, function: str, user: uuid.UUID, actor: Any =
 
 def test_export_holds_the_user_and_every_row_about_them(app: Conn, world: dict[str, Any]) -> None:
     data = call(app, world["A"], "export_user_data", world["alice"])
-    assert data["user"]["email"] == EMAIL and data["user"]["has_password"] is True
+    assert data["user"]["email"] == EMAIL
+    assert data["user"]["has_password"] is True
     assert "password_hash" not in data["user"]
     records = data["records"]
     assert records["work_orders"]["assignee_user_id"][0]["title"] == "Fix pump"
@@ -99,7 +100,8 @@ def test_export_holds_the_user_and_every_row_about_them(app: Conn, world: dict[s
     assert records["notifications"]["user_id"][0]["title"] == "Welcome"
     assert records["checklist_signatures"]["signed_by_user_id"][0]["signer_name"] == NAME
     session = records["user_sessions"]["user_id"][0]
-    assert session["ip_address"] == "192.0.2.1" and "refresh_token_hash" not in session
+    assert session["ip_address"] == "192.0.2.1"
+    assert "refresh_token_hash" not in session
     assert [w["title"] for w in data["work_orders_created"]] == ["Fix pump"]
     assert {r["action"] for r in data["activity_about_user"]} == {"insert", "update"}
     assert "Bob Other" not in str(data)
@@ -126,16 +128,25 @@ def test_erase_anonymises_the_person_and_keeps_the_work_history(
     admin: Conn, app: Conn, world: dict[str, Any]
 ) -> None:
     summary = call(app, world["A"], "erase_user", world["alice"], world["alice"])
-    assert summary["sessions_deleted"] == 1 and summary["notifications_deleted"] == 1
-    assert summary["signatures_anonymised"] == 1 and summary["work_requests_anonymised"] == 1
+    assert summary["sessions_deleted"] == 1
+    assert summary["notifications_deleted"] == 1
+    assert summary["signatures_anonymised"] == 1
+    assert summary["work_requests_anonymised"] == 1
 
     user = admin.execute(
         "SELECT email, full_name, phone, job_title, password_hash, status, deleted_at IS NOT NULL"
         " FROM cmms.users WHERE id = %s",
         [world["alice"]],
     ).fetchone()
-    assert user == (f"erased-{world['alice']}@invalid", "Erased user", None, None, None,
-                    "disabled", True)
+    assert user == (
+        f"erased-{world['alice']}@invalid",
+        "Erased user",
+        None,
+        None,
+        None,
+        "disabled",
+        True,
+    )
     kept = admin.execute(
         "SELECT (SELECT assignee_user_id FROM cmms.work_orders WHERE id = %(wo)s),"
         " (SELECT count(*) FROM cmms.comments WHERE author_user_id = %(u)s),"
@@ -149,7 +160,8 @@ def test_erase_anonymises_the_person_and_keeps_the_work_history(
     # No copy of the erased data anywhere in the tables or the audit trail.
     for table in ("users", "checklist_signatures", "work_requests", "activity_logs"):
         dump = admin.execute(f"SELECT string_agg(t::text, ' ') FROM cmms.{table} AS t").fetchone()
-        assert dump and dump[0]
+        assert dump
+        assert dump[0]
         for secret in (EMAIL, NAME, PHONE, "Technician"):
             assert secret not in dump[0], (table, secret)
     # The erasure itself is in the audit trail, with who did it.
@@ -159,7 +171,9 @@ def test_erase_anonymises_the_person_and_keeps_the_work_history(
         " AND new_values ->> 'full_name' = '[erased]' ORDER BY created_at DESC LIMIT 1",
         [world["alice"]],
     ).fetchone()
-    assert audit and audit[0] == world["alice"] and "email" in audit[1]
+    assert audit
+    assert audit[0] == world["alice"]
+    assert "email" in audit[1]
     # Bob, of the other tenant, is untouched, and so is his audit trail.
     bob = admin.execute(
         "SELECT count(*) FROM cmms.activity_logs WHERE row_id = %s"
@@ -175,7 +189,9 @@ def test_erasing_twice_is_harmless(app: Conn, world: dict[str, Any]) -> None:
     assert again["sessions_deleted"] == 0
 
 
-def test_the_audit_trail_stays_append_only_beyond_erasure(admin: Conn, world: dict[str, Any]) -> None:
+def test_the_audit_trail_stays_append_only_beyond_erasure(
+    admin: Conn, world: dict[str, Any]
+) -> None:
     with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
         admin.execute("UPDATE cmms.activity_logs SET new_values = '{}'")
     with admin.transaction():

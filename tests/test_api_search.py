@@ -189,7 +189,9 @@ def test_search_uses_the_gin_index_under_rls_where_the_app_role_cannot(
     admin.execute("VACUUM ANALYZE cmms.work_orders")
     admin.execute("VACUUM ANALYZE cmms.assets")
 
-    plans = plans_of(admin, app_login, tenants["A"], "SELECT * FROM cmms.search_work_orders('bear')")
+    plans = plans_of(
+        admin, app_login, tenants["A"], "SELECT * FROM cmms.search_work_orders('bear')"
+    )
     assert "search_vector_idx" in plans
     plans = plans_of(admin, app_login, tenants["A"], "SELECT * FROM cmms.search_assets('compr')")
     assert "assets_search_vector_idx" in plans
@@ -260,8 +262,14 @@ def test_assets_within_across_the_antimeridian_and_near_a_pole(admin: Conn, app:
 
 @pytest.mark.parametrize(
     ("latitude", "longitude", "radius", "word"),
-    [(91, 0, 10, "latitude"), (0, -181, 10, "longitude"), (0, 0, 0, "radius_m"),
-     (0, 0, -5, "radius_m"), (0, 0, 3e7, "radius_m"), (None, 0, 10, "latitude")],
+    [
+        (91, 0, 10, "latitude"),
+        (0, -181, 10, "longitude"),
+        (0, 0, 0, "radius_m"),
+        (0, 0, -5, "radius_m"),
+        (0, 0, 3e7, "radius_m"),
+        (None, 0, 10, "latitude"),
+    ],
 )
 def test_assets_within_refuses_out_of_range_arguments(
     app: Conn, places: dict[str, Any], latitude: Any, longitude: Any, radius: Any, word: str
@@ -279,7 +287,9 @@ def test_assets_within_is_served_by_the_coordinates_index_under_rls(
         [places["A"]],
     )
     admin.execute("VACUUM ANALYZE cmms.assets")
-    plans = plans_of(admin, app_login, places["A"], "SELECT * FROM cmms.assets_within(48.8, 2.3, 5000)")
+    plans = plans_of(
+        admin, app_login, places["A"], "SELECT * FROM cmms.assets_within(48.8, 2.3, 5000)"
+    )
     assert "assets_organization_id_latitude_longitude_idx" in plans
 
 
@@ -310,7 +320,9 @@ def test_the_postgis_module_replaces_assets_within_with_the_same_results(
         [places["A"]],
     )
     admin.execute("VACUUM ANALYZE cmms.assets")
-    plans = plans_of(admin, app_login, places["A"], "SELECT * FROM cmms.assets_within(48.8, 2.3, 5000)")
+    plans = plans_of(
+        admin, app_login, places["A"], "SELECT * FROM cmms.assets_within(48.8, 2.3, 5000)"
+    )
     assert "assets_geog_idx" in plans
 
     migrator.rollback(target, MIGRATIONS, steps=len(report.steps))

@@ -104,7 +104,8 @@ $$;
 COMMENT ON FUNCTION cmms.search_work_orders(text, integer) IS
 'The tenant''s live work orders that match a search box (cmms.prefix_tsquery: every word, the last as a prefix; '
 'reference, title, description), best ranked first, at most max_results (1 to 1000). Runs as cmms_search so that '
-'the GIN index serves it under row-level security; reads only the rows of cmms.current_org_id() (none without context).';
+'the GIN index serves it under row-level security; reads only the rows of cmms.current_org_id() '
+'(none without context).';
 
 CREATE FUNCTION cmms.search_assets(query text, max_results integer DEFAULT 20)
 RETURNS TABLE (id uuid, name text, asset_tag text, category text, status text, rank real)
