@@ -202,3 +202,18 @@ def test_the_audit_trail_stays_append_only_beyond_erasure(
             admin.execute("UPDATE cmms.activity_logs SET new_values = '{\"forged\": 1}'")
     with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
         admin.execute("DELETE FROM cmms.activity_logs")
+
+
+def test_the_read_only_role_may_export_but_not_erase(
+    admin: Conn, migrated_db: str, world: dict[str, Any]
+) -> None:
+    role = f"cmms_test_ro_{uuid.uuid4().hex[:8]}"
+    admin.execute(f"CREATE ROLE {role} LOGIN IN ROLE cmms_readonly")
+    try:
+        with psycopg.connect(migrated_db, user=role) as reader:
+            data = call(reader, world["A"], "export_user_data", world["alice"])
+            assert data["user"]["full_name"] == NAME
+            with pytest.raises(errors.InsufficientPrivilege):
+                call(reader, world["A"], "erase_user", world["alice"])
+    finally:
+        admin.execute(f"DROP ROLE {role}")

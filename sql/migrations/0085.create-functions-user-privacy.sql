@@ -253,5 +253,8 @@ COMMENT ON FUNCTION cmms.erase_user(uuid) IS
 'replaced; the audit trail''s copies of those values become "[erased]". Audited. Returns counts. Raises '
 'no_data_found for a user of no or another tenant.';
 
--- As cmms_owner, which alone may write the audit trail (its UPDATE policy above).
+-- Only erase_user, as cmms_owner, needs it (through refuse_audit_change).
 REVOKE EXECUTE ON FUNCTION cmms.is_erasure_of(jsonb, jsonb) FROM cmms_app, cmms_readonly;
+
+-- Erasure writes: the application may call it, reporting may not.
+REVOKE EXECUTE ON FUNCTION cmms.erase_user(uuid) FROM cmms_readonly;
