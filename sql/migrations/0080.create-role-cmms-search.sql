@@ -46,3 +46,11 @@ USING (TRUE);
 CREATE POLICY assets_search ON cmms.assets
 FOR SELECT TO cmms_search
 USING (TRUE);
+
+COMMENT ON POLICY work_orders_search ON cmms.work_orders IS
+'cmms_search reads every row: its only use is the SECURITY DEFINER search functions, which filter by '
+'cmms.current_org_id() and deleted_at themselves, so that the GIN index serves them.';
+
+COMMENT ON POLICY assets_search ON cmms.assets IS
+'cmms_search reads every row: its only use is the SECURITY DEFINER search and radius functions, which filter by '
+'cmms.current_org_id() and deleted_at themselves, so that the GIN and GiST indexes serve them.';

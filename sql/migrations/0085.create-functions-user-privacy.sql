@@ -64,6 +64,9 @@ FOR UPDATE TO cmms_owner
 USING (organization_id = (SELECT cmms.current_org_id()))
 WITH CHECK (organization_id = (SELECT cmms.current_org_id()));
 
+COMMENT ON POLICY activity_logs_update ON cmms.activity_logs IS
+'For cmms.erase_user only (it runs as cmms_owner): refuse_audit_change lets no other update through.';
+
 CREATE FUNCTION cmms.export_user_data(user_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql
