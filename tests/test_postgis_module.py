@@ -44,7 +44,10 @@ def test_postgis_module_adds_indexed_geography_or_says_postgis_is_missing(
 
     report = migrator.migrate(target, MIGRATIONS, modules=["postgis"])
 
-    assert [step.id for step in report.steps] == ["postgis/0001.add-geography-columns"]
+    assert [step.id for step in report.steps] == [
+        "postgis/0001.add-geography-columns",
+        "postgis/0002.replace-function-assets-within",
+    ]
     with psycopg.connect(migrated_db, autocommit=True) as conn:
         org = conn.execute(
             "INSERT INTO cmms.organizations (name, slug) VALUES ('Geo', 'geo') RETURNING id"
@@ -69,5 +72,5 @@ def test_postgis_module_adds_indexed_geography_or_says_postgis_is_missing(
         plan = "\n".join(r for (r,) in conn.execute("EXPLAIN " + within, [5_000]))
         assert "assets_geog_idx" in plan
 
-    migrator.rollback(target, MIGRATIONS, steps=1)
+    migrator.rollback(target, MIGRATIONS, steps=2)
     assert diff(before, catalog(migrated_db)) == []

@@ -1,0 +1,104 @@
+"""cmms.t(key, locale) (0083): the organization's override, else the global default of the
+locale, then of its language, then English; NULL when nothing has the key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from tests.rows import new_org
+
+Conn = psycopg.Connection[Any]
+
+
+@pytest.fixture
+def app(app_login: str) -> Iterator[Conn]:
+    with psycopg.connect(app_login) as conn:
+        yield conn
+
+
+@pytest.fixture
+def orgs(admin: Conn) -> dict[str, uuid.UUID]:
+    a, b = new_org(admin, "Alpha"), new_org(admin, "Beta")
+    for key, locale, text in [
+        ("wo.open", "en", "Open"),
+        ("wo.open", "fr", "Ouvert"),
+        ("wo.open", "fr-CA", "Ouvert (CA)"),
+        ("wo.closed", "en", "Closed"),
+        ("wo.closed", "fr", "Fermé"),
+        ("wo.hold", "en", "On hold"),
+    ]:
+        admin.execute(
+            "INSERT INTO cmms.i18n_strings (key, locale, text) VALUES (%s, %s, %s)",
+            [key, locale, text],
+        )
+    for org, key, locale, text in [
+        (a, "wo.open", "fr", "À faire"),
+        (a, "wo.hold", "en", "Paused"),
+        (b, "wo.closed", "fr", "Terminé (B)"),
+    ]:
+        admin.execute(
+            "INSERT INTO cmms.i18n_overrides (organization_id, key, locale, text)"
+            " VALUES (%s, %s, %s, %s)",
+            [org, key, locale, text],
+        )
+    return {"A": a, "B": b}
+
+
+def t(app: Conn, org: uuid.UUID | None, key: str | None, locale: str | None) -> str | None:
+    with app.transaction():
+        if org is not None:
+            app.execute("SELECT cmms.set_context(%s)", [org])
+        row = app.execute("SELECT cmms.t(%s, %s)", [key, locale]).fetchone()
+    assert row
+    return row[0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("key", "locale", "alpha", "beta"),
+    [
+        ("wo.open", "fr", "À faire", "Ouvert"),  # override, else default
+        ("wo.open", "fr-CA", "Ouvert (CA)", "Ouvert (CA)"),  # the exact locale comes first
+        ("wo.open", "fr-BE", "À faire", "Ouvert"),  # then its language
+        ("wo.closed", "fr", "Fermé", "Terminé (B)"),
+        ("wo.closed", "de", "Closed", "Closed"),  # then English
+        ("wo.hold", "de", "Paused", "On hold"),  # an English override too
+        ("wo.unknown", "fr", None, None),
+    ],
+)
+def test_t_prefers_override_then_locale_then_language_then_english(
+    app: Conn, orgs: dict[str, uuid.UUID], key: str, locale: str, alpha: str, beta: str
+) -> None:
+    assert t(app, orgs["A"], key, locale) == alpha
+    assert t(app, orgs["B"], key, locale) == beta
+
+
+def test_t_without_context_uses_no_override(app: Conn, orgs: dict[str, uuid.UUID]) -> None:
+    assert t(app, None, "wo.open", "fr") == "Ouvert"
+
+
+def test_t_ignores_deleted_overrides(admin: Conn, app: Conn, orgs: dict[str, uuid.UUID]) -> None:
+    admin.execute("UPDATE cmms.i18n_overrides SET deleted_at = now() WHERE text = 'À faire'")
+    assert t(app, orgs["A"], "wo.open", "fr") == "Ouvert"
+
+
+@pytest.mark.parametrize(
+    ("key", "locale", "message"),
+    [
+        (None, "en", "key"),
+        (" ", "en", "key"),
+        ("wo.open", None, "locale"),
+        ("wo.open", "FR", "locale"),
+        ("wo.open", "fr_CA", "locale"),
+    ],
+)
+def test_t_refuses_an_empty_key_or_a_malformed_locale(
+    app: Conn, orgs: dict[str, uuid.UUID], key: str | None, locale: str | None, message: str
+) -> None:
+    with pytest.raises(errors.InvalidParameterValue, match=message):
+        t(app, orgs["A"], key, locale)
