@@ -1,5 +1,7 @@
 -- The role cmms_search stays (it belongs to the cluster, other databases may use it), and
 -- so does its membership in cmms_owner; its privileges and policies in this database go.
+-- cmmsdb: allow multiple-existing-tables because the one search role needs a policy on
+-- each searched table, and only a SELECT policy is added (no rewrite, no long lock).
 SET LOCAL ROLE cmms_owner;
 
 DROP POLICY assets_search ON cmms.assets;

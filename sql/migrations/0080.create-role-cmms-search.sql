@@ -8,6 +8,8 @@
 -- organization_id = cmms.current_org_id() and deleted_at IS NULL themselves: no context
 -- means no rows. It has no other privilege: no write, no other table.
 -- The role belongs to the cluster: created only when missing, and the rollback leaves it.
+-- cmmsdb: allow multiple-existing-tables because the one search role needs a policy on
+-- each searched table, and only a SELECT policy is added (no rewrite, no long lock).
 SET LOCAL ROLE cmms_owner;
 
 -- As the login role: creating a role takes CREATEROLE, which cmms_owner has not.
