@@ -18,9 +18,10 @@ the app role's version leaves out. Where the application goes through a stored f
 (full-text search: cmms.search_work_orders, because under RLS @@ cannot use its index), the
 app role runs <name>.app.sql, the call, and the superuser the function's query with the
 tenant filter written out; the plan of a function call shows only the call (its inner
-plan's use of the GIN index is proved in tests/test_api_search.py). Parameters are drawn from the tenant's
-own rows (a work order with a checklist, a word of a work order title, a point within about
-a kilometre of one of its assets); set-up queries are in bench/queries/setup/.
+plan's use of the GIN index is proved in tests/test_api_search.py). Parameters are drawn
+from the tenant's own rows (a work order with a checklist, a word of a work order title, a
+point within about a kilometre of one of its assets); set-up queries are in
+bench/queries/setup/.
 
 Plan: the statement is prepared and run 6 times (after 5 custom plans PostgreSQL may
 switch to a generic one), then EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE as the app role; a
