@@ -1,5 +1,12 @@
 SET LOCAL ROLE cmms_owner;
 
+COMMENT ON COLUMN cmms.custom_field_values.value IS
+'The value as JSON, per the field''s field_type: a string (text, select, and date or timestamp in ISO 8601), '
+'a number (number, integer), a boolean, or an array of strings (multiselect). Not yet checked by the database.';
+
+COMMENT ON COLUMN cmms.custom_fields.required IS
+'Whether a record of entity_type must have a value for this field (enforced by the application).';
+
 DROP TRIGGER meters_required_custom_fields ON cmms.meters;
 
 DROP TRIGGER teams_required_custom_fields ON cmms.teams;

@@ -14,7 +14,14 @@ AS $$
 DECLARE
     kind text := pg_catalog.jsonb_typeof(value);
     parsed text := value #>> '{}';
+    choices jsonb;
 BEGIN
+    IF field_type IN ('select', 'multiselect') THEN
+        -- An option is a value, or an object whose "value" is the value (with a label to show).
+        SELECT pg_catalog.jsonb_agg(CASE pg_catalog.jsonb_typeof(o.item) WHEN 'object' THEN o.item -> 'value' ELSE o.item END)
+        INTO choices
+        FROM pg_catalog.jsonb_array_elements(options) AS o (item);
+    END IF;
     CASE field_type
         WHEN 'text' THEN
             IF kind IS DISTINCT FROM 'string' THEN
@@ -52,19 +59,19 @@ BEGIN
                 RETURN pg_catalog.format('%s is not a timestamp', parsed);
             END;
         WHEN 'select' THEN
-            IF kind IS DISTINCT FROM 'string' OR NOT options @> pg_catalog.jsonb_build_array(value) THEN
-                RETURN pg_catalog.format('a select field takes one of %s', options);
+            IF kind IN ('object', 'array', 'null') OR NOT choices @> pg_catalog.jsonb_build_array(value) THEN
+                RETURN pg_catalog.format('a select field takes one of %s', choices);
             END IF;
         WHEN 'multiselect' THEN
             IF kind IS DISTINCT FROM 'array' OR pg_catalog.jsonb_array_length(value) = 0
                 OR EXISTS (
                     SELECT 1 FROM pg_catalog.jsonb_array_elements(value) AS e (item)
-                    WHERE pg_catalog.jsonb_typeof(e.item) <> 'string'
+                    WHERE pg_catalog.jsonb_typeof(e.item) IN ('object', 'array', 'null')
                 )
-                OR NOT options @> value
+                OR NOT choices @> value
                 OR (SELECT pg_catalog.count(DISTINCT e.item) FROM pg_catalog.jsonb_array_elements(value) AS e (item))
                 <> pg_catalog.jsonb_array_length(value) THEN
-                RETURN pg_catalog.format('a multiselect field takes a non-empty array of distinct items of %s', options);
+                RETURN pg_catalog.format('a multiselect field takes a non-empty array of distinct items of %s', choices);
             END IF;
         ELSE
             RETURN pg_catalog.format('unknown field type %s', field_type);
@@ -76,7 +83,8 @@ $$;
 COMMENT ON FUNCTION cmms.custom_field_value_problem(text, jsonb, jsonb) IS
 'Why value does not fit a custom field of field_type with options, or NULL when it does: text a string, '
 'number a number, integer a whole number, boolean true/false, date a YYYY-MM-DD string, timestamp an '
-'ISO 8601 string, select one string of options, multiselect a non-empty array of distinct strings of options. '
+'ISO 8601 string, select one of the options, multiselect a non-empty array of distinct options (an option is '
+'a scalar, or an object whose "value" is the value). '
 'JSON null fits nothing (remove the value instead).';
 
 CREATE FUNCTION cmms.custom_field_entity_table(entity_type text)
@@ -123,8 +131,9 @@ BEGIN
     SELECT f.* INTO field
     FROM cmms.custom_fields AS f
     WHERE f.organization_id = NEW.organization_id AND f.id = NEW.custom_field_id;
-    IF NOT FOUND OR NEW.deleted_at IS NOT NULL THEN
-        -- No such field here: the foreign key or row-level security refuses the row.
+    IF NOT FOUND OR NEW.deleted_at IS NOT NULL OR NEW.value IS NULL OR NEW.entity_id IS NULL THEN
+        -- No such field here (the foreign key or row-level security refuses the row), a removed
+        -- value (nothing to check) or a missing one (NOT NULL refuses it).
         RETURN NEW;
     END IF;
     IF field.deleted_at IS NOT NULL THEN
@@ -289,6 +298,14 @@ FOR EACH ROW EXECUTE FUNCTION cmms.check_required_custom_fields('team');
 CREATE CONSTRAINT TRIGGER meters_required_custom_fields
 AFTER INSERT ON cmms.meters DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION cmms.check_required_custom_fields('meter');
+
+COMMENT ON COLUMN cmms.custom_fields.required IS
+'Whether a record of entity_type must have a value for this field: checked at the commit of the transaction '
+'that creates the record, and a value cannot be removed from a live record (cmms.check_required_custom_fields).';
+COMMENT ON COLUMN cmms.custom_field_values.value IS
+'The value as JSON, per the field''s field_type: a string (text, select, and date or timestamp in ISO 8601), '
+'a number (number, integer), a boolean, or an array of strings (multiselect); checked by trigger '
+'(cmms.custom_field_value_problem).';
 
 REVOKE ALL ON FUNCTION cmms.custom_field_value_problem(text, jsonb, jsonb) FROM cmms_app, cmms_readonly;
 REVOKE ALL ON FUNCTION cmms.custom_field_entity_table(text) FROM cmms_app, cmms_readonly;
