@@ -62,7 +62,12 @@ CASES: list[tuple[str, Any, list[Any], list[Any]]] = [
     ("number", None, [1, -2.5, 0], ["1", True, None]),
     ("integer", None, [1, -3, 4.0], [1.5, "1", False]),
     ("boolean", None, [True, False], ["true", 0, None]),
-    ("date", None, ["2026-11-23", "2024-02-29"], ["2026-02-30", "23/11/2026", "2026-11-23T10:00", 20261123]),
+    (
+        "date",
+        None,
+        ["2026-11-23", "2024-02-29"],
+        ["2026-02-30", "23/11/2026", "2026-11-23T10:00", 20261123],
+    ),
     (
         "timestamp",
         None,

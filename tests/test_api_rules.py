@@ -63,12 +63,21 @@ def rule(
 def team_of(admin: Conn, who: Tenant, *members: uuid.UUID) -> uuid.UUID:
     team = make_row(admin, "teams", who.org)
     for member in members:
-        insert(admin, "team_members", {"organization_id": who.org, "team_id": team, "user_id": member})
+        insert(
+            admin, "team_members", {"organization_id": who.org, "team_id": team, "user_id": member}
+        )
     return team
 
 
 def test_a_matching_rule_sets_the_priority_of_a_new_work_order(app: Conn, a: Tenant) -> None:
-    rule(app, a, "work_order.created", "set_priority", {"priority": "urgent"}, {"work_order_type": "corrective"})
+    rule(
+        app,
+        a,
+        "work_order.created",
+        "set_priority",
+        {"priority": "urgent"},
+        {"work_order_type": "corrective"},
+    )
     assert create(app, a, "Pump leaks")["priority"] == "urgent"
     assert create(app, a, "Inspect pump", work_order_type="inspection")["priority"] == "medium"
 
@@ -93,16 +102,32 @@ def test_conditions_match_field_by_field(
     rule(app, a, "work_order.created", "notify_user", {"user_id": str(a.tech)}, condition)
     created = create(app, a, priority="high")
     app.commit()
-    expected = [("system", f"WO-000001: notify_user on work_order.created", created["id"])]
+    expected = [("system", "WO-000001: notify_user on work_order.created", created["id"])]
     assert notifications(admin, a.tech) == (expected if matches else [])
 
 
 def test_rules_run_in_position_order_each_seeing_the_changes_before_it(
     app: Conn, a: Tenant
 ) -> None:
-    rule(app, a, "work_order.created", "set_priority", {"priority": "low"}, {"priority": "high"}, position=2)
+    rule(
+        app,
+        a,
+        "work_order.created",
+        "set_priority",
+        {"priority": "low"},
+        {"priority": "high"},
+        position=2,
+    )
     rule(app, a, "work_order.created", "set_priority", {"priority": "high"}, position=1)
-    rule(app, a, "work_order.created", "set_priority", {"priority": "urgent"}, position=0, enabled=False)
+    rule(
+        app,
+        a,
+        "work_order.created",
+        "set_priority",
+        {"priority": "urgent"},
+        position=0,
+        enabled=False,
+    )
     deleted = rule(app, a, "work_order.created", "set_priority", {"priority": "urgent"}, position=3)
     act(app, a)
     app.execute("UPDATE cmms.rules_engine SET deleted_at = now() WHERE id = %s", [deleted])
@@ -114,9 +139,20 @@ def test_a_rule_assigns_and_the_assignment_runs_the_assigned_rules(
 ) -> None:
     supervisor = make_row(admin, "users", a.org)
     crew = team_of(admin, a, a.tech, supervisor)
-    rule(app, a, "work_order.created", "assign_user", {"user_id": str(a.tech)}, {"priority": "urgent"})
-    rule(app, a, "work_order.created", "assign_team", {"team_id": str(crew)}, {"priority": "urgent"})
-    rule(app, a, "work_order.assigned", "notify_team", {"team_id": str(crew), "title": "Urgent job"})
+    rule(
+        app,
+        a,
+        "work_order.created",
+        "assign_user",
+        {"user_id": str(a.tech)},
+        {"priority": "urgent"},
+    )
+    rule(
+        app, a, "work_order.created", "assign_team", {"team_id": str(crew)}, {"priority": "urgent"}
+    )
+    rule(
+        app, a, "work_order.assigned", "notify_team", {"team_id": str(crew), "title": "Urgent job"}
+    )
     created = create(app, a, priority="urgent")
     app.commit()
 
@@ -125,7 +161,9 @@ def test_a_rule_assigns_and_the_assignment_runs_the_assigned_rules(
         ("work_order_assigned", "Urgent job", created["id"]),
         ("work_order_assigned", "WO-000001 was assigned to you", created["id"]),
     ]
-    assert notifications(admin, supervisor) == [("work_order_assigned", "Urgent job", created["id"])]
+    assert notifications(admin, supervisor) == [
+        ("work_order_assigned", "Urgent job", created["id"])
+    ]
 
 
 def test_status_change_rules_see_the_previous_status(admin: Conn, app: Conn, a: Tenant) -> None:
@@ -171,9 +209,21 @@ def test_another_tenants_rules_never_run(admin: Conn, app: Conn, a: Tenant, b: T
         ("work_order.created", "notify_user", {"user_id": "x", "cc": "y"}, {}, ["cc"]),
         ("work_order.created", "assign_team", {"team_id": str(uuid.uuid4())}, {}, ["no live team"]),
         ("work_order.created", "set_priority", {"priority": "high"}, {"colour": "red"}, ["colour"]),
-        ("work_order.created", "set_priority", {"priority": "high"}, {"priority": {"in": ["high"]}}, []),
+        (
+            "work_order.created",
+            "set_priority",
+            {"priority": "high"},
+            {"priority": {"in": ["high"]}},
+            [],
+        ),
         ("work_order.created", "set_priority", {"priority": "high"}, {"priority": [["high"]]}, []),
-        ("part.below_reorder_point", "set_priority", {"priority": "high"}, {}, ["work order events"]),
+        (
+            "part.below_reorder_point",
+            "set_priority",
+            {"priority": "high"},
+            {},
+            ["work order events"],
+        ),
     ],
 )
 def test_a_rule_is_checked_when_written(
@@ -207,4 +257,11 @@ def test_user_ids_in_a_rule_are_stored_lower_case(app: Conn, a: Tenant) -> None:
 
 
 def test_notify_rules_may_serve_other_events(app: Conn, a: Tenant) -> None:
-    rule(app, a, "part.below_reorder_point", "notify_user", {"user_id": str(a.tech)}, {"any": "thing"})
+    rule(
+        app,
+        a,
+        "part.below_reorder_point",
+        "notify_user",
+        {"user_id": str(a.tech)},
+        {"any": "thing"},
+    )

@@ -134,7 +134,11 @@ def test_a_new_work_order_is_open_with_the_next_number_of_its_organization(
         "WO-000002",
     )
     assert in_b["number"] == 1, "numbers count per organization"
-    assert (first["status"], first["priority"], first["description"]) == ("open", "high", "Seal worn")
+    assert (first["status"], first["priority"], first["description"]) == (
+        "open",
+        "high",
+        "Seal worn",
+    )
     assert first["requester_user_id"] == str(a.actor), "the requester is the acting user"
     assert history(admin, first["id"]) == [(None, "open", None, a.actor)]
 
@@ -165,7 +169,10 @@ def test_creating_with_another_tenants_ids_writes_nothing_anywhere(
         create(app, a, **{argument: value})
     app.rollback()
     for org in (a.org, b.org):
-        assert one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [org]) == 0
+        assert (
+            one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [org])
+            == 0
+        )
 
 
 @pytest.mark.parametrize(
@@ -204,7 +211,7 @@ def test_many_connections_creating_at_once_never_share_a_number(
                     with conn.transaction():
                         act(conn, a)
                         conn.execute("SELECT cmms.create_work_order(%s)", [f"Job {n}"])
-        except BaseException as failure:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as failure:
             failures.append(failure)
 
     threads = [threading.Thread(target=write) for _ in range(writers)]
@@ -292,8 +299,10 @@ def test_a_work_order_lives_through_its_statuses_with_its_history_and_times(
     closed = transition(app, a, work_order, "closed")
     app.commit()
 
-    assert started["started_at"] is not None and resumed["started_at"] == started["started_at"]
-    assert held["completed_at"] is None and completed["completed_at"] is not None
+    assert started["started_at"] is not None
+    assert resumed["started_at"] == started["started_at"]
+    assert held["completed_at"] is None
+    assert completed["completed_at"] is not None
     assert closed["completed_at"] == completed["completed_at"]
     assert history(admin, work_order) == [
         (None, "open", None, a.actor),
@@ -360,9 +369,7 @@ def test_a_soft_deleted_work_order_is_not_found(admin: Conn, app: Conn, a: Tenan
         transition(app, a, work_order, "in_progress")
 
 
-def test_a_plain_update_of_status_obeys_the_same_rules(
-    admin: Conn, app: Conn, a: Tenant
-) -> None:
+def test_a_plain_update_of_status_obeys_the_same_rules(admin: Conn, app: Conn, a: Tenant) -> None:
     work_order = work_order_in(app, a, "open", assignee_user_id=a.tech)
     act(app, a)
     with raises_sqlstate(app, "CM001", "open to closed"):
