@@ -457,3 +457,19 @@ def test_a_deleted_checklist_does_not_block_completion(admin: Conn, app: Conn, a
     item(admin, a, gone, 0)
     admin.execute("UPDATE cmms.checklists SET deleted_at = now() WHERE id = %s", [gone])
     assert transition(app, a, work_order, "completed")["status"] == "completed"
+
+
+def test_completion_blockers_of_another_tenant_are_never_read(
+    admin: Conn, app: Conn, a: Tenant, b: Tenant
+) -> None:
+    theirs = work_order_in(app, b, "in_progress")
+    item(admin, b, checklist(admin, b, theirs, signature=True), 0)
+    act(app, b)
+    assert len(one(app, "SELECT cmms.work_order_completion_blockers(%s)", [theirs])) == 2
+    app.rollback()
+    act(app, a)
+    for query in (
+        "SELECT cmms.work_order_completion_blockers(%s)",
+        "SELECT cmms.work_order_completion_blockers(%s, %s)",
+    ):
+        assert one(app, query, [theirs, b.org][: query.count("%s")]) == []
