@@ -82,6 +82,12 @@ OVERRIDES: dict[str, dict[str, Value]] = {
     "attachments": {"content_type": "application/pdf"},
     "work_requests": {"requester_name": "Test Requester"},  # a request names its requester
     "checklists": {"work_order_id": lambda conn, org: make_row(conn, "work_orders", org)},
+    # a value fits its field (text, of a work order) and is on a live record of the field's kind
+    "custom_field_values": {
+        "entity_id": lambda conn, org: make_row(conn, "work_orders", org),
+        "value": Jsonb("value"),
+    },
+    "rules_engine": {"action_type": "set_priority", "action_params": Jsonb({"priority": "high"})},
 }
 
 

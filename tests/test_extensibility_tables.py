@@ -162,10 +162,10 @@ def test_a_record_has_one_value_per_field_deleted_with_the_field(
     admin: Conn, org: uuid.UUID
 ) -> None:
     custom_field = insert(admin, "custom_fields", field(org))
-    record = uuid.uuid4()
+    record, other = make_row(admin, "assets", org), make_row(admin, "assets", org)
     value = {"organization_id": org, "custom_field_id": custom_field, "entity_id": record}
     insert(admin, "custom_field_values", value | {"value": Jsonb("SN-1")})
-    insert(admin, "custom_field_values", value | {"entity_id": uuid.uuid4(), "value": Jsonb(1)})
+    insert(admin, "custom_field_values", value | {"entity_id": other, "value": Jsonb("SN-9")})
     with pytest.raises(errors.UniqueViolation):
         insert(admin, "custom_field_values", value | {"value": Jsonb("SN-2")})
     with pytest.raises(errors.NotNullViolation):
