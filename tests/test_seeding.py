@@ -161,3 +161,16 @@ def test_a_role_subject_to_row_level_security_is_refused(app_login: str, admin: 
     with pytest.raises(SeedError, match="not a superuser: it is subject to row-level security"):
         seed(Target(app_login, "test"))
     assert admin.execute("SELECT count(*) FROM cmms.organizations").fetchone() == (0,)
+
+
+def test_seeded_custom_field_values_pass_the_checks_a_normal_write_gets(
+    migrated_db: str, admin: Conn
+) -> None:
+    """The seed skips triggers; rewriting its custom field values with them on (type and
+    options checked, the record alive in the same organization) must find nothing wrong."""
+    seed(Target(migrated_db, "test"), profile="demo", tenants=1, scale=0.5, seed=5)
+
+    with admin.transaction():
+        rewritten = admin.execute("UPDATE cmms.custom_field_values SET value = value").rowcount
+
+    assert rewritten > 0
