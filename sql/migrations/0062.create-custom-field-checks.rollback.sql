@@ -1,3 +1,6 @@
+-- cmmsdb: allow multiple-existing-tables because required custom fields are one rule that
+-- needs a constraint trigger on each entity table a field may describe; adding a trigger
+-- rewrites nothing and holds each lock for a moment (under --lock-timeout).
 SET LOCAL ROLE cmms_owner;
 
 COMMENT ON COLUMN cmms.custom_field_values.value IS

@@ -4,6 +4,9 @@
 -- (checked at commit, so the record and its values can be written in any order within one
 -- transaction) and that value cannot be removed while the record lives. Work orders made by
 -- a PM schedule are checked at completion instead (a generator cannot invent the values).
+-- cmmsdb: allow multiple-existing-tables because required custom fields are one rule that
+-- needs a constraint trigger on each entity table a field may describe; adding a trigger
+-- rewrites nothing and holds each lock for a moment (under --lock-timeout).
 SET LOCAL ROLE cmms_owner;
 
 CREATE FUNCTION cmms.custom_field_value_problem(field_type text, options jsonb, value jsonb)

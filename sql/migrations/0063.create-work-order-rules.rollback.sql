@@ -1,3 +1,5 @@
+-- cmmsdb: allow multiple-existing-tables because the rules engine is one change: triggers on
+-- work_orders that read rules_engine, whose rows are checked when written.
 SET LOCAL ROLE cmms_owner;
 
 DROP TRIGGER work_orders_rules_on_update ON cmms.work_orders;

@@ -3,6 +3,8 @@
 -- condition matches the work order run their action, in position order, in the database:
 -- notify a user or a team, set the priority, assign a user or a team. Conditions are a
 -- small JSON language (see cmms.rule_condition_matches); rules are checked when written.
+-- cmmsdb: allow multiple-existing-tables because the rules engine is one change: triggers on
+-- work_orders that read rules_engine, whose rows are checked when written.
 SET LOCAL ROLE cmms_owner;
 
 CREATE FUNCTION cmms.rule_condition_matches(condition jsonb, subject jsonb)
