@@ -1,5 +1,5 @@
 """Wall time of `cmmsdb drift` for the full schema against the committed snapshot, as a
-command (what CI runs) and in-process (cmmsdb.drift.drift, without interpreter start-up),
+command (what CI runs) and in-process (cmmsdb.schema_drift.drift, without interpreter start-up),
 with the catalog snapshot query alone for reference; once with no drift and once with one
 difference. Target: under 2 s.
 
@@ -22,7 +22,8 @@ import psycopg
 from _server import fresh_database, server_dsn
 
 import cmmsdb
-from cmmsdb import catalog, drift
+from cmmsdb import catalog
+from cmmsdb import schema_drift as drift
 from cmmsdb.resources import default_migrations_dir
 from cmmsdb.target import Target
 

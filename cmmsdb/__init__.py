@@ -18,10 +18,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from cmmsdb.linter import LintReport
     from cmmsdb.migrator import RunReport, StatusReport
+    from cmmsdb.schema_drift import DriftReport
+    from cmmsdb.seeding import SeedReport
+    from cmmsdb.verifier import VerifyReport
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "migrate", "rollback", "status"]
+__all__ = ["__version__", "drift", "lint", "migrate", "rollback", "seed", "status", "verify"]
 
 
 def migrate(
@@ -55,6 +59,42 @@ def status(
     from cmmsdb import migrator
 
     return migrator.status(_target(dsn), _folder(migrations_dir), modules=modules)
+
+
+def verify(
+    dsn: str, *, migrations_dir: Path | str | None = None, modules: Sequence[str] = ()
+) -> VerifyReport:
+    """The data-model rules and the applied migrations' checksums on `dsn`: `findings` is
+    empty when every rule holds."""
+    from cmmsdb import verifier
+
+    return verifier.verify(_target(dsn), _folder(migrations_dir), modules=modules)
+
+
+def drift(
+    dsn: str, *, migrations_dir: Path | str | None = None, scratch_dsn: str | None = None
+) -> DriftReport:
+    """How the schema of `dsn` differs from the one the migrations build (the committed
+    snapshot, or a scratch database migrated on the server of `scratch_dsn`)."""
+    from cmmsdb import schema_drift
+
+    scratch = _target(scratch_dsn) if scratch_dsn else None
+    return schema_drift.drift(_target(dsn), _folder(migrations_dir), scratch=scratch)
+
+
+def lint(paths: Sequence[Path | str] = ()) -> LintReport:
+    """Lint migration files (default: the shipped migrations); no database needed."""
+    from cmmsdb import linter
+
+    return linter.lint([Path(p) for p in paths])
+
+
+def seed(dsn: str, **options: Any) -> SeedReport:
+    """Add fake tenants to `dsn`. Options as `cmmsdb.seeding.seed` (profile, tenants,
+    scale, seed, jobs, on_progress)."""
+    from cmmsdb import seeding
+
+    return seeding.seed(_target(dsn), **options)
 
 
 def _target(dsn: str) -> Any:

@@ -10,7 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from cmmsdb import drift, migrator, partitions
+from cmmsdb import migrator, partitions
+from cmmsdb import schema_drift as drift
 from cmmsdb.errors import ConfigurationError, DriftUnavailable
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS, Server

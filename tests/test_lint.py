@@ -1,4 +1,4 @@
-"""cmmsdb.lint: each rule flags a small bad migration (tests/lint_cases/RULE/bad) and passes
+"""cmmsdb.linter: each rule flags a small bad migration (tests/lint_cases/RULE/bad) and passes
 its good twin (RULE/good, clean for every checker, style included); objects created by the
 same migration are exempt from rules about existing ones; squawk runs in each file's
 transaction mode; silences need a reason; the shipped migrations lint clean."""
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cmmsdb import lint as linter
+from cmmsdb import linter
 from cmmsdb.errors import LintPathError, LintToolMissing
-from cmmsdb.lint import config, rules, source, squawk
+from cmmsdb.linter import config, rules, source, squawk
 from cmmsdb.resources import shipped
 
 CASES = Path(__file__).parent / "lint_cases"

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from cmmsdb import verify
+from cmmsdb import verifier as verify
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
 from cmmsdb.target import Target

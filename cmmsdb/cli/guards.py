@@ -50,7 +50,7 @@ def verify(
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Check the data-model rules and the applied migrations' checksums; exit 1 on findings."""
-    from cmmsdb import verify as verifier
+    from cmmsdb import verifier
 
     target, folder = target_and_folder(dsn, migrations)
     report = verifier.verify(target, folder, modules=modules or [], connect_timeout=connect_timeout)
@@ -71,7 +71,7 @@ def drift(
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Compare the live schema with what the migrations build; exit 1 with each difference."""
-    from cmmsdb import drift as drifts
+    from cmmsdb import schema_drift as drifts
 
     target, folder = target_and_folder(dsn, migrations)
     report = drifts.drift(
@@ -98,7 +98,7 @@ def snapshot(
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Write the schema the migrations build (migrated on a scratch database) for drift."""
-    from cmmsdb import drift as drifts
+    from cmmsdb import schema_drift as drifts
     from cmmsdb.resources import default_migrations_dir
 
     folder = migrations or default_migrations_dir()

@@ -1,4 +1,4 @@
-"""cmmsdb lint: a thin wrapper over cmmsdb.lint."""
+"""cmmsdb lint: a thin wrapper over cmmsdb.linter."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def lint(
 ) -> None:
     """Check migrations for style, safety on a live database and cmmsdb's rules; exit 1 on
     findings."""
-    from cmmsdb import lint as linter
+    from cmmsdb import linter
 
     report = linter.lint(paths or ())
     render.lint_report(report, json)

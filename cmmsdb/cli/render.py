@@ -16,16 +16,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from cmmsdb.drift import DriftReport, SnapshotFile
     from cmmsdb.errors import CmmsdbError
-    from cmmsdb.lint import LintReport
+    from cmmsdb.linter import LintReport
     from cmmsdb.local import LocalServer
     from cmmsdb.migrator import Progress, RunReport, StatusReport
     from cmmsdb.partitions import Action, MaintainReport, Partition, PartitionList
+    from cmmsdb.schema_drift import DriftReport, SnapshotFile
     from cmmsdb.seeding import Progress as SeedProgress
     from cmmsdb.seeding import PurgeReport, SeedReport
     from cmmsdb.target import Target
-    from cmmsdb.verify import VerifyReport
+    from cmmsdb.verifier import VerifyReport
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "magenta": "35", "bold": "1", "dim": "2"}
 STATE_COLOURS = {

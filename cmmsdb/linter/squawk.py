@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from cmmsdb.errors import LintToolFailed, LintToolMissing
-from cmmsdb.lint.config import LintConfig
-from cmmsdb.lint.source import SqlFile
+from cmmsdb.linter.config import LintConfig
+from cmmsdb.linter.source import SqlFile
 
 _SQUAWK_CONFIG = Path(__file__).with_name("squawk.toml")
 

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from cmmsdb.errors import LintPathError
-from cmmsdb.lint import rules, source, squawk, style
-from cmmsdb.lint.config import LintConfig, load
-from cmmsdb.lint.findings import Finding, LintReport, Silenced
-from cmmsdb.lint.source import SqlFile
+from cmmsdb.linter import rules, source, squawk, style
+from cmmsdb.linter.config import LintConfig, load
+from cmmsdb.linter.findings import Finding, LintReport, Silenced
+from cmmsdb.linter.source import SqlFile
 from cmmsdb.migrations import ROLLBACK_SUFFIX
 from cmmsdb.resources import shipped
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cmmsdb.lint.source import SqlFile, object_name, tables_changed_by
+from cmmsdb.linter.source import SqlFile, object_name, tables_changed_by
 
 RULES: dict[str, str] = {
     "missing-rollback": "every migration has a rollback file beside it, so that it can be undone",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmmsdb.lint.source import SqlFile
+from cmmsdb.linter.source import SqlFile
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
