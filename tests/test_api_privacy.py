@@ -97,7 +97,11 @@ def test_export_holds_the_user_and_every_row_about_them(app: Conn, world: dict[s
     assert records["work_orders"]["assignee_user_id"][0]["title"] == "Fix pump"
     assert records["comments"]["author_user_id"][0]["body"] == "Done, pump fixed"
     assert records["labor_entries"]["user_id"][0]["minutes"] == 90
-    assert records["notifications"]["user_id"][0]["title"] == "Welcome"
+    # the welcome, and the notice of the assignment (written by the work order's trigger)
+    assert {n["title"] for n in records["notifications"]["user_id"]} == {
+        "Welcome",
+        "WO-000001 was assigned to you",
+    }
     assert records["checklist_signatures"]["signed_by_user_id"][0]["signer_name"] == NAME
     session = records["user_sessions"]["user_id"][0]
     assert session["ip_address"] == "192.0.2.1"
@@ -127,9 +131,13 @@ def test_erase_needs_a_tenant_context(app: Conn, world: dict[str, Any]) -> None:
 def test_erase_anonymises_the_person_and_keeps_the_work_history(
     admin: Conn, app: Conn, world: dict[str, Any]
 ) -> None:
+    notified = admin.execute(
+        "SELECT count(*) FROM cmms.notifications WHERE user_id = %s", [world["alice"]]
+    ).fetchone()
     summary = call(app, world["A"], "erase_user", world["alice"], world["alice"])
     assert summary["sessions_deleted"] == 1
-    assert summary["notifications_deleted"] == 1
+    assert notified == (2,)  # the welcome and the assignment's notice
+    assert summary["notifications_deleted"] == 2
     assert summary["signatures_anonymised"] == 1
     assert summary["work_requests_anonymised"] == 1
 
