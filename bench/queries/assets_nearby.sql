@@ -1,25 +1,25 @@
--- Assets within a radius (metres) of a point, nearest first (tenant from the context);
--- earthdistance's functions and operators are found through the search path. The
--- latitude/longitude box (plain, leakproof comparisons) lets the coordinates index serve it
--- under row-level security; it assumes the circle crosses neither a pole nor the date line.
+-- Assets within a radius (metres) of a point, nearest first: the query cmms.assets_within()
+-- runs (see assets_nearby.app.sql), with the tenant filter written out for the superuser.
+-- The latitude/longitude box (plain comparisons, served by the coordinates index) is the
+-- function's, for a circle that crosses neither a pole nor the date line.
 SELECT
     a.id,
-    a.asset_tag,
     a.name,
-    earth_distance(
-        cmms.earth_point(a.latitude, a.longitude), cmms.earth_point(%(lat)s, %(lon)s)
-    ) AS metres
+    a.asset_tag,
+    a.status,
+    d.distance_m
 FROM cmms.assets AS a
+CROSS JOIN LATERAL (
+    SELECT cmms.earth_distance_m(%(lat)s, %(lon)s, a.latitude, a.longitude) AS distance_m
+) AS d
 WHERE
-    earth_box(cmms.earth_point(%(lat)s, %(lon)s), %(radius)s)
-    @> cmms.earth_point(a.latitude, a.longitude)
-    AND earth_distance(
-        cmms.earth_point(a.latitude, a.longitude), cmms.earth_point(%(lat)s, %(lon)s)
-    ) <= %(radius)s
+    a.organization_id = %(org)s  -- superuser only
     AND a.deleted_at IS NULL
-    AND a.latitude BETWEEN %(lat)s - degrees(%(radius)s / 6378168.0)
-    AND %(lat)s + degrees(%(radius)s / 6378168.0)
-    AND a.longitude BETWEEN %(lon)s - degrees(%(radius)s / 6378168.0) / cos(radians(%(lat)s))
-    AND %(lon)s + degrees(%(radius)s / 6378168.0) / cos(radians(%(lat)s))
-    AND a.organization_id = %(org)s  -- superuser only
-ORDER BY metres, a.id
+    AND a.latitude
+    BETWEEN %(lat)s - (degrees(%(radius)s / 6378168.0) + 1e-7)
+    AND %(lat)s + (degrees(%(radius)s / 6378168.0) + 1e-7)
+    AND a.longitude
+    BETWEEN %(lon)s - (degrees(asin(sin(%(radius)s / 6378168.0) / cos(radians(%(lat)s)))) + 1e-7)
+    AND %(lon)s + (degrees(asin(sin(%(radius)s / 6378168.0) / cos(radians(%(lat)s)))) + 1e-7)
+    AND d.distance_m <= %(radius)s
+ORDER BY d.distance_m, a.id

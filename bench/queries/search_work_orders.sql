@@ -1,6 +1,8 @@
 -- Full-text search on work orders, best 20 by rank, the last word a prefix: the query
 -- cmms.search_work_orders() runs (see search_work_orders.app.sql), with the tenant filter
--- written out for the superuser.
+-- written out for the superuser. The terms are computed once (OFFSET 0 keeps the subquery
+-- from being pulled up, which would call prefix_tsquery for every row), as the function's
+-- variable is.
 SELECT
     wo.id,
     wo.reference,
@@ -8,8 +10,8 @@ SELECT
     wo.status,
     wo.priority,
     ts_rank(wo.search_vector, q.terms) AS rank
-FROM cmms.work_orders AS wo
-CROSS JOIN (SELECT cmms.prefix_tsquery(%(words)s) AS terms) AS q
+FROM (SELECT cmms.prefix_tsquery(%(words)s) AS terms OFFSET 0) AS q
+CROSS JOIN cmms.work_orders AS wo
 WHERE
     wo.search_vector @@ q.terms
     AND wo.organization_id = %(org)s  -- superuser only
