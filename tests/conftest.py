@@ -26,6 +26,13 @@ from pytest_postgresql.janitor import DatabaseJanitor
 import cmmsdb
 from cmmsdb import local
 
+# Test data need not survive a server crash: commits (and each test's CREATE DATABASE) do not
+# wait for the disk, on any server the suite uses. A session setting, for this process and
+# the CLI processes the tests start.
+os.environ["PGOPTIONS"] = " ".join(
+    filter(None, [os.environ.get("PGOPTIONS"), "-c synchronous_commit=off"])
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
 
@@ -44,6 +51,14 @@ def app_login(migrated_db: str, admin: psycopg.Connection[Any]) -> Iterator[str]
     admin.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE cmms_app").format(sql.Identifier(role)))
     yield make_conninfo(migrated_db, user=role)
     admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def app(app_login: str) -> Iterator[psycopg.Connection[Any]]:
+    """The application's connection: a cmms_app login under row-level security, one
+    transaction until commit (set the tenant context in each)."""
+    with psycopg.connect(app_login) as conn:
+        yield conn
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,12 @@ def embedded_server(local_home: Path) -> Server:
     """The embedded server, even when the suite targets CMMSDB_TEST_DSN (for the cases
     that need a server the test controls: password logins, standbys)."""
     server, _ = local.start(home=local_home)
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        # A throwaway server: every test clones a database (about 20 MB of WAL) and commits
+        # often; waiting for the disk would be most of the suite's time.
+        for setting in ("fsync", "full_page_writes", "synchronous_commit"):
+            conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        conn.execute("SELECT pg_reload_conf()")
     return Server(server.url("postgres"), embedded=True)
 
 

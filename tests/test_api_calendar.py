@@ -4,7 +4,6 @@ scheduled work orders, read back with the icalendar package."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,12 +16,6 @@ from tests.rows import new_org
 
 Conn = psycopg.Connection[Any]
 TRICKY = "Shutdown; line 1, pump\\valve — déjà vu " + "€" * 40
-
-
-@pytest.fixture
-def app(app_login: str) -> Iterator[Conn]:
-    with psycopg.connect(app_login) as conn:
-        yield conn
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ locale, then of its language, then English; NULL when nothing has the key."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -14,12 +13,6 @@ from psycopg import errors
 from tests.rows import new_org
 
 Conn = psycopg.Connection[Any]
-
-
-@pytest.fixture
-def app(app_login: str) -> Iterator[Conn]:
-    with psycopg.connect(app_login) as conn:
-        yield conn
 
 
 @pytest.fixture

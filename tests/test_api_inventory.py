@@ -77,13 +77,6 @@ def work_order(admin: Conn, org: uuid.UUID, status: str = "open") -> uuid.UUID:
     )
 
 
-@pytest.fixture
-def app(app_login: str) -> Any:
-    """A cmms_app login's connection (transactions, not autocommit)."""
-    with psycopg.connect(app_login) as conn:
-        yield conn
-
-
 def call(
     app: Conn, org: uuid.UUID, actor: uuid.UUID | None, query: str, params: list[Any]
 ) -> list[Any]:

@@ -5,7 +5,6 @@ audited, and leaves no copy of the erased data in clear in the audit trail."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -16,12 +15,6 @@ from tests.rows import make_row, new_org
 
 Conn = psycopg.Connection[Any]
 EMAIL, NAME, PHONE = "alice.martin@example.com", "Alice Martin", "+33 6 12 34 56 78"
-
-
-@pytest.fixture
-def app(app_login: str) -> Iterator[Conn]:
-    with psycopg.connect(app_login) as conn:
-        yield conn
 
 
 @pytest.fixture

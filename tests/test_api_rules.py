@@ -18,7 +18,6 @@ from tests.test_api_work_orders import (
     Tenant,
     a,
     act,
-    app,
     b,
     create,
     notifications,
@@ -29,7 +28,7 @@ from tests.test_api_work_orders import (
 
 Conn = psycopg.Connection[Any]
 
-__all__ = ["a", "app", "b"]  # fixtures shared with test_api_work_orders
+__all__ = ["a", "b"]  # fixtures shared with test_api_work_orders
 
 
 def rule(

@@ -6,7 +6,6 @@ cmms_search, whose only policy on the searched tables is USING (true))."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -24,12 +23,6 @@ from tests.rows import new_org
 Conn = psycopg.Connection[Any]
 CENTRE = (48.8566, 2.3522)  # Paris
 PLACES = {"louvre": (48.8606, 2.3376), "versailles": (48.8049, 2.1204), "lyon": (45.76, 4.84)}
-
-
-@pytest.fixture
-def app(app_login: str) -> Iterator[Conn]:
-    with psycopg.connect(app_login) as conn:
-        yield conn
 
 
 def work_order(admin: Conn, org: uuid.UUID, title: str, **columns: Any) -> uuid.UUID:

@@ -46,13 +46,6 @@ def b(admin: Conn) -> Tenant:
     return tenant(admin, "Beta")
 
 
-@pytest.fixture
-def app(app_login: str) -> Iterator[Conn]:
-    """The application's connection: a cmms_app login, one transaction until commit."""
-    with psycopg.connect(app_login) as conn:
-        yield conn
-
-
 def act(app: Conn, who: Tenant, user: uuid.UUID | None = None) -> None:
     """Set the tenant context of the current transaction (the acting user: who.actor)."""
     app.execute("SELECT cmms.set_context(%s, %s)", [who.org, user or who.actor])

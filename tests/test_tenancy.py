@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -49,12 +48,6 @@ def world(admin: Conn, tables: list[str]) -> dict[str, Any]:
         (table, name): make_row(admin, table, org) for table in tables for name, org in orgs.items()
     }
     return {"orgs": orgs, "rows": rows}
-
-
-@pytest.fixture
-def app(app_login: str) -> Iterator[Conn]:
-    with psycopg.connect(app_login) as conn:
-        yield conn
 
 
 # --- the catalog carries the pattern on every tenant table ---------------------------------
