@@ -400,6 +400,7 @@ def test_under_rls_mean_time_to_repair_reads_the_completed_at_index(conn, app_lo
         app.execute("SELECT cmms.set_context(%s, NULL)", [org])
         plan = "\n".join(r for (r,) in app.execute("EXPLAIN " + repair))
         (mean,) = app.execute(repair).fetchone() or (None,)
-    assert "Index Only Scan using work_orders_p" in plan
+    # an index-only scan once the visibility map is set, a bitmap or index scan before
     assert "_completed_at_idx" in plan
+    assert "Seq Scan" not in plan
     assert mean == timedelta(minutes=30)
