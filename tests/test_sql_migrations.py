@@ -398,9 +398,12 @@ def test_under_rls_mean_time_to_repair_reads_the_completed_at_index(conn, app_lo
           AND completed_at >= now() - interval '10 days'"""
     with psycopg.connect(app_login) as app:
         app.execute("SELECT cmms.set_context(%s, NULL)", [org])
-        plan = "\n".join(r for (r,) in app.execute("EXPLAIN " + repair))
+        # ANALYZE: the tenant comes from an InitPlan, so the other partitions (empty here,
+        # where a sequential scan is cheapest) are pruned when the plan runs, never executed
+        plan = [r for (r,) in app.execute("EXPLAIN (ANALYZE, COSTS OFF) " + repair)]
         (mean,) = app.execute(repair).fetchone() or (None,)
+    executed = [line for line in plan if "(never executed)" not in line]
     # an index-only scan once the visibility map is set, a bitmap or index scan before
-    assert "_completed_at_idx" in plan
-    assert "Seq Scan" not in plan
+    assert any("_completed_at_idx" in line for line in executed)
+    assert not any("Seq Scan" in line for line in executed)
     assert mean == timedelta(minutes=30)
