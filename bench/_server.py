@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import tempfile
 import uuid
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from cmmsdb import local
@@ -38,3 +40,25 @@ def fresh_database(dsn: str) -> str:
 def drop_database(dsn: str, name: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def app_login(server: str, database: str) -> str:
+    """A login role in cmms_app (cluster-wide: dropped at exit) and its DSN."""
+    name = f"cmms_bench_{uuid.uuid4().hex[:10]}"
+    password = secrets.token_hex(16)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE cmms_app").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+        )
+    atexit.register(drop_role, server, name)
+    return make_conninfo(database, user=name, password=password)
+
+
+def drop_role(server: str, name: str) -> None:
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
+        )
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

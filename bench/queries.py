@@ -37,10 +37,8 @@ in ms; ratio = p95 app role / p95 superuser (target 1.10 or less).
 from __future__ import annotations
 
 import argparse
-import atexit
 import random
 import re
-import secrets
 import statistics
 import sys
 import time
@@ -54,9 +52,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _server import fresh_database, server_dsn
+from _server import app_login, fresh_database, server_dsn
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 import cmmsdb
 from cmmsdb.seeding import BASE_TIME, seed
@@ -136,28 +133,6 @@ QUERIES = [
 
 
 # --- set-up --------------------------------------------------------------------------------
-
-
-def app_login(server: str, database: str) -> str:
-    """A login role in cmms_app (cluster-wide: dropped at exit) and its DSN."""
-    name = f"cmms_bench_{uuid.uuid4().hex[:10]}"
-    password = secrets.token_hex(16)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE cmms_app").format(
-                sql.Identifier(name), sql.Literal(password)
-            )
-        )
-    atexit.register(drop_role, server, name)
-    return make_conninfo(database, user=name, password=password)
-
-
-def drop_role(server: str, name: str) -> None:
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
-        )
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 def connect(dsn: str, ext_schema: str) -> Conn:

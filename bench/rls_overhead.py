@@ -36,10 +36,8 @@ the same index).
 from __future__ import annotations
 
 import argparse
-import atexit
 import random
 import re
-import secrets
 import statistics
 import sys
 import time
@@ -52,9 +50,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _server import fresh_database, server_dsn
+from _server import app_login, fresh_database, server_dsn
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 import cmmsdb
 
@@ -148,28 +146,6 @@ def load(dsn: str, tenants: int, per_tenant: int, layout: str) -> tuple[list[uui
         conn.execute("VACUUM (ANALYZE) cmms.organizations, cmms.users")
         orgs = [r[0] for r in conn.execute("SELECT id FROM cmms.organizations ORDER BY slug")]
     return orgs, time.perf_counter() - started
-
-
-def app_login(server: str, database: str) -> str:
-    """A login role in cmms_app (cluster-wide: dropped at exit) and its DSN."""
-    name = f"cmms_bench_{uuid.uuid4().hex[:10]}"
-    password = secrets.token_hex(16)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE cmms_app").format(
-                sql.Identifier(name), sql.Literal(password)
-            )
-        )
-    atexit.register(drop_role, server, name)
-    return make_conninfo(database, user=name, password=password)
-
-
-def drop_role(server: str, name: str) -> None:
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
-        )
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 # --- one query, one way --------------------------------------------------------------------

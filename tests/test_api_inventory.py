@@ -86,7 +86,9 @@ def call(
         return app.execute(query, params).fetchall()
 
 
-def sqlstate_of(app: Conn, org: uuid.UUID | None, query: str, params: list[Any]) -> str | None:
+def sqlstate_of(
+    app: Conn, org: uuid.UUID | None, query: str, params: list[Any] | None = None
+) -> str | None:
     """The SQLSTATE a call fails with (its transaction rolled back)."""
     try:
         with app.transaction():

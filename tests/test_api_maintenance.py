@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from tests.rows import insert, new_org
+from tests.test_api_inventory import sqlstate_of
 
 Conn = psycopg.Connection[Any]
 
@@ -46,19 +47,6 @@ def call(app: Conn, org: uuid.UUID, query: str, params: list[Any] | None = None)
 
 def generate(app: Conn, org: uuid.UUID, as_of: datetime = AS_OF) -> int:
     return call(app, org, GENERATE, [as_of])[0][0]  # type: ignore[no-any-return]
-
-
-def sqlstate_of(
-    app: Conn, org: uuid.UUID | None, query: str, params: list[Any] | None = None
-) -> str | None:
-    try:
-        with app.transaction():
-            if org is not None:
-                app.execute("SELECT cmms.set_context(%s, NULL)", [org])
-            app.execute(query, params)
-    except psycopg.Error as exc:
-        return exc.sqlstate
-    return None
 
 
 def asset(admin: Conn, org: uuid.UUID, location: uuid.UUID | None = None) -> uuid.UUID:

@@ -18,7 +18,7 @@ from cmmsdb.catalog import diff, snapshot
 from cmmsdb.errors import ExtensionUnavailable
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS
-from tests.rows import new_org
+from tests.rows import insert, new_org
 
 Conn = psycopg.Connection[Any]
 CENTRE = (48.8566, 2.3522)  # Paris
@@ -26,29 +26,11 @@ PLACES = {"louvre": (48.8606, 2.3376), "versailles": (48.8049, 2.1204), "lyon": 
 
 
 def work_order(admin: Conn, org: uuid.UUID, title: str, **columns: Any) -> uuid.UUID:
-    names = ["organization_id", "title", *columns]
-    row = admin.execute(
-        sql.SQL("INSERT INTO cmms.work_orders ({}) VALUES ({}) RETURNING id").format(
-            sql.SQL(", ").join(map(sql.Identifier, names)),
-            sql.SQL(", ").join(sql.Placeholder() * len(names)),
-        ),
-        [org, title, *columns.values()],
-    ).fetchone()
-    assert row
-    return uuid.UUID(str(row[0]))
+    return insert(admin, "work_orders", {"organization_id": org, "title": title, **columns})
 
 
 def asset(admin: Conn, org: uuid.UUID, name: str, **columns: Any) -> uuid.UUID:
-    names = ["organization_id", "name", *columns]
-    row = admin.execute(
-        sql.SQL("INSERT INTO cmms.assets ({}) VALUES ({}) RETURNING id").format(
-            sql.SQL(", ").join(map(sql.Identifier, names)),
-            sql.SQL(", ").join(sql.Placeholder() * len(names)),
-        ),
-        [org, name, *columns.values()],
-    ).fetchone()
-    assert row
-    return uuid.UUID(str(row[0]))
+    return insert(admin, "assets", {"organization_id": org, "name": name, **columns})
 
 
 def as_tenant(app: Conn, org: uuid.UUID | None, query: str, params: list[Any]) -> list[Any]:

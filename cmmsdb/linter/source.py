@@ -94,6 +94,17 @@ class SqlFile:
         return None
 
 
+@dataclass(frozen=True)
+class Hit:
+    """What squawk or sqlfluff found at a place in a file, before silences apply."""
+
+    file: SqlFile
+    line: int
+    column: int
+    rule: str
+    message: str
+
+
 def load(path: Path) -> SqlFile:
     """Read and parse one file. A file that does not parse is still returned, with
     `problem` set, so that it becomes a finding rather than stopping the run."""

@@ -10,13 +10,12 @@ import shutil
 import subprocess
 import sysconfig
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cmmsdb.errors import LintToolFailed, LintToolMissing
 from cmmsdb.linter.config import LintConfig
-from cmmsdb.linter.source import SqlFile
+from cmmsdb.linter.source import Hit, SqlFile
 
 _SQUAWK_CONFIG = Path(__file__).with_name("squawk.toml")
 
@@ -45,15 +44,6 @@ RULES = frozenset(
     require-statement-timeout require-table-schema require-timeout-settings transaction-nesting
     unused-ignore""".split()  # noqa: SIM905 (78 names: a word list reads better)
 )
-
-
-@dataclass(frozen=True)
-class Hit:
-    file: SqlFile
-    line: int
-    column: int
-    rule: str
-    message: str
 
 
 def binary() -> Path:

@@ -5,21 +5,11 @@ in another repository or from a wheel judges style as this repository's CI does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from cmmsdb.linter.source import SqlFile
+from cmmsdb.linter.source import Hit, SqlFile
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Hit:
-    file: SqlFile
-    line: int
-    column: int
-    rule: str
-    message: str
 
 
 def config_path() -> Path:
