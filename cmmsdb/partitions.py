@@ -675,7 +675,9 @@ def _move_plan(
 ) -> _Plan:
     """One transaction: detach the default partition (into cmms_archive, freeing its index
     names), create the monthly partitions and a fresh default partition, re-insert the old
-    default partition's rows through the parent, drop the old copy."""
+    default partition's rows through the parent (its owner not forced under row-level
+    security for that statement: the audit trail admits inserts from cmms_audit only), drop
+    the old copy."""
     parent = table.parent
     assert parent.quoted_default is not None
     assert parent.default_partition is not None
@@ -705,17 +707,22 @@ def _move_plan(
             for trigger in table.triggers
         ),
     ]
+    forced = _forces_row_security(conn, parent)
+    if forced:
+        statements.append(_compose(conn, "partitions_move_unforce.sql", parent=parent.qualified))
     insert_at = len(statements)
-    statements += [
+    statements.append(
         _compose(
             conn,
             "partitions_move_insert.sql",
             parent=parent.qualified,
             columns=table.columns,
             old=old,
-        ),
-        _compose(conn, "partitions_move_drop.sql", old=old),
-    ]
+        )
+    )
+    if forced:
+        statements.append(_compose(conn, "partitions_move_force.sql", parent=parent.qualified))
+    statements.append(_compose(conn, "partitions_move_drop.sql", old=old))
     return _Plan(
         parent.name,
         "move_default_rows",
@@ -728,6 +735,11 @@ def _move_plan(
         insert_at=insert_at,
         new_default=new_default,
     )
+
+
+def _forces_row_security(conn: psycopg.Connection[Any], parent: _Parent) -> bool:
+    row = conn.execute(query("partitions_forces_rls.sql"), {"oid": parent.oid}).fetchone()
+    return bool(row and row[0])
 
 
 def _archive_plan(conn: psycopg.Connection[Any], parent: _Parent, child: _Child) -> _Plan:

@@ -116,29 +116,38 @@ def test_every_object_in_cmms_is_owned_by_cmms_owner(admin: Conn) -> None:
         """SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class
            WHERE relnamespace = 'cmms'::regnamespace
            UNION SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc
-           WHERE pronamespace = 'cmms'::regnamespace AND proowner <> 'cmms_search'::regrole
+           WHERE pronamespace = 'cmms'::regnamespace
+             AND proowner NOT IN ('cmms_search'::regrole, 'cmms_audit'::regrole)
            UNION SELECT pg_get_userbyid(nspowner) FROM pg_namespace
            WHERE nspname IN ('cmms', 'cmms_archive')"""
     ).fetchall()
     assert owners == [("cmms_owner",)]
-    # The one exception: the search functions run as cmms_search, whose SELECT policies on
-    # the searched tables are USING (true), so that @@, @> and ST_DWithin (not leakproof)
-    # can use their indexes; they filter by the tenant context themselves.
-    searchers = admin.execute(
-        "SELECT proname, prosecdef FROM pg_proc WHERE pronamespace = 'cmms'::regnamespace"
-        " AND proowner = 'cmms_search'::regrole ORDER BY 1"
+    # The exceptions: the search functions run as cmms_search, whose SELECT policies on the
+    # searched tables are USING (true), so that @@ (not leakproof) can use its index; they
+    # filter by the tenant context themselves. The audit trail is written and erased only
+    # by the functions of cmms_audit (0088).
+    definers = admin.execute(
+        "SELECT proowner::regrole::text, proname, prosecdef FROM pg_proc"
+        " WHERE pronamespace = 'cmms'::regnamespace"
+        " AND proowner IN ('cmms_search'::regrole, 'cmms_audit'::regrole) ORDER BY 1, 2"
     ).fetchall()
-    assert searchers == [
-        ("assets_within", True),
-        ("search_assets", True),
-        ("search_work_orders", True),
+    assert definers == [
+        ("cmms_audit", "audit_row_change", True),
+        ("cmms_audit", "erase_audit_values", True),
+        ("cmms_search", "search_assets", True),
+        ("cmms_search", "search_work_orders", True),
     ]
 
 
-def test_security_definer_functions_fix_their_search_path(admin: Conn) -> None:
+def test_every_function_puts_pg_catalog_first_and_pg_temp_last(admin: Conn) -> None:
+    """An empty search path still searches pg_temp first for types and relations: every
+    function (the two inlinable context readers excepted) names pg_catalog first and
+    pg_temp last (tests/security/ attacks them)."""
     loose = admin.execute(
-        """SELECT proname FROM pg_proc WHERE pronamespace = 'cmms'::regnamespace AND prosecdef
-           AND NOT coalesce('search_path=""' = ANY(proconfig), false)"""
+        """SELECT proname FROM pg_proc WHERE pronamespace = 'cmms'::regnamespace
+           AND proname NOT IN ('current_org_id', 'current_user_id')
+           AND NOT coalesce((SELECT c ~ '^search_path=pg_catalog, .*pg_temp$'
+                             FROM unnest(proconfig) AS c WHERE c LIKE 'search_path=%'), false)"""
     ).fetchall()
     assert loose == []
 

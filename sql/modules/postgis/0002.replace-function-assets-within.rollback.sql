@@ -1,4 +1,8 @@
--- Restores the earthdistance version of cmms.assets_within, exactly as 0082 created it.
+-- Restores the earthdistance version of cmms.assets_within, exactly as 0082 created it; where
+-- core migration 0089 is applied (cmms_owner is then no member of cmms_search), with the
+-- attributes 0089 gives it: an invoker function with search_path = pg_catalog, pg_temp.
+-- (Amended after release, with 0089: a rollback file is not checksummed, and restoring 0082's
+-- definer with an empty search path would bring back what 0086-0089 fixed.)
 SET LOCAL ROLE cmms_owner;
 
 CREATE OR REPLACE FUNCTION cmms.assets_within(
@@ -63,5 +67,14 @@ BEGIN
         )
         AND d.distance_m <= radius_m
     ORDER BY d.distance_m, a.id;
+END;
+$$;
+
+DO $$
+BEGIN
+    IF NOT pg_catalog.pg_has_role('cmms_owner', 'cmms_search', 'MEMBER') THEN
+        ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision) SECURITY INVOKER;
+        ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision) SET search_path = pg_catalog, pg_temp;
+    END IF;
 END;
 $$;
