@@ -2,112 +2,64 @@
 -- caller's for those that had none, the extensions' schemas for the earthdistance helpers.
 SET LOCAL ROLE cmms_owner;
 
+-- The functions that had an empty search path.
+DO $$
+DECLARE
+    fn pg_catalog.regprocedure;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'cmms.refuse_hierarchy_cycle()',
+        'cmms.assign_purchase_order_number()',
+        'cmms.assign_work_order_number()',
+        'cmms.consume_part(uuid,uuid,numeric)',
+        'cmms.receive_purchase_order(uuid)',
+        'cmms.generate_pm_work_orders(timestamp with time zone)',
+        'cmms.refresh_dashboard_metrics()',
+        'cmms.prefix_tsquery(text)',
+        'cmms.t(text,text)',
+        'cmms.ics_fold(text)',
+        'cmms.calendar_ics(timestamp with time zone,timestamp with time zone)',
+        'cmms.export_user_data(uuid)',
+        'cmms.set_updated_at()',
+        'cmms.refuse_audit_change()'
+    ]::pg_catalog.regprocedure[] LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = ''', fn);
+    END LOOP;
+END;
+$$;
 
-ALTER FUNCTION cmms.refuse_hierarchy_cycle()
-SET search_path = '';
-
-ALTER FUNCTION cmms.assign_purchase_order_number()
-SET search_path = '';
-
-ALTER FUNCTION cmms.assign_work_order_number()
-SET search_path = '';
-
-ALTER FUNCTION cmms.consume_part(uuid,uuid,numeric)
-SET search_path = '';
-
-ALTER FUNCTION cmms.receive_purchase_order(uuid)
-SET search_path = '';
-
-ALTER FUNCTION cmms.generate_pm_work_orders(timestamp with time zone)
-SET search_path = '';
-
-ALTER FUNCTION cmms.refresh_dashboard_metrics()
-SET search_path = '';
-
-ALTER FUNCTION cmms.prefix_tsquery(text)
-SET search_path = '';
-
-ALTER FUNCTION cmms.t(text,text)
-SET search_path = '';
-
-ALTER FUNCTION cmms.ics_fold(text)
-SET search_path = '';
-
-ALTER FUNCTION cmms.calendar_ics(timestamp with time zone,timestamp with time zone)
-SET search_path = '';
-
-ALTER FUNCTION cmms.export_user_data(uuid)
-SET search_path = '';
-
-ALTER FUNCTION cmms.set_updated_at()
-SET search_path = '';
-
-ALTER FUNCTION cmms.refuse_audit_change()
-SET search_path = '';
-
-ALTER FUNCTION cmms.work_order_reference(bigint)
-RESET search_path;
-
-ALTER FUNCTION cmms.require_context()
-RESET search_path;
-
-ALTER FUNCTION cmms.create_work_order(text,text,text,text,timestamp with time zone,uuid,uuid,uuid,uuid[],jsonb,uuid)
-RESET search_path;
-
-ALTER FUNCTION cmms.work_order_next_statuses(text)
-RESET search_path;
-
-ALTER FUNCTION cmms.work_order_completion_blockers(uuid,uuid)
-RESET search_path;
-
-ALTER FUNCTION cmms.check_work_order_transition()
-RESET search_path;
-
-ALTER FUNCTION cmms.record_work_order_change()
-RESET search_path;
-
-ALTER FUNCTION cmms.transition_work_order(uuid,text,text)
-RESET search_path;
-
-ALTER FUNCTION cmms.custom_field_value_problem(text,jsonb,jsonb)
-RESET search_path;
-
-ALTER FUNCTION cmms.custom_field_entity_table(text)
-RESET search_path;
-
-ALTER FUNCTION cmms.custom_field_entity_is_live(text,uuid,uuid)
-RESET search_path;
-
-ALTER FUNCTION cmms.check_custom_field_value()
-RESET search_path;
-
-ALTER FUNCTION cmms.missing_required_custom_fields(text,uuid,uuid)
-RESET search_path;
-
-ALTER FUNCTION cmms.check_required_custom_fields()
-RESET search_path;
-
-ALTER FUNCTION cmms.check_required_custom_field_kept()
-RESET search_path;
-
-ALTER FUNCTION cmms.rule_condition_matches(jsonb,jsonb)
-RESET search_path;
-
-ALTER FUNCTION cmms.check_rule()
-RESET search_path;
-
-ALTER FUNCTION cmms.run_work_order_rules(text,jsonb)
-RESET search_path;
-
-ALTER FUNCTION cmms.apply_work_order_rules()
-RESET search_path;
-
-ALTER FUNCTION cmms.ics_escape(text)
-RESET search_path;
-
-ALTER FUNCTION cmms.is_erasure_of(jsonb,jsonb)
-RESET search_path;
-
+-- The functions that had none (the caller's).
+DO $$
+DECLARE
+    fn pg_catalog.regprocedure;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'cmms.work_order_reference(bigint)',
+        'cmms.require_context()',
+        'cmms.create_work_order(text,text,text,text,timestamp with time zone,uuid,uuid,uuid,uuid[],jsonb,uuid)',
+        'cmms.work_order_next_statuses(text)',
+        'cmms.work_order_completion_blockers(uuid,uuid)',
+        'cmms.check_work_order_transition()',
+        'cmms.record_work_order_change()',
+        'cmms.transition_work_order(uuid,text,text)',
+        'cmms.custom_field_value_problem(text,jsonb,jsonb)',
+        'cmms.custom_field_entity_table(text)',
+        'cmms.custom_field_entity_is_live(text,uuid,uuid)',
+        'cmms.check_custom_field_value()',
+        'cmms.missing_required_custom_fields(text,uuid,uuid)',
+        'cmms.check_required_custom_fields()',
+        'cmms.check_required_custom_field_kept()',
+        'cmms.rule_condition_matches(jsonb,jsonb)',
+        'cmms.check_rule()',
+        'cmms.run_work_order_rules(text,jsonb)',
+        'cmms.apply_work_order_rules()',
+        'cmms.ics_escape(text)',
+        'cmms.is_erasure_of(jsonb,jsonb)'
+    ]::pg_catalog.regprocedure[] LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s RESET search_path', fn);
+    END LOOP;
+END;
+$$;
 
 -- The extensions' schemas only (cube, earthdistance), wherever they are installed.
 DO $$

@@ -11,112 +11,53 @@
 -- cmmsdb: allow multiple-existing-tables because only functions change (no table is touched).
 SET LOCAL ROLE cmms_owner;
 
-
-ALTER FUNCTION cmms.refuse_hierarchy_cycle()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.assign_purchase_order_number()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.assign_work_order_number()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.consume_part(uuid,uuid,numeric)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.receive_purchase_order(uuid)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.generate_pm_work_orders(timestamp with time zone)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.refresh_dashboard_metrics()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.prefix_tsquery(text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.t(text,text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.ics_fold(text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.calendar_ics(timestamp with time zone,timestamp with time zone)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.export_user_data(uuid)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.work_order_reference(bigint)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.require_context()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.create_work_order(text,text,text,text,timestamp with time zone,uuid,uuid,uuid,uuid[],jsonb,uuid)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.work_order_next_statuses(text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.work_order_completion_blockers(uuid,uuid)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.check_work_order_transition()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.record_work_order_change()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.transition_work_order(uuid,text,text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.custom_field_value_problem(text,jsonb,jsonb)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.custom_field_entity_table(text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.custom_field_entity_is_live(text,uuid,uuid)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.check_custom_field_value()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.missing_required_custom_fields(text,uuid,uuid)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.check_required_custom_fields()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.check_required_custom_field_kept()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.rule_condition_matches(jsonb,jsonb)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.check_rule()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.run_work_order_rules(text,jsonb)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.apply_work_order_rules()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.ics_escape(text)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.is_erasure_of(jsonb,jsonb)
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.set_updated_at()
-SET search_path = pg_catalog, pg_temp;
-
-ALTER FUNCTION cmms.refuse_audit_change()
-SET search_path = pg_catalog, pg_temp;
-
+-- Every function of schema cmms but the two context readers (0087), the earthdistance
+-- helpers (below) and the SECURITY DEFINER functions (0088, 0089).
+DO $$
+DECLARE
+    fn pg_catalog.regprocedure;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'cmms.refuse_hierarchy_cycle()',
+        'cmms.assign_purchase_order_number()',
+        'cmms.assign_work_order_number()',
+        'cmms.consume_part(uuid,uuid,numeric)',
+        'cmms.receive_purchase_order(uuid)',
+        'cmms.generate_pm_work_orders(timestamp with time zone)',
+        'cmms.refresh_dashboard_metrics()',
+        'cmms.prefix_tsquery(text)',
+        'cmms.t(text,text)',
+        'cmms.ics_fold(text)',
+        'cmms.calendar_ics(timestamp with time zone,timestamp with time zone)',
+        'cmms.export_user_data(uuid)',
+        'cmms.work_order_reference(bigint)',
+        'cmms.require_context()',
+        'cmms.create_work_order(text,text,text,text,timestamp with time zone,uuid,uuid,uuid,uuid[],jsonb,uuid)',
+        'cmms.work_order_next_statuses(text)',
+        'cmms.work_order_completion_blockers(uuid,uuid)',
+        'cmms.check_work_order_transition()',
+        'cmms.record_work_order_change()',
+        'cmms.transition_work_order(uuid,text,text)',
+        'cmms.custom_field_value_problem(text,jsonb,jsonb)',
+        'cmms.custom_field_entity_table(text)',
+        'cmms.custom_field_entity_is_live(text,uuid,uuid)',
+        'cmms.check_custom_field_value()',
+        'cmms.missing_required_custom_fields(text,uuid,uuid)',
+        'cmms.check_required_custom_fields()',
+        'cmms.check_required_custom_field_kept()',
+        'cmms.rule_condition_matches(jsonb,jsonb)',
+        'cmms.check_rule()',
+        'cmms.run_work_order_rules(text,jsonb)',
+        'cmms.apply_work_order_rules()',
+        'cmms.ics_escape(text)',
+        'cmms.is_erasure_of(jsonb,jsonb)',
+        'cmms.set_updated_at()',
+        'cmms.refuse_audit_change()'
+    ]::pg_catalog.regprocedure[] LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', fn);
+    END LOOP;
+END;
+$$;
 
 -- The extensions' schemas (cube, earthdistance), wherever they are installed.
 DO $$

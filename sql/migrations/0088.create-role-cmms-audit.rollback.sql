@@ -221,7 +221,7 @@ COMMENT ON FUNCTION cmms.audit_row_change() IS
 'AFTER row trigger of audited tenant tables: appends each change to cmms.activity_logs under the name of the table '
 '(the root of a partitioned one), generated columns left out, secrets redacted.';
 
-DROP FUNCTION cmms.erase_audit_values(text, uuid [], text []);
+DROP FUNCTION cmms.erase_audit_values(text, uuid[], text[]);
 
 DROP POLICY activity_logs_update ON cmms.activity_logs;
 

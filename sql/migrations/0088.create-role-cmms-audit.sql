@@ -136,7 +136,7 @@ COMMENT ON FUNCTION cmms.audit_row_change() IS
 '(the root of a partitioned one), generated columns left out, secrets redacted. Runs as cmms_audit, the only role '
 'that may insert audit records.';
 
-CREATE FUNCTION cmms.erase_audit_values(table_name text, row_ids uuid [], keys text [])
+CREATE FUNCTION cmms.erase_audit_values(table_name text, row_ids uuid[], keys text[])
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
@@ -175,26 +175,26 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION cmms.erase_audit_values(text, uuid [], text []) IS
+COMMENT ON FUNCTION cmms.erase_audit_values(text, uuid[], text[]) IS
 'GDPR erasure in the audit trail: in the tenant''s records of these rows of this table, the values of these keys '
 'become "[erased]"; returns how many records changed. Runs as cmms_audit, the only role whose update '
 'refuse_audit_change lets through; EXECUTE for cmms_owner only (cmms.erase_user).';
 
-REVOKE EXECUTE ON FUNCTION cmms.erase_audit_values(text, uuid [], text []) FROM PUBLIC, cmms_app, cmms_readonly;
+REVOKE EXECUTE ON FUNCTION cmms.erase_audit_values(text, uuid[], text[]) FROM PUBLIC, cmms_app, cmms_readonly;
 
 -- Owned by cmms_audit, which needs CREATE on the schema for the hand-over only.
 GRANT CREATE ON SCHEMA cmms TO cmms_audit;
 
 ALTER FUNCTION cmms.audit_row_change() OWNER TO cmms_audit;
 
-ALTER FUNCTION cmms.erase_audit_values(text, uuid [], text []) OWNER TO cmms_audit;
+ALTER FUNCTION cmms.erase_audit_values(text, uuid[], text[]) OWNER TO cmms_audit;
 
 REVOKE CREATE ON SCHEMA cmms FROM cmms_audit;
 
 -- cmms_owner creates the audit triggers of new tables, and erase_user (owned by it) erases.
 GRANT EXECUTE ON FUNCTION cmms.audit_row_change() TO cmms_owner;
 
-GRANT EXECUTE ON FUNCTION cmms.erase_audit_values(text, uuid [], text []) TO cmms_owner;
+GRANT EXECUTE ON FUNCTION cmms.erase_audit_values(text, uuid[], text[]) TO cmms_owner;
 
 CREATE OR REPLACE FUNCTION cmms.refuse_audit_change()
 RETURNS trigger

@@ -109,4 +109,3 @@ BEGIN
     LIMIT max_results;
 END;
 $$;
-

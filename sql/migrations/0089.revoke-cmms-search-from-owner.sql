@@ -105,9 +105,7 @@ END;
 $$;
 
 ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision)
-SECURITY INVOKER;
-
-ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision)
+SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp;
 
 ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision)
