@@ -23,7 +23,7 @@ BEGIN
         'cmms.set_updated_at()',
         'cmms.refuse_audit_change()'
     ]::pg_catalog.regprocedure[] LOOP
-        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = ''', fn);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = %L', fn, '');
     END LOOP;
 END;
 $$;

@@ -15,6 +15,7 @@ import pytest
 from psycopg import sql
 
 from cmmsdb import migrator
+from cmmsdb.errors import ExtensionUnavailable
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS
 from tests.security.conftest import Conn, World
@@ -146,3 +147,24 @@ def test_the_attack_worked_before_migrations_0086_to_0089(
     migrator.rollback(target, MIGRATIONS, to="0085.create-functions-user-privacy")
     ran_as, _ = _attack(login("cmms_app"), world, ["audit_row_change"])
     assert "cmms_owner" in ran_as
+
+
+def test_the_postgis_radius_search_runs_no_attackers_code(
+    migrated_db: str, login: Callable[[str], str], admin: Conn, world: World
+) -> None:
+    """With the postgis module, cmms.assets_within is a definer function of cmms_search;
+    where the server has no PostGIS (the embedded one), the module must refuse instead."""
+    target = Target(migrated_db, "test")
+    available = admin.execute(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+    ).fetchone()
+    if available is None:
+        with pytest.raises(ExtensionUnavailable, match="postgis"):
+            migrator.migrate(target, MIGRATIONS, modules=["postgis"])
+        return
+    migrator.migrate(target, MIGRATIONS, modules=["postgis"])
+    assert "assets_within" in _definers(admin)
+    for member_of in ("cmms_app", "cmms_readonly"):
+        dsn = login(member_of)
+        ran_as, _ = _attack(dsn, world, ["assets_within"])
+        assert set(ran_as) <= {psycopg.conninfo.conninfo_to_dict(dsn)["user"]}
