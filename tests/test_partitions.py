@@ -464,6 +464,10 @@ def test_the_shipped_audit_trail_is_maintained_as_its_owner(migrated_db: str) ->
         (f"cmms.activity_logs_p{later:%Y_%m}", True),
     ]
     assert maintain(migrated_db, now=later, ahead=0, retain=12).actions == []
+    # The move re-inserted as the owner, which has no INSERT policy on the audit trail: RLS
+    # was not forced on it for that statement only.
+    forced = "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'cmms.activity_logs'::regclass"
+    assert sql(migrated_db, forced) == [(True,)]
 
 
 def test_a_stray_table_with_a_partitions_name_is_refused_not_skipped(events: str) -> None:
