@@ -132,3 +132,22 @@ class LintToolFailed(LintError):
 class DriftUnavailable(CmmsdbError):
     """The expected schema cannot be built for this target (pending migrations, modules, a
     snapshot of other migrations): drift cannot say anything, which is not "no drift"."""
+
+
+def listed(ids: list[str], shown: int = 3) -> str:
+    """At most `shown` ids, then how many more: a hint stays one short line."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
+
+
+class MissingMigrations(CmmsdbError):
+    """Applied migrations whose files are gone from the migrations folder."""
+
+
+class BaselineRefused(CmmsdbError):
+    """cmmsdb baseline cannot adopt this database as asked; nothing was recorded."""
+
+
+class RepairRefused(CmmsdbError):
+    """cmmsdb repair has nothing it may accept for this migration; nothing was changed."""
