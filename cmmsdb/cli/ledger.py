@@ -14,9 +14,9 @@ from cmmsdb.cli.migrations import target_and_folder
 from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, MigrationsDir, Wait
 
 if TYPE_CHECKING:
-    from cmmsdb.baseline import BaselineReport
-    from cmmsdb.history import HistoryReport
-    from cmmsdb.repair import RepairReport
+    from cmmsdb.baselining import BaselineReport
+    from cmmsdb.migration_history import HistoryReport
+    from cmmsdb.repairing import RepairReport
 
 ACTION_COLOURS = {"apply": "green", "rollback": "yellow", "baseline": "magenta", "repair": "red"}
 
@@ -29,10 +29,10 @@ def register(app: typer.Typer) -> None:
 
 def history(dsn: Dsn = None, json: Json = False, connect_timeout: ConnectTimeout = 10.0) -> None:
     """Show who applied, rolled back, baselined or repaired which migration, when, how long."""
-    from cmmsdb import history as histories
+    from cmmsdb import migration_history
 
     target, _ = target_and_folder(dsn, None)
-    report = histories.history(target, connect_timeout=connect_timeout)
+    report = migration_history.history(target, connect_timeout=connect_timeout)
     history_report(report, json)
 
 
@@ -53,10 +53,10 @@ def baseline(
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Record migrations as applied without running them, once drift finds the schema matches."""
-    from cmmsdb import baseline as baselines
+    from cmmsdb import baselining
 
     target, folder = target_and_folder(dsn, migrations)
-    report = baselines.baseline(
+    report = baselining.baseline(
         target,
         folder,
         to=to,
@@ -78,10 +78,10 @@ def repair(
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Accept a reviewed edit of an applied migration (or forget one whose file is gone)."""
-    from cmmsdb import repair as repairs
+    from cmmsdb import repairing
 
     target, folder = target_and_folder(dsn, migrations)
-    report = repairs.repair(target, folder, migration, wait=wait, connect_timeout=connect_timeout)
+    report = repairing.repair(target, folder, migration, wait=wait, connect_timeout=connect_timeout)
     repair_report(report, json)
 
 
