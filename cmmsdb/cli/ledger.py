@@ -124,7 +124,8 @@ def baseline_report(report: BaselineReport, as_json: bool) -> None:
     for difference in report.differences:
         sys.stdout.write(f"{difference}\n")
     sys.stdout.write(
-        f"refused: {len(report.differences)} differences from {report.expected_from} built by "
+        f"refused: {render._plural(len(report.differences), 'difference')} from "
+        f"{report.expected_from} built by "
         f"{count}; nothing was recorded: {report.target}\n"
     )
 
