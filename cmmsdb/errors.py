@@ -141,6 +141,13 @@ def listed(ids: list[str], shown: int = 3) -> str:
     return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
 
 
+def span(ids: list[str]) -> str:
+    """Ids applied one after the other: up to three, else the first, the last and a count."""
+    if len(ids) <= 3:
+        return ", ".join(ids) or "none"
+    return f"{ids[0]} to {ids[-1]} ({len(ids)} migrations)"
+
+
 class MissingMigrations(CmmsdbError):
     """Applied migrations whose files are gone from the migrations folder."""
 

@@ -32,6 +32,7 @@ from cmmsdb.errors import (
     RollbackUnavailable,
     first_line,
     listed,
+    span,
 )
 from cmmsdb.migrations import (
     Migration,
@@ -348,7 +349,7 @@ def _apply(
             _run_resumable(conn, migration, script, resume_at, options, notify)
     except MigrationFailed as failure:
         failure.applied = [step.id for step in done]
-        so_far = listed(failure.applied) or "none"
+        so_far = span(failure.applied)
         failure.hint = f"{failure.hint}; applied in this run and kept: {so_far}"
         raise
     seconds = time.monotonic() - started

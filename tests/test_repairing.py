@@ -131,6 +131,6 @@ def test_hints_name_a_few_ids_and_count_the_rest(empty_db: str, tmp_path: Path) 
 
     hint = str(raised.value.hint)
     assert hint.endswith(
-        "applied in this run and kept: 0001.create-t1, 0002.create-t2, 0003.create-t3 and 17 more"
+        "applied in this run and kept: 0001.create-t1 to 0020.create-t20 (20 migrations)"
     )
     assert len(raised.value.applied) == 20
