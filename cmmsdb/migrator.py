@@ -302,7 +302,7 @@ def _refuse_changed(migrations: Sequence[Migration], applied: Ledger) -> None:
         raise ChangedMigrations(
             f"applied migrations were edited afterwards: {listed(changed)}",
             "restore the released files (never edit an applied migration; add a new one), "
-            "or pass --allow-changed",
+            f"or accept a reviewed edit: cmmsdb repair {changed[0]}",
         )
 
 

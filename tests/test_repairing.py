@@ -44,8 +44,9 @@ def test_repair_accepts_an_edited_migration_and_logs_who_did_it(
     before = checksum(simple / "0001.create-a.sql")
     (simple / "0001.create-a.sql").write_text("-- reviewed\nCREATE TABLE a (id int PRIMARY KEY);\n")
     assert states(target, simple)["0001.create-a"] == "changed"
-    with pytest.raises(ChangedMigrations):
+    with pytest.raises(ChangedMigrations) as refused:
         migrator.migrate(target, simple, options=FAST)
+    assert "cmmsdb repair 0001.create-a" in str(refused.value.hint)
 
     report = repairing.repair(target, simple, "0001")
 
