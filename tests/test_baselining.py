@@ -146,3 +146,11 @@ def test_the_committed_snapshot_checks_only_every_migration_else_a_scratch_is_ne
         baselining.baseline(Target(empty_db, "test"), MIGRATIONS, to="0010")
     assert "--scratch" in str(raised.value.hint)
     assert recorded(empty_db) == []
+
+
+def test_to_must_agree_with_what_yoyo_recorded(empty_db: str) -> None:
+    yoyo(empty_db, "apply", "-r", MAIN[0])
+
+    with pytest.raises(BaselineRefused, match="records 1 applied migrations, not the 2 up to"):
+        baselining.baseline(Target(empty_db, "test"), MIGRATIONS, to=MAIN[1])
+    assert recorded(empty_db) == []

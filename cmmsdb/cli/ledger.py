@@ -28,7 +28,10 @@ def register(app: typer.Typer) -> None:
 
 
 def history(dsn: Dsn = None, json: Json = False, connect_timeout: ConnectTimeout = 10.0) -> None:
-    """Show who applied, rolled back, baselined or repaired which migration, when, how long."""
+    """Show what ran on the database: who, when, how long.
+
+    Every apply, rollback, baseline and repair, oldest first.
+    """
     from cmmsdb import migration_history
 
     target, _ = target_and_folder(dsn, None)
@@ -52,7 +55,11 @@ def baseline(
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Record migrations as applied without running them, once drift finds the schema matches."""
+    """Adopt a database: record migrations without running them.
+
+    Only once drift finds the schema is the one they build (up to --to, or those yoyo
+    applied); otherwise exit 1 with each difference.
+    """
     from cmmsdb import baselining
 
     target, folder = target_and_folder(dsn, migrations)
@@ -77,7 +84,11 @@ def repair(
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Accept a reviewed edit of an applied migration (or forget one whose file is gone)."""
+    """Accept a reviewed edit of an applied migration.
+
+    Records the file's new checksum (nothing runs), or forgets a migration whose file is
+    gone; logged in the history.
+    """
     from cmmsdb import repairing
 
     target, folder = target_and_folder(dsn, migrations)
