@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmmsdb import ledger
 from cmmsdb.errors import RepairRefused, UnknownMigration
 from cmmsdb.migrations import discover, enabled_modules
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @dataclass(frozen=True)
@@ -64,19 +67,28 @@ def repair(
             ledger.upgrade(conn)
             with ledger.privileges(conn, "change"), conn.transaction():
                 if found is None:
-                    ledger.remove(conn, row.id)
-                    detail = f"forgotten: its file is gone from {folder}; its changes stay"
-                    ledger.log_event(conn, row.id, "repair", row.checksum, detail)
-                else:
-                    ledger.set_checksum(conn, row.id, found.checksum)
-                    detail = (
-                        "accepted the edited file: checksum "
-                        f"{row.checksum[:12]} -> {found.checksum[:12]}"
-                    )
-                    ledger.log_event(conn, row.id, "repair", found.checksum, detail)
-    if found is None:
-        return RepairReport(target.display, row.id, "forget", row.checksum, None)
-    return RepairReport(target.display, row.id, "checksum", row.checksum, found.checksum)
+                    return _forget(conn, target, row, folder)
+                return _accept(conn, target, row, found.checksum)
+
+
+def _forget(
+    conn: psycopg.Connection[Any], target: Target, row: ledger.AppliedMigration, folder: Path
+) -> RepairReport:
+    """Forget an applied migration whose file was deleted; its changes stay in the schema."""
+    ledger.remove(conn, row.id)
+    detail = f"forgotten: its file is gone from {folder}; its changes stay"
+    ledger.log_event(conn, row.id, "repair", row.checksum, detail)
+    return RepairReport(target.display, row.id, "forget", row.checksum, None)
+
+
+def _accept(
+    conn: psycopg.Connection[Any], target: Target, row: ledger.AppliedMigration, checksum: str
+) -> RepairReport:
+    """Record the edited file's checksum; the edit itself is not applied."""
+    ledger.set_checksum(conn, row.id, checksum)
+    detail = f"accepted the edited file: checksum {row.checksum[:12]} -> {checksum[:12]}"
+    ledger.log_event(conn, row.id, "repair", checksum, detail)
+    return RepairReport(target.display, row.id, "checksum", row.checksum, checksum)
 
 
 def _applied_id(ref: str, applied: list[str], target: Target) -> str:
