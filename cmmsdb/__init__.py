@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from cmmsdb.baselining import BaselineReport
     from cmmsdb.linter import LintReport
+    from cmmsdb.migration_history import HistoryReport
     from cmmsdb.migrator import RunReport, StatusReport
+    from cmmsdb.repairing import RepairReport
     from cmmsdb.schema_drift import DriftReport
     from cmmsdb.seeding import SeedReport
     from cmmsdb.verifier import VerifyReport
@@ -95,6 +98,41 @@ def seed(dsn: str, **options: Any) -> SeedReport:
     from cmmsdb import seeding
 
     return seeding.seed(_target(dsn), **options)
+
+
+__all__ += ["baseline", "history", "repair"]
+
+
+def history(dsn: str) -> HistoryReport:
+    """Every apply, rollback, baseline and repair recorded on `dsn`, oldest first: when, by
+    which role, how long it took."""
+    from cmmsdb import migration_history
+
+    return migration_history.history(_target(dsn))
+
+
+def baseline(
+    dsn: str,
+    *,
+    to: str | None = None,
+    migrations_dir: Path | str | None = None,
+    scratch_dsn: str | None = None,
+) -> BaselineReport:
+    """Adopt `dsn`, built without cmmsdb: record the migrations up to `to` (default: those
+    yoyo recorded) as applied without running them, if drift finds its schema is the one
+    they build (`recorded` is False, with the `differences`, otherwise)."""
+    from cmmsdb import baselining
+
+    scratch = _target(scratch_dsn) if scratch_dsn else None
+    return baselining.baseline(_target(dsn), _folder(migrations_dir), to=to, scratch=scratch)
+
+
+def repair(dsn: str, migration: str, *, migrations_dir: Path | str | None = None) -> RepairReport:
+    """Accept the reviewed, edited file of applied `migration` (record its new checksum), or
+    forget it if its file is gone; logged in the history."""
+    from cmmsdb import repairing
+
+    return repairing.repair(_target(dsn), _folder(migrations_dir), migration)
 
 
 def _target(dsn: str) -> Any:

@@ -132,3 +132,29 @@ class LintToolFailed(LintError):
 class DriftUnavailable(CmmsdbError):
     """The expected schema cannot be built for this target (pending migrations, modules, a
     snapshot of other migrations): drift cannot say anything, which is not "no drift"."""
+
+
+def listed(ids: list[str], shown: int = 3) -> str:
+    """At most `shown` ids, then how many more: a hint stays one short line."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:shown])} and {len(ids) - shown} more"
+
+
+def span(ids: list[str]) -> str:
+    """Ids applied one after the other: up to three, else the first, the last and a count."""
+    if len(ids) <= 3:
+        return ", ".join(ids) or "none"
+    return f"{ids[0]} to {ids[-1]} ({len(ids)} migrations)"
+
+
+class MissingMigrations(CmmsdbError):
+    """Applied migrations whose files are gone from the migrations folder."""
+
+
+class BaselineRefused(CmmsdbError):
+    """cmmsdb baseline cannot adopt this database as asked; nothing was recorded."""
+
+
+class RepairRefused(CmmsdbError):
+    """cmmsdb repair has nothing it may accept for this migration; nothing was changed."""

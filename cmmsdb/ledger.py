@@ -58,9 +58,10 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
 
 def read(conn: psycopg.Connection[Any]) -> list[AppliedMigration]:
     """The applied migrations in the order they were applied; none if never migrated."""
-    if not exists(conn):
-        return []
-    return [AppliedMigration(*row) for row in conn.execute(query("ledger_read.sql"))]
+    with privileges(conn, "read"):
+        if not exists(conn):
+            return []
+        return [AppliedMigration(*row) for row in conn.execute(query("ledger_read.sql"))]
 
 
 @contextmanager
@@ -183,3 +184,71 @@ def set_lock_timeout(conn: psycopg.Connection[Any], timeout: str, *, local: bool
     row = conn.execute(query("set_lock_timeout.sql"), {"timeout": timeout, "is_local": local})
     previous = row.fetchone()
     return str(previous[0]) if previous else "0"
+
+
+# --- The history (cmmsdb history), baselines and repairs ------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A row of cmmsdb.migration_history: an apply, rollback, baseline or repair."""
+
+    at: datetime
+    migration_id: str
+    action: str
+    checksum: str
+    by_role: str
+    duration_ms: int | None
+    detail: str | None
+
+
+def read_history(conn: psycopg.Connection[Any]) -> list[HistoryEntry]:
+    """Everything that ran against this database, oldest first; none if never migrated."""
+    with privileges(conn, "read"):
+        row = conn.execute(query("ledger_history_exists.sql")).fetchone()
+        if not (row and row[0]):
+            return []
+        return [HistoryEntry(*r) for r in conn.execute(query("ledger_history_read.sql"))]
+
+
+def upgrade(conn: psycopg.Connection[Any]) -> None:
+    """Let a ledger made by an earlier cmmsdb log baselines and repairs (idempotent)."""
+    with privileges(conn, "change"):
+        conn.execute(query("ledger_upgrade.sql"))
+
+
+def log_event(
+    conn: psycopg.Connection[Any], migration_id: str, action: str, checksum: str, detail: str
+) -> None:
+    """Append a baseline or a repair to the history (as the login role: who did it)."""
+    conn.execute(
+        query("ledger_history_event.sql"),
+        {"id": migration_id, "action": action, "checksum": checksum, "detail": detail},
+    )
+
+
+def set_checksum(conn: psycopg.Connection[Any], migration_id: str, checksum: str) -> None:
+    conn.execute(query("ledger_set_checksum.sql"), {"id": migration_id, "checksum": checksum})
+
+
+@contextmanager
+def privileges(conn: psycopg.Connection[Any], doing: str) -> Iterator[None]:
+    """Turn a missing privilege on schema cmmsdb into an error that names it and the GRANT
+    that fixes it (`doing`: read or change)."""
+    from psycopg import errors
+
+    try:
+        yield
+    except errors.InsufficientPrivilege as exc:
+        role = conn.info.user
+        fix = "run as the role that migrates this database (the owner of schema cmmsdb)"
+        if doing == "read":
+            fix += (
+                f", or grant this one: GRANT USAGE ON SCHEMA cmmsdb TO {role}; "
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA cmmsdb TO {role}"
+            )
+        raise PermissionDenied(
+            f"role {role!r} may not {doing} cmmsdb's bookkeeping (schema cmmsdb): "
+            f"{exc.diag.message_primary}",
+            fix,
+        ) from None

@@ -28,8 +28,11 @@ from cmmsdb.errors import (
     DatabaseMissing,
     ExtensionUnavailable,
     MigrationFailed,
+    MissingMigrations,
     RollbackUnavailable,
     first_line,
+    listed,
+    span,
 )
 from cmmsdb.migrations import (
     Migration,
@@ -222,6 +225,7 @@ def migrate(
             migrations, pending = _plan(folder, modules, applied, to)
             if not allow_changed:
                 _refuse_changed(migrations, applied)
+            _refuse_missing(migrations, applied, folder)
             _check_extensions(conn, target, pending, modules)
             ledger.ensure(conn)
             done: list[Step] = []
@@ -296,9 +300,22 @@ def _refuse_changed(migrations: Sequence[Migration], applied: Ledger) -> None:
     changed = [m.id for m in migrations if m.id in applied and applied[m.id].checksum != m.checksum]
     if changed:
         raise ChangedMigrations(
-            f"applied migrations were edited afterwards: {', '.join(changed)}",
+            f"applied migrations were edited afterwards: {listed(changed)}",
             "restore the released files (never edit an applied migration; add a new one), "
-            "or pass --allow-changed",
+            f"or accept a reviewed edit: cmmsdb repair {changed[0]}",
+        )
+
+
+def _refuse_missing(migrations: Sequence[Migration], applied: Ledger, folder: Path) -> None:
+    """Applied migrations without a file: the folder is not the one this database was
+    migrated from, or files were deleted; saying "up to date" would hide it."""
+    known = {m.id for m in migrations}
+    missing = [i for i in applied if i not in known]
+    if missing:
+        raise MissingMigrations(
+            f"applied migrations have no file in {folder}: {listed(missing)}; nothing was applied",
+            "pass --migrations the folder this database was migrated from, or restore the files;"
+            f" if they were deleted on purpose, forget them: cmmsdb repair {missing[0]}",
         )
 
 
@@ -332,7 +349,7 @@ def _apply(
             _run_resumable(conn, migration, script, resume_at, options, notify)
     except MigrationFailed as failure:
         failure.applied = [step.id for step in done]
-        so_far = ", ".join(failure.applied) or "none"
+        so_far = span(failure.applied)
         failure.hint = f"{failure.hint}; applied in this run and kept: {so_far}"
         raise
     seconds = time.monotonic() - started

@@ -9,6 +9,7 @@ import typer
 
 from cmmsdb.cli import docs as docs_commands
 from cmmsdb.cli import guards as guard_commands
+from cmmsdb.cli import ledger as ledger_commands
 from cmmsdb.cli import lint as lint_commands
 from cmmsdb.cli import local as local_commands
 from cmmsdb.cli import migrations as migration_commands
@@ -55,6 +56,7 @@ app.command("docs")(docs_commands.docs)
 app.command("seed")(seed_commands.seed)
 app.command("lint")(lint_commands.lint)
 guard_commands.register(app)
+ledger_commands.register(app)
 app.add_typer(local_commands.app, name="local")
 app.add_typer(partition_commands.app, name="partitions")
 
