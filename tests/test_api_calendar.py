@@ -1,5 +1,5 @@
-"""cmms.calendar_ics (0084, limit fixed in 0090): an RFC 5545 calendar of the tenant's calendar events and
-scheduled work orders, read back with the icalendar package."""
+"""cmms.calendar_ics (0084, its one-year limit fixed in 0090): an RFC 5545 calendar of the
+tenant's calendar events and scheduled work orders, read back with the icalendar package."""
 
 from __future__ import annotations
 

@@ -61,7 +61,6 @@ def test_an_empty_environment_variable_counts_as_unset() -> None:
     )
 
 
-
 def test_a_command_with_both_variables_empty_uses_the_local_server(cli) -> None:
     run = cli("status", "--json", env={"CMMSDB_DSN": "", "DATABASE_URL": ""})
 

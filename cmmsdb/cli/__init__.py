@@ -55,8 +55,10 @@ app.command("docs")(docs_commands.docs)
 app.command("seed")(seed_commands.seed)
 app.command("lint")(lint_commands.lint)
 guard_commands.register(app)
-app.add_typer(local_commands.app, name="local")
-app.add_typer(partition_commands.app, name="partitions")
+app.add_typer(local_commands.app, name="local", short_help="The embedded local PostgreSQL server.")
+app.add_typer(
+    partition_commands.app, name="partitions", short_help="List and maintain monthly partitions."
+)
 
 
 def main() -> None:

@@ -21,7 +21,10 @@ def docs(
     ] = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Write the data dictionary and a Mermaid ER diagram of the target as Markdown."""
+    """Write the target's data dictionary as Markdown.
+
+    Tables, columns, keys, comments and a Mermaid ER diagram of schema cmms.
+    """
     from cmmsdb import docs as data_dictionary
 
     target, _ = target_and_folder(dsn, None)

@@ -49,7 +49,10 @@ def verify(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Check the data-model rules and the applied migrations' checksums; exit 1 on findings."""
+    """Check the data-model rules and applied checksums.
+
+    Checks the data-model rules and the applied migrations' checksums; exits 1 on findings.
+    """
     from cmmsdb import verifier
 
     target, folder = target_and_folder(dsn, migrations)
@@ -70,7 +73,10 @@ def drift(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Compare the live schema with what the migrations build; exit 1 with each difference."""
+    """Compare the live schema with what migrations build.
+
+    Compares the target's schema with what the migrations build; exits 1 with each difference.
+    """
     from cmmsdb import schema_drift as drifts
 
     target, folder = target_and_folder(dsn, migrations)
@@ -97,7 +103,11 @@ def snapshot(
     ] = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Write the schema the migrations build (migrated on a scratch database) for drift."""
+    """Write the schema the migrations build, for drift.
+
+    Migrates a scratch database and writes its normalised schema beside the migrations of
+    the project in the current folder (or to --output).
+    """
     from cmmsdb import schema_drift as drifts
     from cmmsdb.resources import default_migrations_dir
 

@@ -43,7 +43,10 @@ def new(
     migrations: MigrationsDir = None,
     json: Json = False,
 ) -> None:
-    """Write NNNN.NAME.sql and NNNN.NAME.rollback.sql from a template; print their paths."""
+    """Write the next migration pair from a template.
+
+    Writes NNNN.NAME.sql and NNNN.NAME.rollback.sql and prints their paths.
+    """
     from cmmsdb import scaffold
     from cmmsdb.resources import default_migrations_dir
 
