@@ -39,14 +39,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def setup(
+    ctx: typer.Context,
     traceback: bool = typer.Option(False, "--traceback", help="Show the traceback of an error."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    """Target: --dsn, else $CMMSDB_DSN, else $DATABASE_URL, else the embedded local server."""
+    """Target: --dsn, else $CMMSDB_DSN, else $DATABASE_URL, else the embedded local server.
+
+    Options take their defaults from [tool.cmmsdb] in pyproject.toml or from cmmsdb.toml,
+    the nearest found from the current folder upwards (a flag or variable wins).
+    """
+    from cmmsdb import config
+    from cmmsdb.cli.options import default_map
+
     global _show_traceback
     _show_traceback = traceback
+    ctx.default_map = default_map(ctx.command, config.load().defaults())
 
 
 migration_commands.register(app)

@@ -94,7 +94,11 @@ def drift(
 def snapshot(
     output: Annotated[
         Path | None,
-        typer.Option("--output", help="File to write. Default: schema.json beside the migrations."),
+        typer.Option(
+            "--output",
+            help="File to write. Default: schema.json beside the project's migrations.",
+            show_default=False,
+        ),
     ] = None,
     migrations: MigrationsDir = None,
     scratch_dsn: ScratchDsn = None,
@@ -108,10 +112,10 @@ def snapshot(
     Migrates a scratch database and writes its normalised schema beside the migrations of
     the project in the current folder (or to --output).
     """
+    from cmmsdb import config
     from cmmsdb import schema_drift as drifts
-    from cmmsdb.resources import default_migrations_dir
 
-    folder = migrations or default_migrations_dir()
+    folder, output = config.snapshot_paths(migrations, output, check=check)
     server = _scratch(scratch_dsn, True)
     assert server is not None
     written = drifts.snapshot_file(server, folder, output, check, connect_timeout)

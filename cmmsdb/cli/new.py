@@ -47,10 +47,9 @@ def new(
 
     Writes NNNN.NAME.sql and NNNN.NAME.rollback.sql and prints their paths.
     """
-    from cmmsdb import scaffold
-    from cmmsdb.resources import default_migrations_dir
+    from cmmsdb import config, scaffold
 
-    folder = migrations or default_migrations_dir()
+    folder = config.migrations_to_write(migrations)
     created = scaffold.new(
         name, folder, template=template.value, table=table, hash_partitions=hash_partitions
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +22,8 @@ MigrationsDir = Annotated[
     typer.Option(
         "--migrations",
         envvar="CMMSDB_MIGRATIONS",
-        help="Migrations folder. Default: the migrations shipped with cmmsdb.",
+        help="Migrations folder. Default: the migrations shipped with cmmsdb (new and "
+        "snapshot: sql/migrations of the project in the current folder).",
         show_default=False,
     ),
 ]
@@ -53,3 +55,15 @@ Wait = Annotated[
     float,
     typer.Option("--wait", min=0, help="Seconds to wait for another migrator to finish."),
 ]
+
+
+def default_map(command: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """click's default_map for `command` (typer's click command) and every subcommand: each
+    parameter named in `defaults` takes its default from there (a flag and its environment
+    variable still win)."""
+    found: dict[str, Any] = {
+        param.name: defaults[param.name] for param in command.params if param.name in defaults
+    }
+    for name, subcommand in getattr(command, "commands", {}).items():
+        found[name] = default_map(subcommand, defaults)
+    return found
