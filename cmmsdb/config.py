@@ -54,7 +54,7 @@ class Config:
     """The settings of a configuration file (`path`), by parameter name; none without a file."""
 
     path: Path | None = None
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a password
 
     def defaults(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The commands' defaults from the file. The file's dsn gives way to CMMSDB_DSN and
