@@ -56,6 +56,13 @@ class Config:
     path: Path | None = None
     values: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a password
 
+    @property
+    def source(self) -> str:
+        """The file, as messages name it."""
+        if self.path is not None and self.path.name == PYPROJECT:
+            return f"{self.path} [tool.cmmsdb]"
+        return str(self.path)
+
     def defaults(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The commands' defaults from the file. The file's dsn gives way to CMMSDB_DSN and
         DATABASE_URL (the other options' variables are read by the command line itself)."""
@@ -84,7 +91,7 @@ def load(start: Path | None = None) -> Config:
         return Config()
     document = _read(path)
     table = document["tool"]["cmmsdb"] if path.name == PYPROJECT else document
-    where = f"{path} [tool.cmmsdb]" if path.name == PYPROJECT else str(path)
+    where = Config(path).source
     if not isinstance(table, dict):
         raise ConfigurationError(f"{where} is not a table", "write [tool.cmmsdb] and its keys")
     values = {}

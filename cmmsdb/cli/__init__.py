@@ -55,7 +55,8 @@ def setup(
 
     global _show_traceback
     _show_traceback = traceback
-    ctx.default_map = default_map(ctx.command, config.load().defaults())
+    settings = config.load()
+    ctx.default_map = default_map(ctx.command, settings.defaults(), settings.source)
 
 
 migration_commands.register(app)

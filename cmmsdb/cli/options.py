@@ -57,13 +57,28 @@ Wait = Annotated[
 ]
 
 
-def default_map(command: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
+def default_map(command: Any, defaults: Mapping[str, Any], source: str = "") -> dict[str, Any]:
     """click's default_map for `command` (typer's click command) and every subcommand: each
     parameter named in `defaults` takes its default from there (a flag and its environment
-    variable still win)."""
-    found: dict[str, Any] = {
-        param.name: defaults[param.name] for param in command.params if param.name in defaults
-    }
+    variable still win). A value the option refuses (below its minimum) is a
+    ConfigurationError naming `source`, the file it came from."""
+    found: dict[str, Any] = {}
+    for param in command.params:
+        if param.name in defaults:
+            found[param.name] = defaults[param.name]
+            if not param.multiple:
+                _check(param, defaults[param.name], source)
     for name, subcommand in getattr(command, "commands", {}).items():
-        found[name] = default_map(subcommand, defaults)
+        found[name] = default_map(subcommand, defaults, source)
     return found
+
+
+def _check(param: Any, value: Any, source: str) -> None:
+    from cmmsdb.errors import ConfigurationError
+
+    try:
+        param.type.convert(value, param, None)
+    except Exception as exc:
+        message = str(getattr(exc, "message", exc)).rstrip(".")
+        key = param.name.replace("_", "-")
+        raise ConfigurationError(f"{source}: {key}: {message}", "fix the file") from None

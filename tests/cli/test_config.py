@@ -85,10 +85,18 @@ def test_flag_beats_environment_and_file(cli, project: Path) -> None:
     assert not (project / "db").exists()
 
 
-def test_a_bad_file_is_one_line_and_exit_2(cli, tmp_path: Path) -> None:
-    (tmp_path / "cmmsdb.toml").write_text(f'dsn = "{FILE_DSN}"\nlock-timeout = "soon"\n')
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('lock-timeout = "soon"\n', "cmmsdb.toml: lock-timeout must be a number of seconds"),
+        ("lock-timeout = 0.01\n", "cmmsdb.toml: lock-timeout: 0.01 is not in the range x>=0.1"),
+        ("[tool]\n", "cmmsdb.toml: unknown key 'tool'"),
+    ],
+)
+def test_a_bad_file_is_one_line_and_exit_2(cli, tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "cmmsdb.toml").write_text(f'dsn = "{FILE_DSN}"\n{text}')
 
-    run = cli("docs")
+    run = cli("migrate", "--dry-run")
 
-    assert_one_clean_error(run, "cmmsdb.toml: lock-timeout must be a number of seconds")
+    assert_one_clean_error(run, needle)
     assert "s3cret" not in run.stderr
