@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cmmsdb.errors import ConfigurationError
+from cmmsdb.resources import query
 
 if TYPE_CHECKING:
     from cmmsdb.target import Target
 
-__all__ = ["SCHEMA", "document", "foreign_keys", "render_markdown"]
+__all__ = ["SCHEMA", "DocsFile", "document", "foreign_keys", "render_markdown", "write"]
 
 SCHEMA = "cmms"
 
@@ -237,10 +242,40 @@ def render_markdown(snapshot: Mapping[str, Any]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+@dataclass(frozen=True)
+class DocsFile:
+    """The data dictionary file: written, or (with check) whether it is current."""
+
+    path: str
+    written: bool
+    current: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "written": self.written, "current": self.current}
+
+
 def document(target: Target, connect_timeout: float) -> str:
-    """The data dictionary of the database behind `target`."""
+    """The data dictionary of the database behind `target`; a database without schema
+    cmms has nothing to document (ConfigurationError), not an empty dictionary."""
     from cmmsdb import catalog
     from cmmsdb.target import connect
 
     with connect(target, connect_timeout=connect_timeout) as conn:
+        row = conn.execute(query("cmms_schema_exists.sql")).fetchone()
+        if not (row and row[0]):
+            raise ConfigurationError(
+                f"{target.display} has no schema cmms: there is nothing to document",
+                "check the target, or run `cmmsdb migrate` first",
+            )
         return render_markdown(catalog.snapshot(conn))
+
+
+def write(target: Target, output: Path, *, check: bool, connect_timeout: float) -> DocsFile:
+    """Write the data dictionary of `target` to `output`, or with `check` only compare."""
+    text = document(target, connect_timeout)
+    if check:
+        current = output.is_file() and output.read_text(encoding="utf-8") == text
+        return DocsFile(str(output), False, current)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    return DocsFile(str(output), True, True)

@@ -6,6 +6,8 @@ install they are the top-level folders of the repository.
 
 from __future__ import annotations
 
+import site
+import sysconfig
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -20,6 +22,28 @@ def shipped(name: str) -> Path:
 def default_migrations_dir() -> Path:
     """The migrations that define the CMMS schema."""
     return shipped("sql") / "migrations"
+
+
+def installed_locations() -> list[Path]:
+    """Folders that belong to installed packages: every site-packages (or dist-packages)
+    folder, and cmmsdb's own folder when it runs from a wheel (its sql/ is package data)."""
+    found = [sysconfig.get_path("purelib"), sysconfig.get_path("platlib"), *site.getsitepackages()]
+    if site.ENABLE_USER_SITE:
+        found.append(site.getusersitepackages())
+    locations = [Path(p) for p in found if p]
+    if (_PACKAGE / "sql").is_dir():
+        locations.append(_PACKAGE)
+    return locations
+
+
+def inside_installed(path: Path, locations: list[Path] | None = None) -> bool:
+    """Whether `path` (existing or not) lies inside one of `locations` (default: the
+    installed_locations of this interpreter)."""
+    resolved = path.expanduser().resolve()
+    for location in installed_locations() if locations is None else locations:
+        if resolved.is_relative_to(location.expanduser().resolve()):
+            return True
+    return False
 
 
 def query(name: str) -> str:

@@ -1,7 +1,8 @@
 """Which PostgreSQL a command works on, how to reach it, and how to say so without a password.
 
 Target selection, first match wins: --dsn, CMMSDB_DSN, DATABASE_URL, else the embedded
-local server (started on demand). URLs and libpq keyword strings are both accepted.
+local server (started on demand). An environment variable set to nothing (`CMMSDB_DSN=`)
+counts as unset. URLs and libpq keyword strings are both accepted.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def scrub(text: str, dsn: str) -> str:
 def resolve(dsn: str | None, environ: Mapping[str, str] | None = None) -> Target:
     """The target named by --dsn or the environment, else the embedded local server."""
     environ = os.environ if environ is None else environ
-    candidates = [("--dsn", dsn)] + [(name, environ.get(name)) for name in ENV_VARIABLES]
+    candidates = [("--dsn", dsn)] + [(name, environ.get(name) or None) for name in ENV_VARIABLES]
     for source, value in candidates:
         if value is not None:
             parse(value)

@@ -1,5 +1,5 @@
-"""cmms.calendar_ics (0084): an RFC 5545 calendar of the tenant's calendar events and
-scheduled work orders, read back with the icalendar package."""
+"""cmms.calendar_ics (0084, its one-year limit fixed in 0090): an RFC 5545 calendar of the
+tenant's calendar events and scheduled work orders, read back with the icalendar package."""
 
 from __future__ import annotations
 
@@ -123,6 +123,7 @@ def test_a_period_with_nothing_gives_an_empty_calendar(app: Conn, orgs: dict[str
         ("2026-12-01", "2026-12-01", "before"),
         ("2026-12-02", "2026-12-01", "before"),
         ("2026-01-01", "2028-01-01", "longer than a year"),
+        ("2026-01-01", "2027-01-03", "longer than a year"),
     ],
 )
 def test_calendar_refuses_an_empty_reversed_or_too_long_period(
@@ -130,3 +131,18 @@ def test_calendar_refuses_an_empty_reversed_or_too_long_period(
 ) -> None:
     with pytest.raises(errors.InvalidParameterValue, match=message):
         export(app, orgs["A"], start, end)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-01-01", "2027-01-01"),  # a calendar year: 365 days
+        ("2028-01-01", "2029-01-01"),  # a leap year: 366 days
+        ("2026-03-15", "2027-03-16"),  # a year and a day
+    ],
+)
+def test_calendar_exports_a_whole_calendar_year_leap_years_included(
+    app: Conn, orgs: dict[str, Any], start: str, end: str
+) -> None:
+    calendar = icalendar.Calendar.from_ical(export(app, orgs["A"], start, end))
+    assert str(calendar["VERSION"]) == "2.0"

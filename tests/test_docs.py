@@ -72,6 +72,7 @@ def test_cli_writes_and_checks(cli: Any, migrated_db: str, tmp_path: Path) -> No
 
     current = cli("docs", "--dsn", migrated_db, "--output", str(output), "--check")
     assert current.exit_code == 0, current.stderr
+    assert current.stdout == f"{output} is current\n"
 
     output.write_text(output.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
     stale = cli("docs", "--dsn", migrated_db, "--output", str(output), "--check")
@@ -83,3 +84,17 @@ def test_cli_writes_and_checks(cli: Any, migrated_db: str, tmp_path: Path) -> No
 def test_cli_check_on_the_committed_file(cli: Any, migrated_db: str) -> None:
     done = cli("docs", "--dsn", migrated_db, "--output", str(SCHEMA_MD), "--check")
     assert done.exit_code == 0, done.stderr
+
+
+def test_cli_refuses_a_database_without_schema_cmms(
+    cli: Any, empty_db: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "schema.md"
+
+    run = cli("docs", "--dsn", empty_db, "--output", str(output))
+
+    assert run.exit_code == 2
+    assert "has no schema cmms: there is nothing to document" in run.stderr
+    assert "cmmsdb migrate" in run.stderr
+    assert run.stdout == ""
+    assert not output.exists()

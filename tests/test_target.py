@@ -53,6 +53,21 @@ def test_resolve_prefers_option_then_cmmsdb_dsn_then_database_url() -> None:
     assert resolve(None, {"DATABASE_URL": "postgresql://b@h/two"}).dsn.endswith("/two")
 
 
+def test_an_empty_environment_variable_counts_as_unset() -> None:
+    env = {"CMMSDB_DSN": "", "DATABASE_URL": "postgresql://b@h/two"}
+    assert resolve(None, env).source == "DATABASE_URL"
+    assert resolve(None, {"CMMSDB_DSN": "postgresql://a@h/one", "DATABASE_URL": ""}).dsn.endswith(
+        "/one"
+    )
+
+
+def test_a_command_with_both_variables_empty_uses_the_local_server(cli) -> None:
+    run = cli("status", "--json", env={"CMMSDB_DSN": "", "DATABASE_URL": ""})
+
+    assert run.exit_code == 0, run.stderr
+    assert "connection string is empty" not in run.stderr
+
+
 @pytest.mark.parametrize(
     "dsn", ["garbage here", "postgresql://u@h:notaport/db", "host=h port=5x", "   "]
 )

@@ -40,14 +40,24 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def setup(
+    ctx: typer.Context,
     traceback: bool = typer.Option(False, "--traceback", help="Show the traceback of an error."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    """Target: --dsn, else $CMMSDB_DSN, else $DATABASE_URL, else the embedded local server."""
+    """Target: --dsn, else $CMMSDB_DSN, else $DATABASE_URL, else the embedded local server.
+
+    Options take their defaults from [tool.cmmsdb] in pyproject.toml or from cmmsdb.toml,
+    the nearest found from the current folder upwards (a flag or variable wins).
+    """
+    from cmmsdb import config
+    from cmmsdb.cli.options import default_map
+
     global _show_traceback
     _show_traceback = traceback
+    settings = config.load()
+    ctx.default_map = default_map(ctx.command, settings.defaults(), settings.source)
 
 
 migration_commands.register(app)
@@ -57,8 +67,10 @@ app.command("seed")(seed_commands.seed)
 app.command("lint")(lint_commands.lint)
 guard_commands.register(app)
 ledger_commands.register(app)
-app.add_typer(local_commands.app, name="local")
-app.add_typer(partition_commands.app, name="partitions")
+app.add_typer(local_commands.app, name="local", short_help="The embedded local PostgreSQL server.")
+app.add_typer(
+    partition_commands.app, name="partitions", short_help="List and maintain monthly partitions."
+)
 
 
 def main() -> None:

@@ -21,16 +21,18 @@ def docs(
     ] = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Write the data dictionary (tables, columns, keys, comments) and a Mermaid ER diagram."""
+    """Write the target's data dictionary as Markdown.
+
+    Tables, columns, keys, comments and a Mermaid ER diagram of schema cmms.
+    """
     from cmmsdb import docs as data_dictionary
 
     target, _ = target_and_folder(dsn, None)
-    text = data_dictionary.document(target, connect_timeout)
-    if check:
-        if not output.is_file() or output.read_text(encoding="utf-8") != text:
-            typer.echo(f"{output} is not current: run `cmmsdb docs --output {output}`", err=True)
-            raise typer.Exit(1)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    typer.echo(output)
+    result = data_dictionary.write(target, output, check=check, connect_timeout=connect_timeout)
+    if result.written:
+        typer.echo(result.path)
+    elif result.current:
+        typer.echo(f"{result.path} is current")
+    else:
+        typer.echo(f"{result.path} is not current: run `cmmsdb docs --output {output}`", err=True)
+        raise typer.Exit(1)

@@ -49,7 +49,10 @@ def verify(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Check the data-model rules and the applied migrations' checksums; exit 1 on findings."""
+    """Check the data-model rules and applied checksums.
+
+    Checks the data-model rules and the applied migrations' checksums; exits 1 on findings.
+    """
     from cmmsdb import verifier
 
     target, folder = target_and_folder(dsn, migrations)
@@ -70,7 +73,10 @@ def drift(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Compare the live schema with what the migrations build; exit 1 with each difference."""
+    """Compare the live schema with what migrations build.
+
+    Compares the target's schema with what the migrations build; exits 1 with each difference.
+    """
     from cmmsdb import schema_drift as drifts
 
     target, folder = target_and_folder(dsn, migrations)
@@ -88,7 +94,11 @@ def drift(
 def snapshot(
     output: Annotated[
         Path | None,
-        typer.Option("--output", help="File to write. Default: schema.json beside the migrations."),
+        typer.Option(
+            "--output",
+            help="File to write. Default: schema.json beside the project's migrations.",
+            show_default=False,
+        ),
     ] = None,
     migrations: MigrationsDir = None,
     scratch_dsn: ScratchDsn = None,
@@ -97,11 +107,15 @@ def snapshot(
     ] = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Write the schema the migrations build (migrated on a scratch database) for drift."""
-    from cmmsdb import schema_drift as drifts
-    from cmmsdb.resources import default_migrations_dir
+    """Write the schema the migrations build, for drift.
 
-    folder = migrations or default_migrations_dir()
+    Migrates a scratch database and writes its normalised schema beside the migrations of
+    the project in the current folder (or to --output).
+    """
+    from cmmsdb import config
+    from cmmsdb import schema_drift as drifts
+
+    folder, output = config.snapshot_paths(migrations, output, check=check)
     server = _scratch(scratch_dsn, True)
     assert server is not None
     written = drifts.snapshot_file(server, folder, output, check, connect_timeout)

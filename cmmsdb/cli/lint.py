@@ -23,8 +23,10 @@ def lint(
     ] = None,
     json: Json = False,
 ) -> None:
-    """Check migrations for style, safety on a live database and cmmsdb's rules; exit 1 on
-    findings."""
+    """Lint migration files; exit 1 on findings.
+
+    Checks style, safety on a live database and cmmsdb's rules.
+    """
     from cmmsdb import linter
 
     report = linter.lint(paths or ())

@@ -65,7 +65,10 @@ def migrate(
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Apply pending migrations in order, then those of the optional modules."""
+    """Apply the pending migrations, in order.
+
+    The migrations first, then those of the optional modules.
+    """
     from cmmsdb import migrator
 
     target, folder = target_and_folder(dsn, migrations)
@@ -130,7 +133,10 @@ def status(
     ] = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Show every migration as applied, pending, changed, missing or partial."""
+    """List every migration and whether it is applied.
+
+    Each is applied, pending, changed, missing or partial.
+    """
     from cmmsdb import migrator
 
     target, folder = target_and_folder(dsn, migrations)

@@ -43,11 +43,13 @@ def new(
     migrations: MigrationsDir = None,
     json: Json = False,
 ) -> None:
-    """Write NNNN.NAME.sql and NNNN.NAME.rollback.sql from a template; print their paths."""
-    from cmmsdb import scaffold
-    from cmmsdb.resources import default_migrations_dir
+    """Write the next migration pair from a template.
 
-    folder = migrations or default_migrations_dir()
+    Writes NNNN.NAME.sql and NNNN.NAME.rollback.sql and prints their paths.
+    """
+    from cmmsdb import config, scaffold
+
+    folder = config.migrations_to_write(migrations)
     created = scaffold.new(
         name, folder, template=template.value, table=table, hash_partitions=hash_partitions
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +22,8 @@ MigrationsDir = Annotated[
     typer.Option(
         "--migrations",
         envvar="CMMSDB_MIGRATIONS",
-        help="Migrations folder. Default: the migrations shipped with cmmsdb.",
+        help="Migrations folder. Default: the migrations shipped with cmmsdb (new and "
+        "snapshot: sql/migrations of the project in the current folder).",
         show_default=False,
     ),
 ]
@@ -53,3 +55,30 @@ Wait = Annotated[
     float,
     typer.Option("--wait", min=0, help="Seconds to wait for another migrator to finish."),
 ]
+
+
+def default_map(command: Any, defaults: Mapping[str, Any], source: str = "") -> dict[str, Any]:
+    """click's default_map for `command` (typer's click command) and every subcommand: each
+    parameter named in `defaults` takes its default from there (a flag and its environment
+    variable still win). A value the option refuses (below its minimum) is a
+    ConfigurationError naming `source`, the file it came from."""
+    found: dict[str, Any] = {}
+    for param in command.params:
+        if param.name in defaults:
+            found[param.name] = defaults[param.name]
+            if not param.multiple:
+                _check(param, defaults[param.name], source)
+    for name, subcommand in getattr(command, "commands", {}).items():
+        found[name] = default_map(subcommand, defaults, source)
+    return found
+
+
+def _check(param: Any, value: Any, source: str) -> None:
+    from cmmsdb.errors import ConfigurationError
+
+    try:
+        param.type.convert(value, param, None)
+    except Exception as exc:
+        message = str(getattr(exc, "message", exc)).rstrip(".")
+        key = param.name.replace("_", "-")
+        raise ConfigurationError(f"{source}: {key}: {message}", "fix the file") from None

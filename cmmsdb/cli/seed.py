@@ -35,7 +35,10 @@ def seed(
     dsn: Dsn = None,
     json: Json = False,
 ) -> None:
-    """Fill a migrated database with fake tenants (or remove them with --purge-fake)."""
+    """Fill a migrated database with fake tenants.
+
+    Adds fake organizations with realistic, related data (or removes them with --purge-fake).
+    """
     from cmmsdb import seeding
 
     target, _ = target_and_folder(dsn, None)

@@ -75,6 +75,31 @@ def test_a_missing_folder_is_created_and_numbering_starts_at_0001(cli, tmp_path:
     assert (tmp_path / "fresh/migrations/0001.create-schema.sql").is_file()
 
 
+def test_in_a_clone_it_writes_into_the_clone_sql_migrations(cli, tmp_path: Path) -> None:
+    clone = tmp_path / "sql" / "migrations"
+    shutil.copytree(MIGRATIONS, clone)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "cmmsdb"\n')
+    shipped = sorted(MIGRATIONS.iterdir())
+    expected = next_id(clone, "add-column-users-badge")
+
+    run = cli("new", "add-column-users-badge")
+
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        str(clone / f"{expected}.sql"),
+        str(clone / f"{expected}.rollback.sql"),
+    ]
+    assert sorted(MIGRATIONS.iterdir()) == shipped
+
+
+def test_outside_a_project_it_refuses_and_asks_for_migrations(cli, tmp_path: Path) -> None:
+    run = cli("new", "create-schema")
+
+    assert_one_clean_error(run, "no project in")
+    assert "pass --migrations DIR" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
