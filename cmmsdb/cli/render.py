@@ -297,25 +297,26 @@ def _plural(count: int, noun: str, shown: str | None = None) -> str:
 
 
 @contextmanager
-def seed_progress(enabled: bool) -> Iterator[Callable[[SeedProgress], None] | None]:
-    """A rich progress bar per table on a terminal (stderr); nothing otherwise."""
-    if not (enabled and sys.stderr.isatty()):
+def seed_progress(
+    enabled: bool, console: Any = None
+) -> Iterator[Callable[[SeedProgress], None] | None]:
+    """A rich progress bar per table on a terminal (stderr), or on `console`; nothing
+    otherwise. Events come one at a time with the table's running total (cmmsdb.seeding),
+    so each table gets one bar, completed by the event that says the table is finished."""
+    if console is None and not (enabled and sys.stderr.isatty()):
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     bars: dict[str, Any] = {}
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False) as progress:
 
         def advance(event: SeedProgress) -> None:
             if event.table not in bars:
                 bars[event.table] = progress.add_task(event.table, total=event.expected)
-            progress.advance(bars[event.table], event.rows)
-            if event.tenant == event.tenants:
-                progress.update(
-                    bars[event.table], total=progress.tasks[bars[event.table]].completed
-                )
+            total = event.written if event.finished else max(event.expected, event.written)
+            progress.update(bars[event.table], completed=event.written, total=total)
 
         yield advance
 
@@ -338,8 +339,9 @@ def purge_report(report: PurgeReport, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     sys.stdout.write(
-        f"removed {_plural(report.organizations, 'fake organization')} and their rows"
-        f" in {report.seconds:.1f} s: {report.target}\n"
+        f"removed {_plural(report.organizations, 'fake organization')}, their rows and"
+        f" {_plural(report.audit_records, 'audit record')} in {report.seconds:.1f} s:"
+        f" {report.target}\n"
     )
 
 
