@@ -152,3 +152,7 @@ class SeedInterrupted(CmmsdbError):
         )
         self.committed = committed
         self.tenants = tenants
+
+
+class ConfirmationRequired(ConfigurationError):
+    """A destructive command was not confirmed: no --yes, and no terminal to ask on."""

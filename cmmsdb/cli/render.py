@@ -98,6 +98,13 @@ def local_notice(target: Target) -> None:
     sys.stderr.write(
         f"{verb} the embedded local server: {target.display} (data: {target.local.data_dir})\n"
     )
+    local_port_notice(target.local)
+
+
+def local_port_notice(server: LocalServer) -> None:
+    """On stderr, what the local server's start has to say (its kept port was taken)."""
+    if server.notice:
+        sys.stderr.write(f"{_paint('note:', 'yellow', sys.stderr)} {server.notice}\n")
 
 
 def progress(event: Progress) -> None:
@@ -163,6 +170,7 @@ def status_report(report: StatusReport, as_json: bool) -> None:
 
 def local_server(server: LocalServer, as_json: bool, state: str) -> None:
     """The embedded server's state, its URL when it runs, and its data folder."""
+    local_port_notice(server)
     url = server.url() if server.running else None
     if as_json:
         print_json(
@@ -180,6 +188,19 @@ def local_server(server: LocalServer, as_json: bool, state: str) -> None:
     if url:
         sys.stdout.write(f"  url:  {url}\n  pid:  {server.pid}\n")
     sys.stdout.write(f"  data: {server.data_dir}\n  PostgreSQL {server.version}\n")
+
+
+def local_reset(server: LocalServer, as_json: bool) -> None:
+    """The local database was dropped and created again: say so, with the server's URL."""
+    if as_json:
+        local_server(server, True, "reset")
+        return
+    from cmmsdb.local import DEFAULT_DATABASE
+
+    local_port_notice(server)
+    sys.stdout.write(
+        f"database {DEFAULT_DATABASE} dropped and created again, empty: {server.url()}\n"
+    )
 
 
 def _count(steps: Sequence[Any]) -> str:
