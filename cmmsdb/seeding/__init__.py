@@ -102,6 +102,7 @@ class PurgeReport:
     organizations: int
     seconds: float
     audit_records: int = 0
+    archives_dropped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,6 +180,7 @@ def purge_fake(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEO
         ensure_writable(conn, target)
         _refuse_purge_without_superuser(conn)
         removed = audit = 0
+        dropped: list[str] = []
         if _one(conn, query("seed_bookkeeping_exists.sql")):
             row = conn.execute(query("seed_purge.sql").encode()).fetchone()
             removed, organizations = (int(row[0]), list(row[1])) if row else (0, [])
@@ -187,8 +189,31 @@ def purge_fake(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEO
                 audit = conn.execute(
                     query("seed_purge_audit.sql").encode(), {"organizations": organizations}
                 ).rowcount
+                archived, dropped = _purge_archives(conn, organizations)
+                audit += archived
         conn.commit()
-    return PurgeReport(target.display, removed, time.monotonic() - started, audit)
+    return PurgeReport(target.display, removed, time.monotonic() - started, audit, dropped)
+
+
+def _purge_archives(
+    conn: psycopg.Connection[Any], organizations: list[Any]
+) -> tuple[int, list[str]]:
+    """The fake organizations' records in the audit trail's archived partitions; a partition
+    that held only theirs is dropped (maintenance may archive its month again). Returns how
+    many records went, and the partitions dropped."""
+    from psycopg import sql
+
+    removed, dropped = 0, []
+    for (archive,) in conn.execute(query("seed_purge_archives.sql")).fetchall():
+        parts = {"archive": sql.SQL(archive)}
+        statement = sql.SQL(query("seed_purge_archive.sql")).format(**parts)
+        row = conn.execute(statement, {"organizations": organizations}).fetchone()
+        gone, only_fake = row if row else (0, False)
+        removed += gone
+        if gone and only_fake:
+            conn.execute(sql.SQL(query("seed_purge_archive_drop.sql")).format(**parts))
+            dropped.append(archive)
+    return removed, dropped
 
 
 def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> None:
