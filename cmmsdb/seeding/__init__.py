@@ -11,7 +11,9 @@ data looks and relates like a real maintenance operation, reproducibly.
   would have written are written in one statement per table. CHECK and unique constraints
   are still enforced by the server.
 - The organizations made are recorded in cmmsdb.seeded_organizations; `purge_fake` removes
-  them and their rows, and nothing else.
+  them, their rows and their audit records (archived ones included), and nothing else.
+- Ctrl-C rolls back the tenants being written and keeps those committed (SeedInterrupted
+  says how many, exit 130).
 """
 
 from __future__ import annotations
