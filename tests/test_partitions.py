@@ -217,7 +217,7 @@ def test_retention_archives_old_months_with_their_rows(events: str) -> None:
 def test_rows_in_the_default_partition_are_reported_and_moved_with_their_month(
     events: str,
 ) -> None:
-    insert(events, "2026-12-24 18:00+00", "2027-01-02", "2019-05-01")
+    insert(events, "2026-12-24 18:00+00", "2027-01-02", "infinity")  # in no month
     listed = partitions.list_partitioned(Target(events, "test"))
     assert [(d.partition, d.rows) for d in listed.default_rows] == [("cmms.events_default", 3)]
     index_before = sql(
@@ -241,9 +241,9 @@ def test_rows_in_the_default_partition_are_reported_and_moved_with_their_month(
         "FROM cmms.events ORDER BY 2",
     )
     assert placed == [
-        ("cmms.events_default", "2019-05-01", True),
         ("cmms.events_p2026_12", "2026-12-24", True),
         ("cmms.events_p2027_01", "2027-01-02", True),
+        ("cmms.events_default", "infinity", True),
     ]
     assert truncate_triggers(events, "cmms.events_default") == ["events_refuse_truncate"]
     assert (
@@ -256,6 +256,37 @@ def test_rows_in_the_default_partition_are_reported_and_moved_with_their_month(
     )
     assert sql(events, "SELECT to_regclass('cmms_archive.events_default')") == [(None,)]
     again = maintain(events)
+    assert again.actions == []
+    assert [d.rows for d in again.default_rows] == [1]
+
+
+def test_every_month_with_default_rows_gets_its_partition_archived_if_past_retention(
+    events: str,
+) -> None:
+    """Rows that came while their month had no partition, or were written backdated (as
+    `cmmsdb seed` writes its audit trail), leave the default partition: into their month's
+    partition, archived in the same run if past retention; a month archived before keeps
+    its rows in the default partition, reported."""
+    sql(events, "CREATE SCHEMA cmms_archive")
+    sql(events, "CREATE TABLE cmms_archive.events_p2018_03 (LIKE cmms.events)")
+    insert(events, "2026-06-10", "2019-05-01", "2019-05-31 23:00+00", "2018-03-03")
+
+    report = maintain(events, retain=12)
+
+    [move] = [a for a in report.actions if a.action == "move_default_rows"]
+    assert move.rows == 3
+    assert move.created == [
+        "cmms.events_p2019_05",
+        "cmms.events_p2026_06",
+        *(f"cmms.{name}" for name in AHEAD),
+    ]
+    archived = [a.partition for a in report.actions if a.action == "archive"]
+    assert archived == ["cmms_archive.events_p2019_05"]
+    assert "events_p2026_06" in attached(events)
+    assert "events_p2019_05" not in attached(events)
+    assert sql(events, "SELECT count(*) FROM cmms_archive.events_p2019_05") == [(2,)]
+    assert [(d.partition, d.rows) for d in report.default_rows] == [("cmms.events_default", 1)]
+    again = maintain(events, retain=12)
     assert again.actions == []
     assert [d.rows for d in again.default_rows] == [1]
 
@@ -424,7 +455,13 @@ def test_the_shipped_audit_trail_is_maintained_as_its_owner(migrated_db: str) ->
         "INSERT INTO cmms.activity_logs (organization_id, table_name, row_id, action, created_at) "
         "SELECT gen_random_uuid(), 'assets', gen_random_uuid(), 'insert', at "
         "FROM unnest(%s::timestamptz[]) AS at",
-        ([today, partitions._utc(partitions._month(month, 13)), datetime(2019, 5, 1, tzinfo=UTC)],),
+        (
+            [
+                today.isoformat(),
+                partitions._utc(partitions._month(month, 13)).isoformat(),
+                "infinity",
+            ],
+        ),
     )
 
     later = partitions._utc(partitions._month(month, 13))
@@ -488,7 +525,7 @@ def test_a_login_role_that_may_only_set_role_to_the_owner_can_maintain(
     sql(
         migrated_db,
         "INSERT INTO cmms.activity_logs (organization_id, table_name, row_id, action, created_at) "
-        "VALUES (gen_random_uuid(), 'assets', gen_random_uuid(), 'insert', '2019-05-01')",
+        "VALUES (gen_random_uuid(), 'assets', gen_random_uuid(), 'insert', 'infinity')",
     )
     dsn = psycopg.conninfo.make_conninfo(migrated_db, user="cmmsdb_partition_cron")
     try:

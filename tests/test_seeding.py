@@ -3,6 +3,8 @@ can be removed without touching real ones; bad input refused with nothing writte
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from cmmsdb.errors import SeedError
-from cmmsdb.seeding import purge_fake, seed
+from cmmsdb.seeding import Progress, purge_fake, seed
 from cmmsdb.target import Target
 from tests.rows import make_row, new_org
 
@@ -120,6 +122,84 @@ def test_another_run_adds_new_tenants_and_purge_removes_only_fake_ones(
     assert admin.execute("SELECT id FROM cmms.work_orders").fetchall() == [(real_work_order,)]
     assert admin.execute("SELECT count(*) FROM cmmsdb.seeded_organizations").fetchone() == (0,)
     assert purge_fake(target).organizations == 0
+
+
+def audit_records(conn: Conn) -> dict[Any, int]:
+    return dict(
+        conn.execute(
+            "SELECT organization_id, count(*) FROM cmms.activity_logs GROUP BY 1"
+        ).fetchall()
+    )
+
+
+def test_purge_removes_the_fake_tenants_audit_trail_so_the_same_seed_can_run_again(
+    migrated_db: str, admin: Conn
+) -> None:
+    real = new_org(admin, "Real")
+    make_row(admin, "work_orders", real)
+    real_trail = audit_records(admin)
+    assert real_trail[real] > 0
+    target = Target(migrated_db, "test")
+    first = seed(target, tenants=2, scale=0.2, seed=3)
+    seeded_trail = audit_records(admin)
+
+    removed = purge_fake(target)
+
+    assert removed.organizations == 2
+    # their seeding and the deletions the purge itself recorded
+    fake = sum(n for org, n in seeded_trail.items() if str(org) in first.organizations)
+    assert removed.audit_records == 2 * fake
+    assert audit_records(admin) == real_trail
+    again = seed(target, tenants=2, scale=0.2, seed=3)
+    assert again.organizations == first.organizations
+    assert audit_records(admin) == seeded_trail
+
+
+def test_purge_needs_a_superuser_and_removes_nothing_without_one(
+    migrated_db: str, app_login: str, admin: Conn
+) -> None:
+    seed(Target(migrated_db, "test"), tenants=1, scale=0.2, seed=3)
+    trail = audit_records(admin)
+
+    with pytest.raises(SeedError, match="not a superuser: removing the fake tenants' audit"):
+        purge_fake(Target(app_login, "test"))
+
+    assert admin.execute("SELECT count(*) FROM cmms.organizations").fetchone() == (1,)
+    assert audit_records(admin) == trail
+
+
+def test_progress_comes_one_event_at_a_time_with_one_finished_event_per_table(
+    migrated_db: str,
+) -> None:
+    """Several jobs write side by side; the display must still get one table's events in
+    order, never two at once, and learn once when a table is complete."""
+    events: list[Progress] = []
+    inside = threading.Lock()
+    overlaps = []
+
+    def record(event: Progress) -> None:
+        if not inside.acquire(blocking=False):
+            overlaps.append(event)
+            return
+        try:
+            time.sleep(0.002)  # a display takes time: another worker's event may come now
+            events.append(event)
+        finally:
+            inside.release()
+
+    report = seed(
+        Target(migrated_db, "test"), tenants=6, scale=0.2, seed=9, jobs=3, on_progress=record
+    )
+
+    assert overlaps == []
+    for table, rows in report.rows.items():
+        if table == "organizations":
+            continue
+        mine = [e for e in events if e.table == table]
+        assert len(mine) == 6, table
+        assert [e.written for e in mine] == sorted(e.written for e in mine)
+        assert [e.finished for e in mine] == [False] * 5 + [True], table
+        assert mine[-1].written == rows, table
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,9 @@
-"""cmmsdb local start|stop|status|url: the embedded PostgreSQL server for development."""
+"""cmmsdb local start|stop|status|url|reset: the embedded PostgreSQL server for development."""
 
 from __future__ import annotations
+
+import sys
+from typing import Annotated
 
 import typer
 
@@ -11,13 +14,23 @@ app = typer.Typer(
     rich_markup_mode=None, help="The embedded local PostgreSQL server used when no target is given."
 )
 
+StartWait = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=1,
+        help="Seconds to wait for the server to accept connections (then exit 2).",
+    ),
+]
+
 
 @app.command()
-def start(json: Json = False) -> None:
-    """Start the local server (initialising it on first use)."""
+def start(json: Json = False, wait: StartWait = 30.0) -> None:
+    """Start the local server (initialising it on first use); return once it accepts
+    connections."""
     from cmmsdb import local
 
-    server, started = local.start()
+    server, started = local.start(wait=wait)
     render.local_server(server, json, "started" if started else "already running")
 
 
@@ -26,7 +39,8 @@ def stop(json: Json = False) -> None:
     """Stop the local server; its data stays."""
     from cmmsdb import local
 
-    render.local_server(local.stop(), json, "stopped")
+    server, stopped = local.stop_if_running()
+    render.local_server(server, json, "stopped" if stopped else "not running")
 
 
 @app.command()
@@ -44,4 +58,28 @@ def url() -> None:
     from cmmsdb import local
 
     server, _ = local.start()
+    render.local_port_notice(server)
     typer.echo(server.url())
+
+
+@app.command()
+def reset(
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask; needed when stdin is not a terminal.")
+    ] = False,
+    json: Json = False,
+    wait: StartWait = 30.0,
+) -> None:
+    """Drop the local database cmmsdb, with everything in it, and create it again, empty."""
+    from cmmsdb import local
+    from cmmsdb.errors import ConfirmationRequired
+
+    if not yes:
+        what = f"drop database {local.DEFAULT_DATABASE} of the local server, and every row in it"
+        if not sys.stdin.isatty():
+            raise ConfirmationRequired(
+                f"local reset would {what}; refusing without --yes (stdin is not a terminal)",
+                "run `cmmsdb local reset --yes`",
+            )
+        typer.confirm(f"{what[0].upper()}{what[1:]}?", abort=True)
+    render.local_reset(local.reset(wait=wait), json)

@@ -98,6 +98,13 @@ def local_notice(target: Target) -> None:
     sys.stderr.write(
         f"{verb} the embedded local server: {target.display} (data: {target.local.data_dir})\n"
     )
+    local_port_notice(target.local)
+
+
+def local_port_notice(server: LocalServer) -> None:
+    """On stderr, what the local server's start has to say (its kept port was taken)."""
+    if server.notice:
+        sys.stderr.write(f"{_paint('note:', 'yellow', sys.stderr)} {server.notice}\n")
 
 
 def progress(event: Progress) -> None:
@@ -163,6 +170,7 @@ def status_report(report: StatusReport, as_json: bool) -> None:
 
 def local_server(server: LocalServer, as_json: bool, state: str) -> None:
     """The embedded server's state, its URL when it runs, and its data folder."""
+    local_port_notice(server)
     url = server.url() if server.running else None
     if as_json:
         print_json(
@@ -180,6 +188,19 @@ def local_server(server: LocalServer, as_json: bool, state: str) -> None:
     if url:
         sys.stdout.write(f"  url:  {url}\n  pid:  {server.pid}\n")
     sys.stdout.write(f"  data: {server.data_dir}\n  PostgreSQL {server.version}\n")
+
+
+def local_reset(server: LocalServer, as_json: bool) -> None:
+    """The local database was dropped and created again: say so, with the server's URL."""
+    if as_json:
+        local_server(server, True, "reset")
+        return
+    from cmmsdb.local import DEFAULT_DATABASE
+
+    local_port_notice(server)
+    sys.stdout.write(
+        f"database {DEFAULT_DATABASE} dropped and created again, empty: {server.url()}\n"
+    )
 
 
 def _count(steps: Sequence[Any]) -> str:
@@ -297,25 +318,26 @@ def _plural(count: int, noun: str, shown: str | None = None) -> str:
 
 
 @contextmanager
-def seed_progress(enabled: bool) -> Iterator[Callable[[SeedProgress], None] | None]:
-    """A rich progress bar per table on a terminal (stderr); nothing otherwise."""
-    if not (enabled and sys.stderr.isatty()):
+def seed_progress(
+    enabled: bool, console: Any = None
+) -> Iterator[Callable[[SeedProgress], None] | None]:
+    """A rich progress bar per table on a terminal (stderr), or on `console`; nothing
+    otherwise. Events come one at a time with the table's running total (cmmsdb.seeding),
+    so each table gets one bar, completed by the event that says the table is finished."""
+    if console is None and not (enabled and sys.stderr.isatty()):
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     bars: dict[str, Any] = {}
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False) as progress:
 
         def advance(event: SeedProgress) -> None:
             if event.table not in bars:
                 bars[event.table] = progress.add_task(event.table, total=event.expected)
-            progress.advance(bars[event.table], event.rows)
-            if event.tenant == event.tenants:
-                progress.update(
-                    bars[event.table], total=progress.tasks[bars[event.table]].completed
-                )
+            total = event.written if event.finished else max(event.expected, event.written)
+            progress.update(bars[event.table], completed=event.written, total=total)
 
         yield advance
 
@@ -338,8 +360,9 @@ def purge_report(report: PurgeReport, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     sys.stdout.write(
-        f"removed {_plural(report.organizations, 'fake organization')} and their rows"
-        f" in {report.seconds:.1f} s: {report.target}\n"
+        f"removed {_plural(report.organizations, 'fake organization')}, their rows and"
+        f" {_plural(report.audit_records, 'audit record')} in {report.seconds:.1f} s:"
+        f" {report.target}\n"
     )
 
 

@@ -8,7 +8,7 @@ import typer
 
 from cmmsdb.cli import render
 from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import Dsn, Json
+from cmmsdb.cli.options import ConnectTimeout, Dsn, Json
 
 
 def seed(
@@ -34,6 +34,7 @@ def seed(
     ] = False,
     dsn: Dsn = None,
     json: Json = False,
+    connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Fill a migrated database with fake tenants.
 
@@ -43,7 +44,7 @@ def seed(
 
     target, _ = target_and_folder(dsn, None)
     if purge_fake:
-        render.purge_report(seeding.purge_fake(target), json)
+        render.purge_report(seeding.purge_fake(target, connect_timeout=connect_timeout), json)
         return
     with render.seed_progress(enabled=not json) as on_progress:
         report = seeding.seed(
@@ -54,5 +55,6 @@ def seed(
             seed=seed,
             jobs=jobs,
             on_progress=on_progress,
+            connect_timeout=connect_timeout,
         )
     render.seed_report(report, json)

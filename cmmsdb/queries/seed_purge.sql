@@ -1,5 +1,7 @@
 -- Remove the fake organizations cmmsdb seed made (their rows go with them, by the foreign
--- keys' ON DELETE CASCADE), then their bookkeeping; returns how many.
+-- keys' ON DELETE CASCADE, whose audit triggers record the deletions), then their
+-- bookkeeping; returns how many organizations were deleted and the ids of every fake
+-- organization forgotten (whose audit records seed_purge_audit.sql then removes).
 WITH gone AS (
     DELETE FROM cmms.organizations
     WHERE id IN (SELECT organization_id FROM cmmsdb.seeded_organizations)
@@ -7,4 +9,6 @@ WITH gone AS (
 ), forgotten AS (
     DELETE FROM cmmsdb.seeded_organizations RETURNING organization_id
 )
-SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM forgotten)
+SELECT
+    (SELECT count(*) FROM gone),
+    (SELECT coalesce(array_agg(organization_id), '{}') FROM forgotten)

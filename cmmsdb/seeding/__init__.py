@@ -11,26 +11,29 @@ data looks and relates like a real maintenance operation, reproducibly.
   would have written are written in one statement per table. CHECK and unique constraints
   are still enforced by the server.
 - The organizations made are recorded in cmmsdb.seeded_organizations; `purge_fake` removes
-  them and their rows, and nothing else.
+  them, their rows and their audit records (archived ones included), and nothing else.
+- Ctrl-C rolls back the tenants being written and keeps those committed (SeedInterrupted
+  says how many, exit 130).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb.errors import SeedError
+from cmmsdb.errors import SeedError, SeedInterrupted
 from cmmsdb.resources import default_migrations_dir, query
 from cmmsdb.seeding.profile import MAX_TENANTS, Profile, load
 from cmmsdb.seeding.tenant import TABLES, Table, Tenant
-from cmmsdb.target import Target, connect, ensure_writable
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,14 +48,19 @@ MAX_JOBS = 32
 
 @dataclass(frozen=True)
 class Progress:
-    """One table of one tenant written (for progress bars): `expected` is about how many
-    rows of the table the whole run writes."""
+    """One table of one tenant written (for progress bars). Events come one at a time, even
+    with several jobs: `rows` is what this tenant wrote, `written` what the run has written
+    to the table so far, `expected` about how many rows of the table the whole run writes,
+    and `finished` is true on the one event after which every tenant has written the table
+    (`tenant` is the position of the tenant in the run, 1 to `tenants`)."""
 
     table: str
     rows: int
     tenant: int
     tenants: int
     expected: int
+    written: int = 0
+    finished: bool = False
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -89,9 +97,14 @@ class SeedReport:
 
 @dataclass(frozen=True)
 class PurgeReport:
+    """What a purge removed: the fake organizations (with their rows) and every audit record
+    of theirs."""
+
     target: str
     organizations: int
     seconds: float
+    audit_records: int = 0
+    archives_dropped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,8 +119,13 @@ def seed(
     seed: int = 42,
     jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> SeedReport:
-    """Add fake tenants to a migrated database; see the module docstring."""
+    """Add fake tenants to a migrated database; see the module docstring.
+
+    Interrupted (Ctrl-C), it stops the tenants being written (rolled back) and raises
+    SeedInterrupted, which says how many tenants were committed and kept.
+    """
     chosen = load(profile)
     count = chosen.tenants if tenants is None else tenants
     jobs = DEFAULT_JOBS if jobs is None else jobs
@@ -115,26 +133,30 @@ def seed(
     from cmmsdb.seeding.pools import build
 
     started = time.monotonic()
-    with connect(target) as conn:
-        ensure_writable(conn, target)
-        written_as = _refuse_non_superuser(conn)
-        _refuse_unmigrated(target)
-        conn.execute(query("seed_bookkeeping.sql"))
-        conn.commit()
-        first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
-    sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
-    pools = build(seed)
-    expected = {
-        table: sum(round(rows * size) for size in sizes) for table, rows in chosen.rows.items()
-    }
-    work = [_Work(first + offset, size, offset, count) for offset, size in enumerate(sizes)]
-    organizations, counts = _load_in_parallel(
-        target,
-        min(jobs, count),
-        work,
-        lambda c: _Loader(c, chosen, seed, pools, expected),
-        on_progress,
-    )
+    try:
+        with connect(target, connect_timeout=connect_timeout) as conn:
+            ensure_writable(conn, target)
+            written_as = _refuse_non_superuser(conn)
+            _refuse_unmigrated(target, connect_timeout)
+            conn.execute(query("seed_bookkeeping.sql"))
+            conn.commit()
+            first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
+        sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
+        pools = build(seed)
+        expected = {
+            table: sum(round(rows * size) for size in sizes) for table, rows in chosen.rows.items()
+        }
+        work = [_Work(first + offset, size, offset, count) for offset, size in enumerate(sizes)]
+        organizations, counts = _load_in_parallel(
+            target,
+            min(jobs, count),
+            work,
+            lambda c: _Loader(c, chosen, seed, pools, expected),
+            _Tally(on_progress, count) if on_progress else None,
+            connect_timeout,
+        )
+    except KeyboardInterrupt:  # before any tenant was being written
+        raise SeedInterrupted(0, count) from None
     return SeedReport(
         target.display,
         chosen.name,
@@ -147,17 +169,53 @@ def seed(
     )
 
 
-def purge_fake(target: Target) -> PurgeReport:
-    """Remove every organization `seed` made, with all its rows; nothing else."""
+def purge_fake(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> PurgeReport:
+    """Remove every organization `seed` made, with all its rows and its whole audit trail
+    (the one deletion of audit records allowed: fake data), in one transaction; nothing else.
+
+    The organizations go first, with the triggers on (their rows cascade, and the cascade's
+    audit records are written); then, with triggers skipped (superuser only), every audit
+    record of those organizations, so that the same seed can make them again.
+    """
     started = time.monotonic()
-    with connect(target) as conn:
+    with connect(target, connect_timeout=connect_timeout, autocommit=False) as conn:
         ensure_writable(conn, target)
-        _refuse_non_superuser(conn)
-        removed = 0
+        _refuse_purge_without_superuser(conn)
+        removed = audit = 0
+        dropped: list[str] = []
         if _one(conn, query("seed_bookkeeping_exists.sql")):
-            removed = int(_one(conn, query("seed_purge.sql")))
+            row = conn.execute(query("seed_purge.sql").encode()).fetchone()
+            removed, organizations = (int(row[0]), list(row[1])) if row else (0, [])
+            if organizations:
+                conn.execute(query("seed_purge_replica.sql").encode())
+                audit = conn.execute(
+                    query("seed_purge_audit.sql").encode(), {"organizations": organizations}
+                ).rowcount
+                archived, dropped = _purge_archives(conn, organizations)
+                audit += archived
         conn.commit()
-    return PurgeReport(target.display, removed, time.monotonic() - started)
+    return PurgeReport(target.display, removed, time.monotonic() - started, audit, dropped)
+
+
+def _purge_archives(
+    conn: psycopg.Connection[Any], organizations: list[Any]
+) -> tuple[int, list[str]]:
+    """The fake organizations' records in the audit trail's archived partitions; a partition
+    that held only theirs is dropped (maintenance may archive its month again). Returns how
+    many records went, and the partitions dropped."""
+    from psycopg import sql
+
+    removed, dropped = 0, []
+    for (archive,) in conn.execute(query("seed_purge_archives.sql")).fetchall():
+        parts = {"archive": sql.SQL(archive)}
+        statement = sql.SQL(query("seed_purge_archive.sql")).format(**parts)
+        row = conn.execute(statement, {"organizations": organizations}).fetchone()
+        gone, only_fake = row if row else (0, False)
+        removed += gone
+        if gone and only_fake:
+            conn.execute(sql.SQL(query("seed_purge_archive_drop.sql")).format(**parts))
+            dropped.append(archive)
+    return removed, dropped
 
 
 def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> None:
@@ -176,10 +234,10 @@ def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> No
         )
 
 
-def _refuse_unmigrated(target: Target) -> None:
+def _refuse_unmigrated(target: Target, connect_timeout: float) -> None:
     from cmmsdb import migrator
 
-    report = migrator.status(target, default_migrations_dir())
+    report = migrator.status(target, default_migrations_dir(), connect_timeout=connect_timeout)
     pending = [m.id for m in report.problems]
     if pending:
         shown = ", ".join(pending[:5]) + (
@@ -202,6 +260,16 @@ def _refuse_non_superuser(conn: psycopg.Connection[Any]) -> str:
     return f"superuser {role} (bypasses row-level security: binary COPY, triggers' work in bulk)"
 
 
+def _refuse_purge_without_superuser(conn: psycopg.Connection[Any]) -> None:
+    role, superuser = conn.execute(query("seed_role.sql")).fetchone() or ("?", False)
+    if not superuser:
+        raise SeedError(
+            f"role {role} is not a superuser: removing the fake tenants' audit records takes "
+            "one (the audit trail refuses DELETE to everyone else); nothing was removed",
+            "purge as a superuser, e.g. the postgres role",
+        )
+
+
 def _tenant_sizes(seed: int, tenants: int, alpha: float, scale: float) -> list[float]:
     """Each tenant's size factor: Pareto-distributed (most small, a few large), mean `scale`."""
     rng = random.Random(seed)
@@ -213,6 +281,25 @@ def _tenant_sizes(seed: int, tenants: int, alpha: float, scale: float) -> list[f
 def _one(conn: psycopg.Connection[Any], text: str, params: dict[str, Any] | None = None) -> Any:
     row = conn.execute(text.encode(), params).fetchone()
     return row[0] if row else None
+
+
+class _Tally:
+    """Hands the progress of every worker to one callback, one event at a time, with the
+    run's running total per table and which event completes a table."""
+
+    def __init__(self, callback: ProgressCallback, tenants: int) -> None:
+        self.callback, self.tenants = callback, tenants
+        self.lock = threading.Lock()
+        self.written: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+
+    def __call__(self, event: Progress) -> None:
+        with self.lock:
+            table = event.table
+            self.written[table] = self.written.get(table, 0) + event.rows
+            self.done[table] = self.done.get(table, 0) + 1
+            finished = self.done[table] == self.tenants
+            self.callback(replace(event, written=self.written[table], finished=finished))
 
 
 @dataclass(frozen=True)
@@ -232,19 +319,27 @@ def _load_in_parallel(
     work: list[_Work],
     make_loader: Callable[[psycopg.Connection[Any]], _Loader],
     notify: ProgressCallback | None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> tuple[list[str], dict[str, int]]:
     """Write the tenants over `jobs` connections side by side (a tenant's rows depend only on
     the seed and its number, so the data is the same whatever the order); one transaction per
-    tenant. The first failure stops the other workers before their next tenant."""
-    from concurrent.futures import ThreadPoolExecutor
+    tenant. The first failure stops the other workers before their next tenant; an interrupt
+    (Ctrl-C) cancels the tenants being written and raises SeedInterrupted."""
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     pending = iter(work)
     lock, failed = threading.Lock(), threading.Event()
     organizations: dict[int, str] = {}
+    connections: list[psycopg.Connection[Any]] = []
 
     def worker() -> dict[str, int]:
-        with connect(target) as conn:
+        with connect(target, connect_timeout=connect_timeout) as conn:
+            with lock:
+                connections.append(conn)
+            if failed.is_set():
+                return {}
             loader = make_loader(conn)
+            loader.stop = failed
             while not failed.is_set():
                 with lock:
                     item = next(pending, None)
@@ -252,6 +347,8 @@ def _load_in_parallel(
                     break
                 try:
                     organizations[item.position] = str(loader.tenant(item, notify))
+                except _Abandoned:
+                    break
                 except BaseException:
                     failed.set()
                     raise
@@ -261,6 +358,14 @@ def _load_in_parallel(
         futures = [pool.submit(worker) for _ in range(jobs)]
         try:
             results = [future.result() for future in futures]
+        except KeyboardInterrupt:
+            failed.set()
+            with lock:
+                for conn in connections:
+                    with contextlib.suppress(Exception):  # a connection already closed
+                        conn.cancel_safe()
+            wait(futures)  # the cancelled tenants roll back; a tenant committed is kept
+            raise SeedInterrupted(len(organizations), len(work)) from None
         finally:
             failed.set()
     counts: dict[str, int] = {}
@@ -268,6 +373,10 @@ def _load_in_parallel(
         for table, rows in result.items():
             counts[table] = counts.get(table, 0) + rows
     return [organizations[position] for position in sorted(organizations)], counts
+
+
+class _Abandoned(Exception):
+    """Another worker failed or the run was interrupted: the tenant is rolled back."""
 
 
 class _Loader:
@@ -284,6 +393,7 @@ class _Loader:
     ) -> None:
         self.conn, self.profile, self.seed, self.pools = conn, profile, seed, pools
         self.expected = expected
+        self.stop: threading.Event | None = None  # set: abandon the tenant being written
         self.counts: dict[str, int] = {}
         self.types = {table.name: self._types(table) for table in TABLES}
         self.audited: dict[str, tuple[list[str], list[str] | None]] = {
@@ -313,6 +423,8 @@ class _Loader:
             self.conn.execute(query("seed_replica.sql").encode())
             self._organization(tenant, work.number)
             for table in TABLES:
+                if self.stop is not None and self.stop.is_set():
+                    raise _Abandoned
                 wanted = round(self.profile.rows.get(table.name, 0) * work.size)
                 written = self._copy(table, tenant, wanted)
                 self.counts[table.name] = self.counts.get(table.name, 0) + written

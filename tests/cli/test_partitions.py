@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from tests.cli.test_migrations import assert_one_clean_error
-from tests.test_partitions import AHEAD, attached, build_events, catalog, insert
+from tests.test_partitions import AHEAD, attached, build_events, catalog, insert, sql
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_maintain_creates_then_finds_nothing_to_do(cli, events: str) -> None:
 
 
 def test_dry_run_prints_the_sql_changes_nothing_and_reports_default_rows(cli, events: str) -> None:
-    insert(events, "2019-05-01")
+    insert(events, "infinity")  # in no month: it stays
     before = catalog(events)
 
     run = cli("partitions", "maintain", "--dsn", events, "--now", "2026-11-23", "--dry-run")
@@ -110,7 +110,7 @@ def test_dry_run_prints_the_sql_changes_nothing_and_reports_default_rows(cli, ev
 
 
 def test_rows_in_the_default_partition_exit_1_after_the_work_is_done(cli, events: str) -> None:
-    insert(events, "2026-12-24", "2019-05-01")
+    insert(events, "2026-12-24", "infinity")
 
     run = cli("partitions", "maintain", "--dsn", events, "--now", "2026-11-23", "--json")
 
@@ -160,3 +160,46 @@ def test_a_held_lock_is_one_clean_error(cli, events: str) -> None:
 def test_a_hash_partitioned_table_is_not_maintained(cli, events: str) -> None:
     run = cli("partitions", "maintain", "--dsn", events, "--table", "work_orders")
     assert_one_clean_error(run, "only tables partitioned BY RANGE")
+
+
+def default_rows(dsn: str) -> int:
+    return int(sql(dsn, "SELECT count(*) FROM cmms.activity_logs_default")[0][0])
+
+
+def archived_audit_partitions(dsn: str) -> int:
+    return int(
+        sql(
+            dsn,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'cmms_archive' "
+            "AND tablename LIKE 'activity_logs_p%'",
+        )[0][0]
+    )
+
+
+def test_after_a_seed_the_plain_maintain_moves_the_seeded_audit_trail(
+    cli, migrated_db: str
+) -> None:
+    """The README's promise: seeded audit records (dated like their rows, the year before
+    2026) land in the default partition, and `cmmsdb partitions maintain` moves them out,
+    whatever today's date; so does it after a purge and another seed."""
+    seed = ("seed", "--dsn", migrated_db, "--tenants", "1", "--scale", "0.2")
+    assert cli(*seed).exit_code == 0
+    seeded = default_rows(migrated_db)
+    assert seeded > 0
+
+    run = cli("partitions", "maintain", "--dsn", migrated_db)
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert f"{seeded} rows moved out of default partitions" in run.stdout
+    assert "warning" not in run.stdout
+    assert default_rows(migrated_db) == 0
+    again = cli("partitions", "maintain", "--dsn", migrated_db)
+    assert again.exit_code == 0, again.stdout
+    assert "partitions are up to date" in again.stdout
+
+    assert cli("seed", "--dsn", migrated_db, "--purge-fake").exit_code == 0
+    assert archived_audit_partitions(migrated_db) == 0  # they held only fake records
+    assert cli(*seed).exit_code == 0
+    reseeded = cli("partitions", "maintain", "--dsn", migrated_db)
+    assert reseeded.exit_code == 0, reseeded.stdout + reseeded.stderr
+    assert default_rows(migrated_db) == 0
