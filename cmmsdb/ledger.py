@@ -199,11 +199,6 @@ def milliseconds(seconds: float) -> str:
     return f"{max(1, round(seconds * 1000))}ms"
 
 
-def retry_delay(attempt: int) -> float:
-    """Seconds to back off before retry `attempt` + 1 after a lock timeout."""
-    return min(0.5 * 2.0**attempt, 10.0)
-
-
 def set_lock_timeout(conn: psycopg.Connection[Any], timeout: str, *, local: bool = False) -> str:
     """Bound every lock wait, for the transaction or the session; returns the previous bound."""
     row = conn.execute(query("set_lock_timeout.sql"), {"timeout": timeout, "is_local": local})

@@ -31,6 +31,7 @@ from cmmsdb.errors import (
     RollbackUnavailable,
     first_line,
 )
+from cmmsdb.lock_retries import GaveUp, Retry, with_lock_retries
 from cmmsdb.migrations import (
     Migration,
     Script,
@@ -50,10 +51,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Options:
-    """How long to wait for locks and the server, shared by migrate and rollback."""
+    """How long to wait for locks and the server, shared by migrate and rollback.
 
-    lock_timeout: float = 5.0
-    lock_retries: int = 3
+    `lock_timeout` caps each attempt's wait for a table lock (attempts start at 0.1 s and
+    double up to it); `lock_retries` attempts follow the first (see cmmsdb.lock_retries).
+    """
+
+    lock_timeout: float = 1.0
+    lock_retries: int = 20
     wait: float = 60.0
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 
@@ -349,18 +354,49 @@ def _run_in_transaction(
     notify: ProgressCallback,
 ) -> None:
     """Run a whole script and its ledger change as one transaction, retrying lock timeouts."""
-    from psycopg import errors
+    started = time.monotonic()
 
-    for attempt in range(options.lock_retries + 1):
-        started = time.monotonic()
-        try:
-            with conn.transaction():
-                ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout), local=True)
-                _execute_script(conn, migration, script)
-                _book(conn, migration, script, action, started)
-            return
-        except errors.LockNotAvailable as exc:
-            _wait_before_retry(migration, script, exc, attempt, options, notify, action)
+    def work() -> None:
+        _execute_script(conn, migration, script)
+        _book(conn, migration, script, action, started)
+
+    _retrying(conn, migration, script, action, options, notify, work)
+
+
+def _retrying(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    action: str,
+    options: Options,
+    notify: ProgressCallback,
+    work: Callable[[], None],
+    *,
+    statement: Statement | None = None,
+) -> None:
+    """Run `work` with lock retries: in a transaction of its own, or, for one `statement`
+    of a non-transactional script, as it is."""
+
+    def give_up(gave_up: GaveUp) -> MigrationFailed:
+        return MigrationFailed(
+            f"{migration.id}: {gave_up.describe()}",
+            "a long transaction holds a lock on a table this migration changes; run again "
+            f"later, or raise --lock-timeout or --lock-retries; {_what_was_kept(script)}",
+        )
+
+    def on_retry(retry: Retry) -> None:
+        notify(Progress(action, migration.id, "retry", retry.pause, retry.error))
+
+    with_lock_retries(
+        conn,
+        work,
+        cap=options.lock_timeout,
+        retries=options.lock_retries,
+        give_up=give_up,
+        in_transaction=statement is None,
+        patient=statement is not None and _concurrently(statement),
+        on_retry=on_retry,
+    )
 
 
 def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script: Script) -> None:
@@ -399,12 +435,29 @@ def _run_resumable(
         if resume_at == 0:
             _record_partial(conn, migration, 0)
         for number, statement in enumerate(script.statements[resume_at:], start=resume_at):
-            if number == resume_at:
-                _drop_invalid_index(conn, statement)
-            _execute_with_retries(conn, migration, script, statement, "apply", options, notify)
+            _run_statement(conn, migration, script, statement, "apply", options, notify)
             _record_partial(conn, migration, number + 1)
         with conn.transaction():
             _book(conn, migration, script, "apply", started)
+
+
+def _run_statement(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    statement: Statement,
+    action: str,
+    options: Options,
+    notify: ProgressCallback,
+) -> None:
+    """Run one statement of a non-transactional script, with lock retries; first drop the
+    INVALID index an earlier, interrupted try of it left behind."""
+
+    def work() -> None:
+        _drop_invalid_index(conn, statement)
+        _execute(conn, migration, script, statement)
+
+    _retrying(conn, migration, script, action, options, notify, work, statement=statement)
 
 
 @contextmanager
@@ -430,48 +483,6 @@ def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: i
             state="partial",
             statements_done=done,
         )
-
-
-def _execute_with_retries(
-    conn: psycopg.Connection[Any],
-    migration: Migration,
-    script: Script,
-    statement: Statement,
-    action: str,
-    options: Options,
-    notify: ProgressCallback,
-) -> None:
-    from psycopg import errors
-
-    for attempt in range(options.lock_retries + 1):
-        try:
-            _execute(conn, migration, script, statement)
-            return
-        except errors.LockNotAvailable as exc:
-            _wait_before_retry(migration, script, exc, attempt, options, notify, action)
-            _drop_invalid_index(conn, statement)
-
-
-def _wait_before_retry(
-    migration: Migration,
-    script: Script,
-    exc: Exception,
-    attempt: int,
-    options: Options,
-    notify: ProgressCallback,
-    action: str,
-) -> None:
-    """Back off before the next attempt, or give up once the retries are spent."""
-    if attempt >= options.lock_retries:
-        raise MigrationFailed(
-            f"{migration.id}: could not take its locks within {options.lock_timeout:g}s "
-            f"in {attempt + 1} attempts ({first_line(exc)})",
-            "a long transaction holds a lock on a table this migration changes; retry later "
-            f"or raise --lock-timeout; {_what_was_kept(script)}",
-        ) from None
-    delay = ledger.retry_delay(attempt)
-    notify(Progress(action, migration.id, "retry", delay, first_line(exc)))
-    time.sleep(delay)
 
 
 def _execute(
@@ -522,18 +533,36 @@ def _book(
     ledger.log(conn, migration.id, action, migration.checksum, duration_ms)
 
 
+def _concurrently(statement: Statement) -> bool:
+    """Whether a statement builds or drops an index CONCURRENTLY: its lock waits queue no
+    query of the application, so it may wait up to --lock-timeout at every attempt (a
+    retry would build the whole index again)."""
+    from pglast import ast
+
+    return any(
+        isinstance(node, ast.IndexStmt | ast.DropStmt) and node.concurrent
+        for node in _parsed(statement)
+    )
+
+
+def _parsed(statement: Statement) -> list[Any]:
+    """The statement's parse trees (pglast nodes), if it mentions CONCURRENTLY."""
+    if "concurrently" not in statement.sql.lower():
+        return []
+    from pglast import parse_sql
+
+    return [raw.stmt for raw in parse_sql(statement.sql)]
+
+
 def _drop_invalid_index(conn: psycopg.Connection[Any], statement: Statement) -> None:
     """Drop the INVALID index an interrupted CREATE INDEX CONCURRENTLY left behind.
 
     Without this, re-running `CREATE INDEX CONCURRENTLY IF NOT EXISTS` would keep it.
     """
-    if "concurrently" not in statement.sql.lower():
-        return
-    from pglast import ast, parse_sql
+    from pglast import ast
     from psycopg import sql
 
-    for raw in parse_sql(statement.sql):
-        node = raw.stmt
+    for node in _parsed(statement):
         if not isinstance(node, ast.IndexStmt) or not node.concurrent or not node.idxname:
             continue
         schema = node.relation.schemaname if node.relation else None
@@ -628,9 +657,7 @@ def _revert(
     else:
         with _session_lock_timeout(conn, options.lock_timeout):
             for statement in script.statements:
-                _execute_with_retries(
-                    conn, migration, script, statement, "rollback", options, notify
-                )
+                _run_statement(conn, migration, script, statement, "rollback", options, notify)
             with conn.transaction():
                 _book(conn, migration, script, "rollback", started)
     seconds = time.monotonic() - started

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
 ROUNDS = int(os.environ.get("CMMSDB_MIGRATOR_ROUNDS", "2"))
 MIGRATORS = 6
-ALL = sorted(p.name.removesuffix(".sql") for p in MIGRATIONS.glob("*.sql") if ".rollback" not in p.name)
+ALL = sorted(
+    p.name.removesuffix(".sql") for p in MIGRATIONS.glob("*.sql") if ".rollback" not in p.name
+)
 INDEXES = (
     "cmms.assets_organization_id_latitude_longitude_idx",  # 0053
     "cmms.work_orders_completed_at_idx",  # 0054

@@ -60,8 +60,8 @@ def migrate(
         bool, typer.Option("--allow-changed", help="Migrate even if applied files were edited.")
     ] = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 5.0,
-    lock_retries: LockRetries = 3,
+    lock_timeout: LockTimeout = 1.0,
+    lock_retries: LockRetries = 20,
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
@@ -95,8 +95,8 @@ def rollback(
     everything: Annotated[bool, typer.Option("--all", help="Roll back every migration.")] = False,
     dry_run: DryRun = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 5.0,
-    lock_retries: LockRetries = 3,
+    lock_timeout: LockTimeout = 1.0,
+    lock_retries: LockRetries = 20,
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:

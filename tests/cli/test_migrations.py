@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,6 +248,52 @@ def test_lock_held_longer_than_wait(cli, empty_db: str) -> None:
         holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
         run = cli("migrate", "--dsn", empty_db, "--wait", "1")
     assert_one_clean_error(run, "held the migration lock for more than 1s")
+
+
+def test_lock_waits_never_queue_the_application_more_than_a_second(
+    cli, empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "locks",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n",
+            "0002.add-column-a-note.sql": "ALTER TABLE a ADD COLUMN note text;\n",
+        },
+    )
+    assert (
+        cli("migrate", "--dsn", empty_db, "--migrations", str(folder), "--to", "0001").exit_code
+        == 0
+    )
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def application() -> None:  # the application's queries on the table, one at a time
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            while not stop.is_set():
+                started = time.monotonic()
+                conn.execute("SELECT count(*) FROM a").fetchone()
+                waits.append(time.monotonic() - started)
+                time.sleep(0.02)
+
+    with psycopg.connect(empty_db) as long_transaction:
+        long_transaction.execute("SELECT count(*) FROM a")  # holds its lock until the end
+        queries = threading.Thread(target=application)
+        queries.start()
+        try:
+            run = cli(
+                "migrate", "--dsn", empty_db, "--migrations", str(folder), "--lock-retries", "4"
+            )
+        finally:
+            stop.set()
+            queries.join()
+
+    assert_one_clean_error(run, "0002.add-column-a-note: could not take its locks within 1s in 5")
+    assert 0.5 < max(waits) < 1.5, sorted(waits)[-5:]
+    with psycopg.connect(empty_db) as conn:
+        ledger = conn.execute("SELECT id FROM cmmsdb.applied_migrations").fetchall()
+        note = conn.execute("SELECT count(*) FROM pg_attribute WHERE attname = 'note'").fetchone()
+    assert ledger == [("0001.create-a",)]
+    assert note == (0,)
 
 
 def test_conflicting_rollback_options_are_a_usage_error(cli, empty_db: str) -> None:
