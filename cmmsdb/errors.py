@@ -83,6 +83,12 @@ class MigrationFailed(CmmsdbError):
         self.applied = applied or []
 
 
+class ConnectionLost(CmmsdbError):
+    """The server closed the connection mid-run (a crash, a restart, a terminated backend):
+    not the migration's fault. The message says what the ledger holds; the hint, how to
+    resume."""
+
+
 class RollbackUnavailable(CmmsdbError):
     """A migration to roll back has no rollback file, or nothing can be rolled back."""
 

@@ -25,6 +25,7 @@ from cmmsdb import ledger
 from cmmsdb.errors import (
     ChangedMigrations,
     ConfigurationError,
+    ConnectionLost,
     DatabaseMissing,
     ExtensionUnavailable,
     MigrationFailed,
@@ -215,7 +216,7 @@ def migrate(
         if not (dry_run and create_db):
             raise
         return _dry_run(target, _plan(folder, modules, {}, to)[1])
-    with conn:
+    with conn, _connection_guard(conn, "migrate"):
         if dry_run:
             pending = _plan(folder, modules, _applied(conn), to)[1]
             _check_extensions(conn, target, pending, modules)
@@ -329,13 +330,18 @@ def _apply(
     notify = on_progress or (lambda _: None)
     notify(Progress("apply", migration.id, "start"))
     started = time.monotonic()
+    position = _Position(row.statements_done if row else 0)
     try:
         if script.transactional:
             _run_in_transaction(conn, migration, script, "apply", options, notify)
         else:
-            resume_at = row.statements_done if row else 0
-            _run_resumable(conn, migration, script, resume_at, options, notify)
-    except MigrationFailed as failure:
+            _run_resumable(conn, migration, script, position, options, notify)
+    except Exception as exc:
+        if conn.closed:
+            raise _connection_lost(exc, "apply", migration, script, position, done) from None
+        if not isinstance(exc, MigrationFailed):
+            raise
+        failure = exc
         failure.applied = [step.id for step in done]
         so_far = ", ".join(failure.applied) or "none"
         failure.hint = f"{failure.hint}; applied in this run and kept: {so_far}"
@@ -412,6 +418,8 @@ def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script:
     except errors.LockNotAvailable:
         raise
     except psycopg.Error as exc:
+        if conn.closed:
+            raise
         failure = exc
     for statement in script.statements:
         _execute(conn, migration, script, statement)
@@ -421,22 +429,32 @@ def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script:
     )
 
 
+@dataclass
+class _Position:
+    """How many statements of a non-transactional script ran (and, applying, are recorded)."""
+
+    statements_done: int = 0
+
+
 def _run_resumable(
     conn: psycopg.Connection[Any],
     migration: Migration,
     script: Script,
-    resume_at: int,
+    position: _Position,
     options: Options,
     notify: ProgressCallback,
 ) -> None:
-    """Run a non-transactional script statement by statement, recording progress after each."""
+    """Run a non-transactional script statement by statement, recording progress after each
+    (from `position`, where an interrupted run stopped)."""
     started = time.monotonic()
+    resume_at = position.statements_done
     with _session_lock_timeout(conn, options.lock_timeout):
         if resume_at == 0:
             _record_partial(conn, migration, 0)
         for number, statement in enumerate(script.statements[resume_at:], start=resume_at):
             _run_statement(conn, migration, script, statement, "apply", options, notify)
             _record_partial(conn, migration, number + 1)
+            position.statements_done = number + 1
         with conn.transaction():
             _book(conn, migration, script, "apply", started)
 
@@ -468,8 +486,9 @@ def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iter
     try:
         yield
     finally:
-        ledger.set_role(conn, "none", local=False)
-        ledger.set_lock_timeout(conn, previous)
+        if not conn.closed:  # else the server went away: nothing to restore
+            ledger.set_role(conn, "none", local=False)
+            ledger.set_lock_timeout(conn, previous)
 
 
 def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: int) -> None:
@@ -497,6 +516,8 @@ def _execute(
     except errors.LockNotAvailable:
         raise
     except psycopg.Error as exc:
+        if conn.closed:  # not the statement's fault: the caller says what happened
+            raise
         position = getattr(exc.diag, "statement_position", None)
         line = statement.line
         if position and str(position).isdigit():
@@ -586,7 +607,8 @@ def rollback(
     a module's migrations are found in its folder."""
     options = options or Options()
     discover(folder)  # a bad folder fails before connecting
-    with connect(target, connect_timeout=options.connect_timeout) as conn:
+    conn = connect(target, connect_timeout=options.connect_timeout)
+    with conn, _connection_guard(conn, "rollback"):
         if dry_run:
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
             planned = [_planned(migration, "rollback") for migration in chosen]
@@ -595,7 +617,9 @@ def rollback(
         _prepare_session(conn)
         with ledger.migration_lock(conn, options.wait):
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
-            done = [_revert(conn, migration, options, on_progress) for migration in chosen]
+            done: list[Step] = []
+            for migration in chosen:
+                done.append(_revert(conn, migration, options, on_progress, done))
     return RunReport(target.display, "rollback", False, done)
 
 
@@ -647,22 +671,86 @@ def _revert(
     migration: Migration,
     options: Options,
     on_progress: ProgressCallback | None,
+    done: list[Step],
 ) -> Step:
     script = migration.rollback_script()
     notify = on_progress or (lambda _: None)
     notify(Progress("rollback", migration.id, "start"))
     started = time.monotonic()
-    if script.transactional:
-        _run_in_transaction(conn, migration, script, "rollback", options, notify)
-    else:
-        with _session_lock_timeout(conn, options.lock_timeout):
-            for statement in script.statements:
-                _run_statement(conn, migration, script, statement, "rollback", options, notify)
-            with conn.transaction():
-                _book(conn, migration, script, "rollback", started)
+    position = _Position()
+    try:
+        if script.transactional:
+            _run_in_transaction(conn, migration, script, "rollback", options, notify)
+        else:
+            with _session_lock_timeout(conn, options.lock_timeout):
+                for statement in script.statements:
+                    _run_statement(conn, migration, script, statement, "rollback", options, notify)
+                    position.statements_done += 1
+                with conn.transaction():
+                    _book(conn, migration, script, "rollback", started)
+    except Exception as exc:
+        if conn.closed:
+            raise _connection_lost(exc, "rollback", migration, script, position, done) from None
+        raise
     seconds = time.monotonic() - started
     notify(Progress("rollback", migration.id, "done", seconds))
     return Step(migration.id, "rollback", script.transactional, len(script.statements), seconds)
+
+
+@contextmanager
+def _connection_guard(conn: psycopg.Connection[Any], command: str) -> Iterator[None]:
+    """The server closing the connection between migrations (while waiting for the lock,
+    reading the ledger) is said as such, not as an unexpected error."""
+    try:
+        yield
+    except ConnectionLost:
+        raise
+    except Exception as exc:
+        if not conn.closed:
+            raise
+        raise ConnectionLost(
+            f"the server closed the connection ({first_line(exc)}) while no migration was "
+            "running: every migration is recorded exactly as far as it went",
+            f"run `cmmsdb {command}` again once the server is back",
+        ) from None
+
+
+def _connection_lost(
+    exc: Exception,
+    action: str,
+    migration: Migration,
+    script: Script,
+    position: _Position,
+    done: Sequence[Step],
+) -> ConnectionLost:
+    """The server closed the connection while `migration` ran: say so (it is not the
+    migration's fault), what the ledger now holds, and how to resume."""
+    ran = f"{position.statements_done} of its {len(script.statements)} statements ran"
+    so_far = ", ".join(step.id for step in done) or "none"
+    if action == "apply":
+        if script.transactional:
+            state = f"{migration.id} was rolled back and is not recorded as applied"
+        else:
+            state = f"{migration.id} is recorded as partial: {ran} and were kept"
+        state += f"; applied in this run and kept: {so_far}"
+        hint = "run `cmmsdb migrate` again once the server is back: it resumes there"
+        doing = "applying"
+    else:
+        if script.transactional:
+            state = f"the rollback of {migration.id} was undone: it is still applied"
+        else:
+            state = f"the rollback of {migration.id} stopped ({ran}); it is still recorded applied"
+        state += f"; rolled back in this run: {so_far}"
+        hint = (
+            "once the server is back, `cmmsdb status` shows what is applied; run the rollback "
+            "again for what should not be"
+        )
+        doing = "rolling back"
+    return ConnectionLost(
+        f"the server closed the connection while {doing} {migration.id} "
+        f"({first_line(exc)}): {state}",
+        hint,
+    )
 
 
 def _shown(path: Path) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from cmmsdb import local
 from tests.conftest import MIGRATIONS, Server
-from tests.test_migrator import EXTRA_NOTE, MAIN, MODULES, write
+from tests.test_migrator import EXTRA_NOTE, MAIN, MODULES, wait_for_query, write
 
 
 def schemas(dsn: str) -> set[str]:
@@ -294,6 +294,101 @@ def test_lock_waits_never_queue_the_application_more_than_a_second(
         note = conn.execute("SELECT count(*) FROM pg_attribute WHERE attname = 'note'").fetchone()
     assert ledger == [("0001.create-a",)]
     assert note == (0,)
+
+
+def terminate_when_running(dsn: str, text: str) -> threading.Thread:
+    """In the background: wait for a query running `text`, then end its backend, as a
+    server crash or an administrator would."""
+
+    def terminate() -> None:
+        wait_for_query(dsn, text)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                [f"%{text}%"],
+            )
+
+    thread = threading.Thread(target=terminate)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("transactional", [True, False])
+def test_the_server_closing_the_connection_is_not_blamed_on_the_migration(
+    cli, empty_db: str, tmp_path: Path, transactional: bool
+) -> None:
+    header = "" if transactional else "-- transactional: false\n"
+    folder = write(
+        tmp_path / "gone",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (seconds float8);\nINSERT INTO a VALUES (60);\n",
+            "0002.slow.sql": f"{header}CREATE TABLE b (id int);\n"
+            "SELECT pg_sleep(seconds) FROM a;\nCREATE TABLE c (id int);\n",
+        },
+    )
+    args = ("migrate", "--dsn", empty_db, "--migrations", str(folder))
+    assert cli(*args, "--to", "0001").exit_code == 0
+    terminator = terminate_when_running(empty_db, "pg_sleep(seconds)")
+
+    run = cli(*args)
+    terminator.join()
+
+    assert_one_clean_error(run, "the server closed the connection while applying 0002.slow")
+    assert "fix it" not in run.stderr
+    assert "run `cmmsdb migrate` again" in run.stderr
+    if transactional:
+        assert "0002.slow was rolled back" in run.stderr
+        assert tables_in(empty_db, "public") == {"a"}
+    else:
+        assert "0002.slow is recorded as partial: 1 of its 3 statements ran and" in run.stderr
+        assert tables_in(empty_db, "public") == {"a", "b"}
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE a SET seconds = 0")
+    rerun = cli(*args)
+    assert rerun.exit_code == 0, rerun.stderr
+    assert tables_in(empty_db, "public") == {"a", "b", "c"}
+
+
+def test_the_server_closing_the_connection_mid_rollback_says_what_is_still_applied(
+    cli, empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "gone",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (id int);\n",
+            "0001.create-a.rollback.sql": "DROP TABLE a;\n",
+            "0002.create-b.sql": "CREATE TABLE b (id int);\n",
+            "0002.create-b.rollback.sql": "DROP TABLE b;\nSELECT pg_sleep(60);\n",
+        },
+    )
+    args = ("--dsn", empty_db, "--migrations", str(folder))
+    assert cli("migrate", *args).exit_code == 0
+    terminator = terminate_when_running(empty_db, "pg_sleep(60)")
+
+    run = cli("rollback", "--all", *args)
+    terminator.join()
+
+    assert_one_clean_error(
+        run, "while rolling back 0002.create-b (terminating connection due to administrator"
+    )
+    assert "the rollback of 0002.create-b was undone: it is still applied" in run.stderr
+    assert tables_in(empty_db, "public") == {"a", "b"}
+
+
+def test_the_server_closing_the_connection_while_waiting_for_the_lock(
+    cli, empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(tmp_path / "wait", {"0001.create-a.sql": "CREATE TABLE a (id int);\n"})
+    with psycopg.connect(empty_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
+        terminator = terminate_when_running(empty_db, "pg_try_advisory_lock")
+        run = cli("migrate", "--dsn", empty_db, "--migrations", str(folder), "--wait", "60")
+        terminator.join()
+
+    assert_one_clean_error(run, "the server closed the connection (")
+    assert "while no migration was running" in run.stderr
+    assert "run `cmmsdb migrate` again" in run.stderr
 
 
 def test_conflicting_rollback_options_are_a_usage_error(cli, empty_db: str) -> None:
