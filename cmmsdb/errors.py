@@ -8,6 +8,8 @@ runtime error.
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_ERROR = 2
@@ -91,6 +93,15 @@ class ConnectionLost(CmmsdbError):
 
 class RollbackUnavailable(CmmsdbError):
     """A migration to roll back has no rollback file, or nothing can be rolled back."""
+
+
+class DataLossRefused(CmmsdbError):
+    """A rollback would drop tables or columns holding data, and --yes was not given;
+    nothing was rolled back. `details` lists them for --json."""
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class ChangedMigrations(CmmsdbError):

@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import ledger
+from cmmsdb import data_loss, ledger
+from cmmsdb.data_loss import DataLoss
 from cmmsdb.errors import (
     ChangedMigrations,
     ConfigurationError,
@@ -100,6 +101,8 @@ class RunReport:
     dry_run: bool
     steps: list[Step] = field(default_factory=list)
     created_database: bool = False
+    data_loss: list[DataLoss] = field(default_factory=list)
+    """Rollback: the tables and columns holding data that it drops (or would, dry run)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -600,11 +603,17 @@ def rollback(
     to: str | None = None,
     everything: bool = False,
     dry_run: bool = False,
+    allow_data_loss: bool = False,
+    confirm: Callable[[Sequence[DataLoss]], bool] | None = None,
     options: Options | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> RunReport:
     """Roll back the last `steps` migrations (default 1), those applied after `to`, or all;
-    a module's migrations are found in its folder."""
+    a module's migrations are found in its folder.
+
+    A rollback that would drop tables or columns holding data (listed in the report, on a
+    dry run too) raises DataLossRefused, unless `allow_data_loss` or `confirm(losses)`
+    says yes."""
     options = options or Options()
     discover(folder)  # a bad folder fails before connecting
     conn = connect(target, connect_timeout=options.connect_timeout)
@@ -612,15 +621,19 @@ def rollback(
         if dry_run:
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
             planned = [_planned(migration, "rollback") for migration in chosen]
-            return RunReport(target.display, "rollback", True, planned)
+            losses = data_loss.find(conn, chosen)
+            return RunReport(target.display, "rollback", True, planned, data_loss=losses)
         ensure_writable(conn, target)
         _prepare_session(conn)
         with ledger.migration_lock(conn, options.wait):
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
+            losses = data_loss.find(conn, chosen)
+            if losses and not allow_data_loss and not (confirm and confirm(losses)):
+                raise data_loss.refusal(losses, target.display)
             done: list[Step] = []
             for migration in chosen:
                 done.append(_revert(conn, migration, options, on_progress, done))
-    return RunReport(target.display, "rollback", False, done)
+    return RunReport(target.display, "rollback", False, done, data_loss=losses)
 
 
 def _to_roll_back(

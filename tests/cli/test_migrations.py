@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -14,6 +17,7 @@ import psycopg
 import pytest
 
 from cmmsdb import local
+from tests import rows
 from tests.conftest import MIGRATIONS, Server
 from tests.test_migrator import EXTRA_NOTE, MAIN, MODULES, wait_for_query, write
 
@@ -389,6 +393,65 @@ def test_the_server_closing_the_connection_while_waiting_for_the_lock(
     assert_one_clean_error(run, "the server closed the connection (")
     assert "while no migration was running" in run.stderr
     assert "run `cmmsdb migrate` again" in run.stderr
+
+
+def without_terminal(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m cmmsdb ARGS` with stdin not a terminal (as from cron or CI)."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
+    environ["PYTHONPATH"] = str(MIGRATIONS.parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "cmmsdb", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environ,
+        timeout=120,
+    )
+
+
+def test_a_rollback_that_drops_rows_refuses_in_one_line_naming_yes(
+    cli, migrated_db: str, admin: psycopg.Connection, tmp_path: Path
+) -> None:
+    org = rows.new_org(admin)
+    for _ in range(3):
+        rows.make_row(admin, "part_transactions", org)
+    args = ("rollback", "--to", "0051", "--dsn", migrated_db)
+
+    refused = without_terminal(*args, cwd=tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("error: the rollback would drop ")
+    assert "cmms.part_transactions (3 rows)" in line
+    assert "--yes" in line
+    assert "part_transactions" in tables_in(migrated_db, "cmms")
+
+    as_json = without_terminal(*args, "--json", cwd=tmp_path)
+    assert as_json.returncode == 2
+    document = json.loads(as_json.stdout)
+    assert document["refused"] is True
+    assert {
+        "migration": "0052.create-table-part-transactions",
+        "object": "cmms.part_transactions",
+        "kind": "table",
+        "rows": 3,
+    } in document["data_loss"]
+
+    dry_run = without_terminal(*args, "--dry-run", cwd=tmp_path)
+    assert dry_run.returncode == 0
+    assert "-- it would drop data, and refuse without --yes:" in dry_run.stdout
+    assert "--   cmms.part_transactions (3 rows)  (0052.create-table-part-transactions)" in (
+        dry_run.stdout
+    )
+    planned = json.loads(without_terminal(*args, "--dry-run", "--json", cwd=tmp_path).stdout)
+    assert planned["data_loss"] == document["data_loss"]
+    assert "part_transactions" in tables_in(migrated_db, "cmms")
+
+    done = without_terminal(*args, "--yes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "dropped data: " in done.stdout
+    assert "cmms.part_transactions (3 rows)" in done.stdout
+    assert "part_transactions" not in tables_in(migrated_db, "cmms")
 
 
 def test_conflicting_rollback_options_are_a_usage_error(cli, empty_db: str) -> None:
