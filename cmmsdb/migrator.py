@@ -1,11 +1,17 @@
 """Apply, roll back and report migrations, with the guarantees yoyo alone does not give.
 
-- One migrator at a time: an advisory lock that the server frees when a migrator dies.
+- One migrator at a time: an advisory lock that the server frees when a migrator dies,
+  waited for by polling (ledger.advisory_lock), holding no snapshot that the holder's
+  CREATE INDEX CONCURRENTLY would wait for.
 - A transactional migration and its record commit together, or not at all.
 - A non-transactional one (CREATE INDEX CONCURRENTLY) records its progress statement by
   statement and resumes where it stopped, dropping an index its interruption left INVALID.
-- DDL waits for locks at most --lock-timeout, and is retried a bounded number of times, so a
-  migration never queues behind a long transaction with the application queued behind it.
+- DDL waits for locks briefly, then longer at each retry up to --lock-timeout, a bounded
+  number of times (cmmsdb.lock_retries), so the application never queues behind a
+  migration for long.
+- A rollback that would drop tables or columns holding data refuses unless told yes
+  (cmmsdb.data_loss).
+- The server closing the connection is reported as such, with what the ledger holds.
 - Optional modules apply after the main folder: those requested (`modules`) and those the
   ledger already records. A migration's `-- requires-extension:` is checked against the
   server before anything runs.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -451,6 +452,51 @@ def test_a_rollback_that_drops_rows_refuses_in_one_line_naming_yes(
     assert done.returncode == 0, done.stderr
     assert "dropped data: " in done.stdout
     assert "cmms.part_transactions (3 rows)" in done.stdout
+    assert "part_transactions" not in tables_in(migrated_db, "cmms")
+
+
+def on_a_terminal(*args: str, answer: bytes) -> tuple[int, str]:
+    """`python -m cmmsdb ARGS` on a pseudo-terminal: answer its question, return its exit
+    code and everything it wrote."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
+    environ["PYTHONPATH"] = str(MIGRATIONS.parent.parent)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI, on the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "cmmsdb", *args], environ)
+    output = b""
+    deadline = time.monotonic() + 60
+    while b"Drop it?" not in output and time.monotonic() < deadline:
+        output += os.read(fd, 4096)
+    os.write(fd, answer + b"\n")
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child exited and closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode()
+
+
+def test_on_a_terminal_a_rollback_that_drops_rows_asks_first(
+    migrated_db: str, admin: psycopg.Connection
+) -> None:
+    rows.make_row(admin, "part_transactions", rows.new_org(admin))
+    args = ("rollback", "--to", "0051", "--dsn", migrated_db)
+
+    declined, output = on_a_terminal(*args, answer=b"n")
+
+    assert declined == 2, output
+    assert "the rollback would drop data:" in output
+    assert "cmms.part_transactions (1 row)  (0052.create-table-part-transactions)" in output
+    assert "part_transactions" in tables_in(migrated_db, "cmms")
+
+    confirmed, output = on_a_terminal(*args, answer=b"y")
+
+    assert confirmed == 0, output
     assert "part_transactions" not in tables_in(migrated_db, "cmms")
 
 
