@@ -87,10 +87,15 @@ def _drops(migrations: Sequence[Migration]) -> Iterator[_Drop]:
     """DROP TABLE, DROP SCHEMA ... CASCADE and ALTER TABLE ... DROP COLUMN in the rollback
     files, in the order they run."""
     from pglast import parse_sql
+    from pglast.parser import ParseError
 
     for migration in migrations:
         for statement in migration.rollback_script().statements:
-            for raw in parse_sql(statement.sql):
+            try:
+                parsed = parse_sql(statement.sql)
+            except ParseError:  # it will fail when it runs, before dropping anything
+                continue
+            for raw in parsed:
                 yield from _drops_in(raw.stmt, migration.id)
 
 
