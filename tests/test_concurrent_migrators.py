@@ -11,10 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from cmmsdb import migrator, partitions
+from cmmsdb.target import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
@@ -92,3 +97,37 @@ def test_migrators_started_together_on_a_half_applied_database_all_succeed(
 
     run_together(empty_db)
     assert_each_applied_once(empty_db, [m for m in ALL if m < "0053"])
+
+
+WAITERS = {
+    "migrate": (7236833568497074177, lambda target: migrator.migrate(target, MIGRATIONS)),
+    "rollback": (7236833568497074177, lambda target: migrator.rollback(target, MIGRATIONS)),
+    "partitions maintain": (7236833568497074178, lambda target: partitions.maintain(target)),
+}
+
+
+@pytest.mark.parametrize("command", list(WAITERS))
+def test_waiting_for_the_lock_holds_no_snapshot_and_no_transaction(
+    migrated_db: str, command: str
+) -> None:
+    key, run = WAITERS[command]
+    target = Target(migrated_db, "test")
+    with psycopg.connect(migrated_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [key])
+        waiter = threading.Thread(target=run, args=(target,))
+        waiter.start()
+        seen = []
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            seen += holder.execute(
+                "SELECT state, backend_xmin IS NULL, backend_xid IS NULL FROM pg_stat_activity"
+                " WHERE application_name = 'cmmsdb' AND datname = current_database()"
+            ).fetchall()
+            time.sleep(0.01)
+        holder.execute("SELECT pg_advisory_unlock(%s)", [key])
+        waiter.join(timeout=60)
+
+    assert seen, "the waiter never connected"
+    snapshots = [row for row in seen if row != ("idle", True, True)]
+    # a poll runs for a fraction of a millisecond: it may be caught once or twice, not more
+    assert len(snapshots) <= len(seen) // 10, snapshots
