@@ -8,6 +8,8 @@ runtime error.
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_ERROR = 2
@@ -83,8 +85,23 @@ class MigrationFailed(CmmsdbError):
         self.applied = applied or []
 
 
+class ConnectionLost(CmmsdbError):
+    """The server closed the connection mid-run (a crash, a restart, a terminated backend):
+    not the migration's fault. The message says what the ledger holds; the hint, how to
+    resume."""
+
+
 class RollbackUnavailable(CmmsdbError):
     """A migration to roll back has no rollback file, or nothing can be rolled back."""
+
+
+class DataLossRefused(CmmsdbError):
+    """A rollback would drop tables or columns holding data, and --yes was not given;
+    nothing was rolled back. `details` lists them for --json."""
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class ChangedMigrations(CmmsdbError):

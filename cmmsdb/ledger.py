@@ -7,6 +7,8 @@ so that an applied migration is recorded exactly when its changes are committed.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,25 +142,49 @@ def advisory_lock(
 ) -> Iterator[None]:
     """Hold advisory lock `key`, waiting at most `wait` seconds for another `holder`.
 
-    The lock belongs to the connection: if this process dies, the server frees it.
+    The wait holds no snapshot and no transaction (`conn` must be in autocommit): it polls
+    pg_try_advisory_lock with back-off, as Flyway does, instead of blocking in
+    pg_advisory_lock(), whose statement would keep a snapshot open that the holder's
+    CREATE INDEX CONCURRENTLY waits for: a deadlock. The lock belongs to the connection: if
+    this process dies, the server frees it.
     """
-    from psycopg import errors
-
-    previous = set_lock_timeout(conn, milliseconds(wait))
-    try:
-        conn.execute(query("lock_acquire.sql"), {"key": key})
-    except errors.LockNotAvailable:
-        raise LockTimeout(
-            f"another {holder}{_lock_holder(conn, key)} held {name} for more than {wait:g}s",
-            "wait for it to finish, or raise --wait",
-        ) from None
-    finally:
-        set_lock_timeout(conn, previous)
+    deadline = time.monotonic() + wait
+    delay = POLL_FIRST
+    while not _try_lock(conn, key):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LockTimeout(
+                f"another {holder}{_lock_holder(conn, key)} held {name} for more than {wait:g}s",
+                "wait for it to finish, or raise --wait",
+            )
+        time.sleep(min(delay * random.uniform(0.5, 1.0), remaining))
+        delay = min(delay * 2, POLL_MAX)
     try:
         yield
     finally:
+        _unlock(conn, key)
+
+
+POLL_FIRST = 0.05
+POLL_MAX = 1.0
+
+
+def _try_lock(conn: psycopg.Connection[Any], key: int) -> bool:
+    row = conn.execute(query("lock_try_acquire.sql"), {"key": key}).fetchone()
+    return bool(row and row[0])
+
+
+def _unlock(conn: psycopg.Connection[Any], key: int) -> None:
+    """Release the lock, unless the connection is gone (then the server released it)."""
+    import psycopg
+
+    if conn.closed:
+        return
+    try:
+        conn.execute(query("lock_release.sql"), {"key": key})
+    except psycopg.OperationalError:
         if not conn.closed:
-            conn.execute(query("lock_release.sql"), {"key": key})
+            raise
 
 
 def _lock_holder(conn: psycopg.Connection[Any], key: int) -> str:
@@ -172,11 +198,6 @@ def _lock_holder(conn: psycopg.Connection[Any], key: int) -> str:
 def milliseconds(seconds: float) -> str:
     """A lock_timeout value for `seconds` (at least 1 ms: 0 would mean wait forever)."""
     return f"{max(1, round(seconds * 1000))}ms"
-
-
-def retry_delay(attempt: int) -> float:
-    """Seconds to back off before retry `attempt` + 1 after a lock timeout."""
-    return min(0.5 * 2.0**attempt, 10.0)
 
 
 def set_lock_timeout(conn: psycopg.Connection[Any], timeout: str, *, local: bool = False) -> str:

@@ -1,11 +1,17 @@
 """Apply, roll back and report migrations, with the guarantees yoyo alone does not give.
 
-- One migrator at a time: an advisory lock that the server frees when a migrator dies.
+- One migrator at a time: an advisory lock that the server frees when a migrator dies,
+  waited for by polling (ledger.advisory_lock), holding no snapshot that the holder's
+  CREATE INDEX CONCURRENTLY would wait for.
 - A transactional migration and its record commit together, or not at all.
 - A non-transactional one (CREATE INDEX CONCURRENTLY) records its progress statement by
   statement and resumes where it stopped, dropping an index its interruption left INVALID.
-- DDL waits for locks at most --lock-timeout, and is retried a bounded number of times, so a
-  migration never queues behind a long transaction with the application queued behind it.
+- DDL waits for locks briefly, then longer at each retry up to --lock-timeout, a bounded
+  number of times (cmmsdb.lock_retries), so the application never queues behind a
+  migration for long.
+- A rollback that would drop tables or columns holding data refuses unless told yes
+  (cmmsdb.data_loss).
+- The server closing the connection is reported as such, with what the ledger holds.
 - Optional modules apply after the main folder: those requested (`modules`) and those the
   ledger already records. A migration's `-- requires-extension:` is checked against the
   server before anything runs.
@@ -21,10 +27,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import ledger
+from cmmsdb import data_loss, ledger
+from cmmsdb.data_loss import DataLoss
 from cmmsdb.errors import (
     ChangedMigrations,
     ConfigurationError,
+    ConnectionLost,
     DatabaseMissing,
     ExtensionUnavailable,
     MigrationFailed,
@@ -34,6 +42,7 @@ from cmmsdb.errors import (
     listed,
     span,
 )
+from cmmsdb.lock_retries import GaveUp, Retry, with_lock_retries
 from cmmsdb.migrations import (
     Migration,
     Script,
@@ -53,10 +62,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Options:
-    """How long to wait for locks and the server, shared by migrate and rollback."""
+    """How long to wait for locks and the server, shared by migrate and rollback.
 
-    lock_timeout: float = 5.0
-    lock_retries: int = 3
+    `lock_timeout` caps each attempt's wait for a table lock (attempts start at 0.1 s and
+    double up to it); `lock_retries` attempts follow the first (see cmmsdb.lock_retries).
+    """
+
+    lock_timeout: float = 1.0
+    lock_retries: int = 20
     wait: float = 60.0
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 
@@ -97,6 +110,8 @@ class RunReport:
     dry_run: bool
     steps: list[Step] = field(default_factory=list)
     created_database: bool = False
+    data_loss: list[DataLoss] = field(default_factory=list)
+    """Rollback: the tables and columns holding data that it drops (or would, dry run)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -213,7 +228,7 @@ def migrate(
         if not (dry_run and create_db):
             raise
         return _dry_run(target, _plan(folder, modules, {}, to)[1])
-    with conn:
+    with conn, _connection_guard(conn, "migrate"):
         if dry_run:
             pending = _plan(folder, modules, _applied(conn), to)[1]
             _check_extensions(conn, target, pending, modules)
@@ -341,13 +356,18 @@ def _apply(
     notify = on_progress or (lambda _: None)
     notify(Progress("apply", migration.id, "start"))
     started = time.monotonic()
+    position = _Position(row.statements_done if row else 0)
     try:
         if script.transactional:
             _run_in_transaction(conn, migration, script, "apply", options, notify)
         else:
-            resume_at = row.statements_done if row else 0
-            _run_resumable(conn, migration, script, resume_at, options, notify)
-    except MigrationFailed as failure:
+            _run_resumable(conn, migration, script, position, options, notify)
+    except Exception as exc:
+        if conn.closed:
+            raise _connection_lost(exc, "apply", migration, script, position, done) from None
+        if not isinstance(exc, MigrationFailed):
+            raise
+        failure = exc
         failure.applied = [step.id for step in done]
         so_far = span(failure.applied)
         failure.hint = f"{failure.hint}; applied in this run and kept: {so_far}"
@@ -366,18 +386,49 @@ def _run_in_transaction(
     notify: ProgressCallback,
 ) -> None:
     """Run a whole script and its ledger change as one transaction, retrying lock timeouts."""
-    from psycopg import errors
+    started = time.monotonic()
 
-    for attempt in range(options.lock_retries + 1):
-        started = time.monotonic()
-        try:
-            with conn.transaction():
-                ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout), local=True)
-                _execute_script(conn, migration, script)
-                _book(conn, migration, script, action, started)
-            return
-        except errors.LockNotAvailable as exc:
-            _wait_before_retry(migration, script, exc, attempt, options, notify, action)
+    def work() -> None:
+        _execute_script(conn, migration, script)
+        _book(conn, migration, script, action, started)
+
+    _retrying(conn, migration, script, action, options, notify, work)
+
+
+def _retrying(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    action: str,
+    options: Options,
+    notify: ProgressCallback,
+    work: Callable[[], None],
+    *,
+    statement: Statement | None = None,
+) -> None:
+    """Run `work` with lock retries: in a transaction of its own, or, for one `statement`
+    of a non-transactional script, as it is."""
+
+    def give_up(gave_up: GaveUp) -> MigrationFailed:
+        return MigrationFailed(
+            f"{migration.id}: {gave_up.describe()}",
+            "a long transaction holds a lock on a table this migration changes; run again "
+            f"later, or raise --lock-timeout or --lock-retries; {_what_was_kept(script)}",
+        )
+
+    def on_retry(retry: Retry) -> None:
+        notify(Progress(action, migration.id, "retry", retry.pause, retry.error))
+
+    with_lock_retries(
+        conn,
+        work,
+        cap=options.lock_timeout,
+        retries=options.lock_retries,
+        give_up=give_up,
+        in_transaction=statement is None,
+        patient=statement is not None and _concurrently(statement),
+        on_retry=on_retry,
+    )
 
 
 def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script: Script) -> None:
@@ -393,6 +444,8 @@ def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script:
     except errors.LockNotAvailable:
         raise
     except psycopg.Error as exc:
+        if conn.closed:
+            raise
         failure = exc
     for statement in script.statements:
         _execute(conn, migration, script, statement)
@@ -402,26 +455,53 @@ def _execute_script(conn: psycopg.Connection[Any], migration: Migration, script:
     )
 
 
+@dataclass
+class _Position:
+    """How many statements of a non-transactional script ran (and, applying, are recorded)."""
+
+    statements_done: int = 0
+
+
 def _run_resumable(
     conn: psycopg.Connection[Any],
     migration: Migration,
     script: Script,
-    resume_at: int,
+    position: _Position,
     options: Options,
     notify: ProgressCallback,
 ) -> None:
-    """Run a non-transactional script statement by statement, recording progress after each."""
+    """Run a non-transactional script statement by statement, recording progress after each
+    (from `position`, where an interrupted run stopped)."""
     started = time.monotonic()
+    resume_at = position.statements_done
     with _session_lock_timeout(conn, options.lock_timeout):
         if resume_at == 0:
             _record_partial(conn, migration, 0)
         for number, statement in enumerate(script.statements[resume_at:], start=resume_at):
-            if number == resume_at:
-                _drop_invalid_index(conn, statement)
-            _execute_with_retries(conn, migration, script, statement, "apply", options, notify)
+            _run_statement(conn, migration, script, statement, "apply", options, notify)
             _record_partial(conn, migration, number + 1)
+            position.statements_done = number + 1
         with conn.transaction():
             _book(conn, migration, script, "apply", started)
+
+
+def _run_statement(
+    conn: psycopg.Connection[Any],
+    migration: Migration,
+    script: Script,
+    statement: Statement,
+    action: str,
+    options: Options,
+    notify: ProgressCallback,
+) -> None:
+    """Run one statement of a non-transactional script, with lock retries; first drop the
+    INVALID index an earlier, interrupted try of it left behind."""
+
+    def work() -> None:
+        _drop_invalid_index(conn, statement)
+        _execute(conn, migration, script, statement)
+
+    _retrying(conn, migration, script, action, options, notify, work, statement=statement)
 
 
 @contextmanager
@@ -432,8 +512,9 @@ def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iter
     try:
         yield
     finally:
-        ledger.set_role(conn, "none", local=False)
-        ledger.set_lock_timeout(conn, previous)
+        if not conn.closed:  # else the server went away: nothing to restore
+            ledger.set_role(conn, "none", local=False)
+            ledger.set_lock_timeout(conn, previous)
 
 
 def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: int) -> None:
@@ -449,48 +530,6 @@ def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: i
         )
 
 
-def _execute_with_retries(
-    conn: psycopg.Connection[Any],
-    migration: Migration,
-    script: Script,
-    statement: Statement,
-    action: str,
-    options: Options,
-    notify: ProgressCallback,
-) -> None:
-    from psycopg import errors
-
-    for attempt in range(options.lock_retries + 1):
-        try:
-            _execute(conn, migration, script, statement)
-            return
-        except errors.LockNotAvailable as exc:
-            _wait_before_retry(migration, script, exc, attempt, options, notify, action)
-            _drop_invalid_index(conn, statement)
-
-
-def _wait_before_retry(
-    migration: Migration,
-    script: Script,
-    exc: Exception,
-    attempt: int,
-    options: Options,
-    notify: ProgressCallback,
-    action: str,
-) -> None:
-    """Back off before the next attempt, or give up once the retries are spent."""
-    if attempt >= options.lock_retries:
-        raise MigrationFailed(
-            f"{migration.id}: could not take its locks within {options.lock_timeout:g}s "
-            f"in {attempt + 1} attempts ({first_line(exc)})",
-            "a long transaction holds a lock on a table this migration changes; retry later "
-            f"or raise --lock-timeout; {_what_was_kept(script)}",
-        ) from None
-    delay = ledger.retry_delay(attempt)
-    notify(Progress(action, migration.id, "retry", delay, first_line(exc)))
-    time.sleep(delay)
-
-
 def _execute(
     conn: psycopg.Connection[Any], migration: Migration, script: Script, statement: Statement
 ) -> None:
@@ -503,6 +542,8 @@ def _execute(
     except errors.LockNotAvailable:
         raise
     except psycopg.Error as exc:
+        if conn.closed:  # not the statement's fault: the caller says what happened
+            raise
         position = getattr(exc.diag, "statement_position", None)
         line = statement.line
         if position and str(position).isdigit():
@@ -539,18 +580,36 @@ def _book(
     ledger.log(conn, migration.id, action, migration.checksum, duration_ms)
 
 
+def _concurrently(statement: Statement) -> bool:
+    """Whether a statement builds or drops an index CONCURRENTLY: its lock waits queue no
+    query of the application, so it may wait up to --lock-timeout at every attempt (a
+    retry would build the whole index again)."""
+    from pglast import ast
+
+    return any(
+        isinstance(node, ast.IndexStmt | ast.DropStmt) and node.concurrent
+        for node in _parsed(statement)
+    )
+
+
+def _parsed(statement: Statement) -> list[Any]:
+    """The statement's parse trees (pglast nodes), if it mentions CONCURRENTLY."""
+    if "concurrently" not in statement.sql.lower():
+        return []
+    from pglast import parse_sql
+
+    return [raw.stmt for raw in parse_sql(statement.sql)]
+
+
 def _drop_invalid_index(conn: psycopg.Connection[Any], statement: Statement) -> None:
     """Drop the INVALID index an interrupted CREATE INDEX CONCURRENTLY left behind.
 
     Without this, re-running `CREATE INDEX CONCURRENTLY IF NOT EXISTS` would keep it.
     """
-    if "concurrently" not in statement.sql.lower():
-        return
-    from pglast import ast, parse_sql
+    from pglast import ast
     from psycopg import sql
 
-    for raw in parse_sql(statement.sql):
-        node = raw.stmt
+    for node in _parsed(statement):
         if not isinstance(node, ast.IndexStmt) or not node.concurrent or not node.idxname:
             continue
         schema = node.relation.schemaname if node.relation else None
@@ -567,24 +626,37 @@ def rollback(
     to: str | None = None,
     everything: bool = False,
     dry_run: bool = False,
+    allow_data_loss: bool = False,
+    confirm: Callable[[Sequence[DataLoss]], bool] | None = None,
     options: Options | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> RunReport:
     """Roll back the last `steps` migrations (default 1), those applied after `to`, or all;
-    a module's migrations are found in its folder."""
+    a module's migrations are found in its folder.
+
+    A rollback that would drop tables or columns holding data (listed in the report, on a
+    dry run too) raises DataLossRefused, unless `allow_data_loss` or `confirm(losses)`
+    says yes."""
     options = options or Options()
     discover(folder)  # a bad folder fails before connecting
-    with connect(target, connect_timeout=options.connect_timeout) as conn:
+    conn = connect(target, connect_timeout=options.connect_timeout)
+    with conn, _connection_guard(conn, "rollback"):
         if dry_run:
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
             planned = [_planned(migration, "rollback") for migration in chosen]
-            return RunReport(target.display, "rollback", True, planned)
+            losses = data_loss.find(conn, chosen)
+            return RunReport(target.display, "rollback", True, planned, data_loss=losses)
         ensure_writable(conn, target)
         _prepare_session(conn)
         with ledger.migration_lock(conn, options.wait):
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
-            done = [_revert(conn, migration, options, on_progress) for migration in chosen]
-    return RunReport(target.display, "rollback", False, done)
+            losses = data_loss.find(conn, chosen)
+            if losses and not allow_data_loss and not (confirm and confirm(losses)):
+                raise data_loss.refusal(losses, target.display)
+            done: list[Step] = []
+            for migration in chosen:
+                done.append(_revert(conn, migration, options, on_progress, done))
+    return RunReport(target.display, "rollback", False, done, data_loss=losses)
 
 
 def _to_roll_back(
@@ -635,24 +707,86 @@ def _revert(
     migration: Migration,
     options: Options,
     on_progress: ProgressCallback | None,
+    done: list[Step],
 ) -> Step:
     script = migration.rollback_script()
     notify = on_progress or (lambda _: None)
     notify(Progress("rollback", migration.id, "start"))
     started = time.monotonic()
-    if script.transactional:
-        _run_in_transaction(conn, migration, script, "rollback", options, notify)
-    else:
-        with _session_lock_timeout(conn, options.lock_timeout):
-            for statement in script.statements:
-                _execute_with_retries(
-                    conn, migration, script, statement, "rollback", options, notify
-                )
-            with conn.transaction():
-                _book(conn, migration, script, "rollback", started)
+    position = _Position()
+    try:
+        if script.transactional:
+            _run_in_transaction(conn, migration, script, "rollback", options, notify)
+        else:
+            with _session_lock_timeout(conn, options.lock_timeout):
+                for statement in script.statements:
+                    _run_statement(conn, migration, script, statement, "rollback", options, notify)
+                    position.statements_done += 1
+                with conn.transaction():
+                    _book(conn, migration, script, "rollback", started)
+    except Exception as exc:
+        if conn.closed:
+            raise _connection_lost(exc, "rollback", migration, script, position, done) from None
+        raise
     seconds = time.monotonic() - started
     notify(Progress("rollback", migration.id, "done", seconds))
     return Step(migration.id, "rollback", script.transactional, len(script.statements), seconds)
+
+
+@contextmanager
+def _connection_guard(conn: psycopg.Connection[Any], command: str) -> Iterator[None]:
+    """The server closing the connection between migrations (while waiting for the lock,
+    reading the ledger) is said as such, not as an unexpected error."""
+    try:
+        yield
+    except ConnectionLost:
+        raise
+    except Exception as exc:
+        if not conn.closed:
+            raise
+        raise ConnectionLost(
+            f"the server closed the connection ({first_line(exc)}) while no migration was "
+            "running: every migration is recorded exactly as far as it went",
+            f"run `cmmsdb {command}` again once the server is back",
+        ) from None
+
+
+def _connection_lost(
+    exc: Exception,
+    action: str,
+    migration: Migration,
+    script: Script,
+    position: _Position,
+    done: Sequence[Step],
+) -> ConnectionLost:
+    """The server closed the connection while `migration` ran: say so (it is not the
+    migration's fault), what the ledger now holds, and how to resume."""
+    ran = f"{position.statements_done} of its {len(script.statements)} statements ran"
+    so_far = ", ".join(step.id for step in done) or "none"
+    if action == "apply":
+        if script.transactional:
+            state = f"{migration.id} was rolled back and is not recorded as applied"
+        else:
+            state = f"{migration.id} is recorded as partial: {ran} and were kept"
+        state += f"; applied in this run and kept: {so_far}"
+        hint = "run `cmmsdb migrate` again once the server is back: it resumes there"
+        doing = "applying"
+    else:
+        if script.transactional:
+            state = f"the rollback of {migration.id} was undone: it is still applied"
+        else:
+            state = f"the rollback of {migration.id} stopped ({ran}); it is still recorded applied"
+        state += f"; rolled back in this run: {so_far}"
+        hint = (
+            "once the server is back, `cmmsdb status` shows what is applied; run the rollback "
+            "again for what should not be"
+        )
+        doing = "rolling back"
+    return ConnectionLost(
+        f"the server closed the connection while {doing} {migration.id} "
+        f"({first_line(exc)}): {state}",
+        hint,
+    )
 
 
 def _shown(path: Path) -> str:

@@ -36,6 +36,7 @@ from cmmsdb.errors import (
     ReadOnlyTarget,
     first_line,
 )
+from cmmsdb.lock_retries import GaveUp, with_lock_retries
 from cmmsdb.migrator import Options
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
@@ -506,34 +507,33 @@ def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
 
 
 def _attempt(run: _Run, what: str, work: Callable[[], _T]) -> _T:
-    """Run `work` in a transaction; retry lock timeouts with back-off, a bounded number of
-    times; any failure becomes one error naming what was kept."""
+    """Run `work` in a transaction, with lock retries (cmmsdb.lock_retries); any failure
+    becomes one error naming what was kept."""
     import psycopg
-    from psycopg import errors
 
-    attempt = 0
-    while True:
-        try:
-            with run.conn.transaction():
-                return work()
-        except errors.LockNotAvailable as exc:
-            if attempt >= run.options.lock_retries:
-                raise MaintenanceFailed(
-                    f"{what}: could not take its locks within {run.options.lock_timeout:g}s "
-                    f"in {attempt + 1} attempts ({first_line(exc)})",
-                    "a long transaction holds a lock on that table; run again later or raise "
-                    f"--lock-timeout; {_kept(run.done)}",
-                ) from None
-            time.sleep(ledger.retry_delay(attempt))
-            attempt += 1
-        except MaintenanceFailed as exc:
-            exc.hint = f"{exc.hint}; {_kept(run.done)}"
-            raise
-        except psycopg.Error as exc:
-            raise MaintenanceFailed(
-                f"{what} failed: {first_line(exc)}",
-                f"it was rolled back; {_kept(run.done)}",
-            ) from None
+    def give_up(gave_up: GaveUp) -> MaintenanceFailed:
+        return MaintenanceFailed(
+            f"{what}: {gave_up.describe()}",
+            "a long transaction holds a lock on that table; run again later or raise "
+            "--lock-timeout or --lock-retries",
+        )
+
+    try:
+        return with_lock_retries(
+            run.conn,
+            work,
+            cap=run.options.lock_timeout,
+            retries=run.options.lock_retries,
+            give_up=give_up,
+        )
+    except MaintenanceFailed as exc:
+        exc.hint = f"{exc.hint}; {_kept(run.done)}"
+        raise
+    except psycopg.Error as exc:
+        raise MaintenanceFailed(
+            f"{what} failed: {first_line(exc)}",
+            f"it was rolled back; {_kept(run.done)}",
+        ) from None
 
 
 def _kept(done: Sequence[Action]) -> str:

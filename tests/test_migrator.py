@@ -125,7 +125,7 @@ def test_rollback_steps_to_and_all(empty_db: str, simple: Path) -> None:
     assert tables(empty_db) == {"a", "b"}
 
     migrator.migrate(target, simple, options=FAST)
-    to = migrator.rollback(target, simple, to="0001", options=FAST)
+    to = migrator.rollback(target, simple, to="0001", allow_data_loss=True, options=FAST)
     assert [s.id for s in to.steps] == ["0003.create-c", "0002.create-b"]
     assert tables(empty_db) == {"a"}
 

@@ -60,8 +60,8 @@ def migrate(
         bool, typer.Option("--allow-changed", help="Migrate even if applied files were edited.")
     ] = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 5.0,
-    lock_retries: LockRetries = 3,
+    lock_timeout: LockTimeout = 1.0,
+    lock_retries: LockRetries = 20,
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
@@ -97,28 +97,44 @@ def rollback(
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Roll back every migration.")] = False,
     dry_run: DryRun = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Roll back even if it drops tables or columns holding data (without it: "
+            "asked on a terminal, refused otherwise).",
+        ),
+    ] = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 5.0,
-    lock_retries: LockRetries = 3,
+    lock_timeout: LockTimeout = 1.0,
+    lock_retries: LockRetries = 20,
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Roll back applied migrations, newest first."""
     from cmmsdb import migrator
+    from cmmsdb.errors import DataLossRefused
 
     if sum([steps is not None, to is not None, everything]) > 1:
         raise typer.BadParameter("choose one of --steps, --to and --all")
     target, folder = target_and_folder(dsn, migrations)
-    report = migrator.rollback(
-        target,
-        folder,
-        steps=steps,
-        to=to,
-        everything=everything,
-        dry_run=dry_run,
-        options=_options(lock_timeout, lock_retries, wait, connect_timeout),
-        on_progress=None if json or dry_run else render.progress,
-    )
+    try:
+        report = migrator.rollback(
+            target,
+            folder,
+            steps=steps,
+            to=to,
+            everything=everything,
+            dry_run=dry_run,
+            allow_data_loss=yes,
+            confirm=None if json else render.data_loss_question(),
+            options=_options(lock_timeout, lock_retries, wait, connect_timeout),
+            on_progress=None if json or dry_run else render.progress,
+        )
+    except DataLossRefused as refused:
+        render.data_loss_refused(refused, json)
+        raise
     render.run_report(report, json)
 
 

@@ -46,10 +46,15 @@ ConnectTimeout = Annotated[
 ]
 LockTimeout = Annotated[
     float,
-    typer.Option("--lock-timeout", min=0.1, help="Seconds a DDL statement may wait for a lock."),
+    typer.Option(
+        "--lock-timeout",
+        min=0.1,
+        help="Most seconds one attempt may wait for a table lock (attempts start at 0.1 and "
+        "double up to it).",
+    ),
 ]
 LockRetries = Annotated[
-    int, typer.Option("--lock-retries", min=0, help="Retries after a lock timeout.")
+    int, typer.Option("--lock-retries", min=0, help="Attempts after the first lock timeout.")
 ]
 Wait = Annotated[
     float,

@@ -69,8 +69,8 @@ def maintain(
     now: Now = None,
     dry_run: DryRun = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 5.0,
-    lock_retries: LockRetries = 3,
+    lock_timeout: LockTimeout = 1.0,
+    lock_retries: LockRetries = 20,
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:

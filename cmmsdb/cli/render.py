@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from cmmsdb.errors import CmmsdbError
+    from cmmsdb.data_loss import DataLoss
+    from cmmsdb.errors import CmmsdbError, DataLossRefused
     from cmmsdb.linter import LintReport
     from cmmsdb.local import LocalServer
     from cmmsdb.migrator import Progress, RunReport, StatusReport
@@ -135,7 +136,35 @@ def _dry_run(report: RunReport) -> str:
         parts.append(f"-- {report.action} {step.id} ({mode})\n{step.sql or ''}\n\n")
     verb = "apply" if report.action == "migrate" else "roll back"
     parts.append(f"-- dry run: would {verb} {_count(report.steps)}; nothing was changed\n")
+    if report.data_loss:
+        listed = _losses(report.data_loss, "--   ")
+        parts.append(f"-- it would drop data, and refuse without --yes:\n{listed}")
     return "".join(parts)
+
+
+def _losses(losses: Sequence[DataLoss], indent: str) -> str:
+    return "".join(f"{indent}{loss}  ({loss.migration})\n" for loss in losses)
+
+
+def data_loss_question() -> Callable[[Sequence[DataLoss]], bool] | None:
+    """On a terminal, a question to ask before a rollback drops data: it lists what would be
+    dropped (on stderr) and asks; elsewhere none (the rollback refuses)."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(losses: Sequence[DataLoss]) -> bool:
+        import typer
+
+        sys.stderr.write(f"the rollback would drop data:\n{_losses(losses, '  ')}")
+        return typer.confirm("Drop it?", default=False, err=True)
+
+    return ask
+
+
+def data_loss_refused(refused: DataLossRefused, as_json: bool) -> None:
+    """With --json, what a refused rollback would have dropped, on stdout."""
+    if as_json:
+        print_json(refused.details)
 
 
 def _summary(report: RunReport) -> str:
@@ -145,7 +174,8 @@ def _summary(report: RunReport) -> str:
         return f"{created}{nothing}: {report.target}"
     total = sum(step.seconds or 0 for step in report.steps)
     verb = "applied" if report.action == "migrate" else "rolled back"
-    return f"{created}{verb} {_count(report.steps)} in {total:.2f} s: {report.target}"
+    dropped = f"\ndropped data: {', '.join(map(str, report.data_loss))}" if report.data_loss else ""
+    return f"{created}{verb} {_count(report.steps)} in {total:.2f} s: {report.target}{dropped}"
 
 
 def status_report(report: StatusReport, as_json: bool) -> None:

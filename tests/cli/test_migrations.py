@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +18,9 @@ import psycopg
 import pytest
 
 from cmmsdb import local
+from tests import rows
 from tests.conftest import MIGRATIONS, Server
-from tests.test_migrator import EXTRA_NOTE, MAIN, MODULES, write
+from tests.test_migrator import EXTRA_NOTE, MAIN, MODULES, wait_for_query, write
 
 
 def schemas(dsn: str) -> set[str]:
@@ -246,6 +253,251 @@ def test_lock_held_longer_than_wait(cli, empty_db: str) -> None:
         holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
         run = cli("migrate", "--dsn", empty_db, "--wait", "1")
     assert_one_clean_error(run, "held the migration lock for more than 1s")
+
+
+def test_lock_waits_never_queue_the_application_more_than_a_second(
+    cli, empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "locks",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n",
+            "0002.add-column-a-note.sql": "ALTER TABLE a ADD COLUMN note text;\n",
+        },
+    )
+    assert (
+        cli("migrate", "--dsn", empty_db, "--migrations", str(folder), "--to", "0001").exit_code
+        == 0
+    )
+    waits: list[float] = []
+    stop = threading.Event()
+
+    def application() -> None:  # the application's queries on the table, one at a time
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            while not stop.is_set():
+                started = time.monotonic()
+                conn.execute("SELECT count(*) FROM a").fetchone()
+                waits.append(time.monotonic() - started)
+                time.sleep(0.02)
+
+    with psycopg.connect(empty_db) as long_transaction:
+        long_transaction.execute("SELECT count(*) FROM a")  # holds its lock until the end
+        queries = threading.Thread(target=application)
+        queries.start()
+        try:
+            run = cli(
+                "migrate", "--dsn", empty_db, "--migrations", str(folder), "--lock-retries", "4"
+            )
+        finally:
+            stop.set()
+            queries.join()
+
+    assert_one_clean_error(run, "0002.add-column-a-note: could not take its locks within 1s in 5")
+    assert 0.5 < max(waits) < 1.5, sorted(waits)[-5:]
+    with psycopg.connect(empty_db) as conn:
+        ledger = conn.execute("SELECT id FROM cmmsdb.applied_migrations").fetchall()
+        note = conn.execute("SELECT count(*) FROM pg_attribute WHERE attname = 'note'").fetchone()
+    assert ledger == [("0001.create-a",)]
+    assert note == (0,)
+
+
+def terminate_when_running(dsn: str, text: str) -> threading.Thread:
+    """In the background: wait for a query running `text`, then end its backend, as a
+    server crash or an administrator would."""
+
+    def terminate() -> None:
+        wait_for_query(dsn, text)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE %s AND pid <> pg_backend_pid()",
+                [f"%{text}%"],
+            )
+
+    thread = threading.Thread(target=terminate)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("transactional", [True, False])
+def test_the_server_closing_the_connection_is_not_blamed_on_the_migration(
+    cli, empty_db: str, tmp_path: Path, transactional: bool
+) -> None:
+    header = "" if transactional else "-- transactional: false\n"
+    folder = write(
+        tmp_path / "gone",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (seconds float8);\nINSERT INTO a VALUES (60);\n",
+            "0002.slow.sql": f"{header}CREATE TABLE b (id int);\n"
+            "SELECT pg_sleep(seconds) FROM a;\nCREATE TABLE c (id int);\n",
+        },
+    )
+    args = ("migrate", "--dsn", empty_db, "--migrations", str(folder))
+    assert cli(*args, "--to", "0001").exit_code == 0
+    terminator = terminate_when_running(empty_db, "pg_sleep(seconds)")
+
+    run = cli(*args)
+    terminator.join()
+
+    assert_one_clean_error(run, "the server closed the connection while applying 0002.slow")
+    assert "fix it" not in run.stderr
+    assert "run `cmmsdb migrate` again" in run.stderr
+    if transactional:
+        assert "0002.slow was rolled back" in run.stderr
+        assert tables_in(empty_db, "public") == {"a"}
+    else:
+        assert "0002.slow is recorded as partial: 1 of its 3 statements ran and" in run.stderr
+        assert tables_in(empty_db, "public") == {"a", "b"}
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE a SET seconds = 0")
+    rerun = cli(*args)
+    assert rerun.exit_code == 0, rerun.stderr
+    assert tables_in(empty_db, "public") == {"a", "b", "c"}
+
+
+def test_the_server_closing_the_connection_mid_rollback_says_what_is_still_applied(
+    cli, empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "gone",
+        {
+            "0001.create-a.sql": "CREATE TABLE a (id int);\n",
+            "0001.create-a.rollback.sql": "DROP TABLE a;\n",
+            "0002.create-b.sql": "CREATE TABLE b (id int);\n",
+            "0002.create-b.rollback.sql": "DROP TABLE b;\nSELECT pg_sleep(60);\n",
+        },
+    )
+    args = ("--dsn", empty_db, "--migrations", str(folder))
+    assert cli("migrate", *args).exit_code == 0
+    terminator = terminate_when_running(empty_db, "pg_sleep(60)")
+
+    run = cli("rollback", "--all", *args)
+    terminator.join()
+
+    assert_one_clean_error(
+        run, "while rolling back 0002.create-b (terminating connection due to administrator"
+    )
+    assert "the rollback of 0002.create-b was undone: it is still applied" in run.stderr
+    assert tables_in(empty_db, "public") == {"a", "b"}
+
+
+def test_the_server_closing_the_connection_while_waiting_for_the_lock(
+    cli, empty_db: str, tmp_path: Path
+) -> None:
+    folder = write(tmp_path / "wait", {"0001.create-a.sql": "CREATE TABLE a (id int);\n"})
+    with psycopg.connect(empty_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
+        terminator = terminate_when_running(empty_db, "pg_try_advisory_lock")
+        run = cli("migrate", "--dsn", empty_db, "--migrations", str(folder), "--wait", "60")
+        terminator.join()
+
+    assert_one_clean_error(run, "the server closed the connection (")
+    assert "while no migration was running" in run.stderr
+    assert "run `cmmsdb migrate` again" in run.stderr
+
+
+def without_terminal(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m cmmsdb ARGS` with stdin not a terminal (as from cron or CI)."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
+    environ["PYTHONPATH"] = str(MIGRATIONS.parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "cmmsdb", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environ,
+        timeout=120,
+    )
+
+
+def test_a_rollback_that_drops_rows_refuses_in_one_line_naming_yes(
+    cli, migrated_db: str, admin: psycopg.Connection, tmp_path: Path
+) -> None:
+    org = rows.new_org(admin)
+    for _ in range(3):
+        rows.make_row(admin, "part_transactions", org)
+    args = ("rollback", "--to", "0051", "--dsn", migrated_db)
+
+    refused = without_terminal(*args, cwd=tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("error: the rollback would drop ")
+    assert "cmms.part_transactions (3 rows)" in line
+    assert "--yes" in line
+    assert "part_transactions" in tables_in(migrated_db, "cmms")
+
+    as_json = without_terminal(*args, "--json", cwd=tmp_path)
+    assert as_json.returncode == 2
+    document = json.loads(as_json.stdout)
+    assert document["refused"] is True
+    assert {
+        "migration": "0052.create-table-part-transactions",
+        "object": "cmms.part_transactions",
+        "kind": "table",
+        "rows": 3,
+    } in document["data_loss"]
+
+    dry_run = without_terminal(*args, "--dry-run", cwd=tmp_path)
+    assert dry_run.returncode == 0
+    assert "-- it would drop data, and refuse without --yes:" in dry_run.stdout
+    assert "--   cmms.part_transactions (3 rows)  (0052.create-table-part-transactions)" in (
+        dry_run.stdout
+    )
+    planned = json.loads(without_terminal(*args, "--dry-run", "--json", cwd=tmp_path).stdout)
+    assert planned["data_loss"] == document["data_loss"]
+    assert "part_transactions" in tables_in(migrated_db, "cmms")
+
+    done = without_terminal(*args, "--yes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "dropped data: " in done.stdout
+    assert "cmms.part_transactions (3 rows)" in done.stdout
+    assert "part_transactions" not in tables_in(migrated_db, "cmms")
+
+
+def on_a_terminal(*args: str, answer: bytes) -> tuple[int, str]:
+    """`python -m cmmsdb ARGS` on a pseudo-terminal: answer its question, return its exit
+    code and everything it wrote."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
+    environ["PYTHONPATH"] = str(MIGRATIONS.parent.parent)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI, on the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "cmmsdb", *args], environ)
+    output = b""
+    deadline = time.monotonic() + 60
+    while b"Drop it?" not in output and time.monotonic() < deadline:
+        output += os.read(fd, 4096)
+    os.write(fd, answer + b"\n")
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child exited and closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode()
+
+
+def test_on_a_terminal_a_rollback_that_drops_rows_asks_first(
+    migrated_db: str, admin: psycopg.Connection
+) -> None:
+    rows.make_row(admin, "part_transactions", rows.new_org(admin))
+    args = ("rollback", "--to", "0051", "--dsn", migrated_db)
+
+    declined, output = on_a_terminal(*args, answer=b"n")
+
+    assert declined == 2, output
+    assert "the rollback would drop data:" in output
+    assert "cmms.part_transactions (1 row)  (0052.create-table-part-transactions)" in output
+    assert "part_transactions" in tables_in(migrated_db, "cmms")
+
+    confirmed, output = on_a_terminal(*args, answer=b"y")
+
+    assert confirmed == 0, output
+    assert "part_transactions" not in tables_in(migrated_db, "cmms")
 
 
 def test_conflicting_rollback_options_are_a_usage_error(cli, empty_db: str) -> None:

@@ -230,7 +230,7 @@ def test_a_tenant_table_scaffold_migrates_isolates_tenants_and_rolls_back(
     ) == [(["security_invoker=true"],)]
     assert_tenants_are_isolated(empty_db)
 
-    rollback = cli("rollback", *target)
+    rollback = cli("rollback", *target, "--yes")  # the isolation check left rows in widgets
 
     assert rollback.exit_code == 0, rollback.stderr
     assert f"rolling back {created['id']} ... done" in rollback.stdout
