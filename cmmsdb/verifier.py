@@ -25,9 +25,13 @@ if TYPE_CHECKING:
 # The role that owns every object of the cmms schemas (rule `owner`).
 OWNER_ROLE = "cmms_owner"
 # Roles that may own a stored function of the cmms schemas when the function is SECURITY
-# DEFINER with SET search_path = '' (a NOLOGIN role that runs it with narrower rights than
-# the owner's). The one place to add such a role (rule `owner`).
-DEFINER_OWNERS: tuple[str, ...] = ("cmms_search",)
+# DEFINER with SET search_path = pg_catalog, pg_temp (a NOLOGIN role that runs it with
+# narrower rights than the owner's), and the only roles that may have a policy letting
+# every row through. The one place to add such a role (rules `owner`, `open-policy`).
+DEFINER_OWNERS: tuple[str, ...] = ("cmms_search", "cmms_audit")
+# cmmsdb's other roles: with the owner and the definer owners, the roles that must not log
+# in, bypass row-level security or act as the owner (rule `cmms-roles`).
+APP_ROLES: tuple[str, ...] = ("cmms_app", "cmms_readonly")
 # The schemas cmmsdb creates; its roles own nothing outside them (rule `outside-cmms`).
 CMMS_SCHEMAS = ("cmms", "cmms_archive", "cmms_ext")
 # Tenant tables without the audit trigger: the audit trail itself, and tables whose rows
@@ -81,7 +85,7 @@ RULES: tuple[Rule, ...] = (
     Rule("comment", "tables, views and functions have a COMMENT", "verify_comments.sql"),
     Rule(
         "definer-search-path",
-        "SECURITY DEFINER functions SET search_path = ''",
+        "SECURITY DEFINER functions SET search_path = pg_catalog, pg_temp",
         "verify_definer_search_path.sql",
     ),
     Rule("owner", f"objects of the cmms schemas are owned by {OWNER_ROLE}", "verify_owner.sql"),
@@ -89,6 +93,18 @@ RULES: tuple[Rule, ...] = (
         "outside-cmms",
         "cmmsdb's roles own nothing outside the cmms schemas",
         "verify_outside_cmms.sql",
+    ),
+    Rule(
+        "cmms-roles",
+        "cmmsdb's roles cannot log in, bypass row-level security or act as the owner, and "
+        "nothing sets row_security for them or the database",
+        "verify_cmms_roles.sql",
+    ),
+    Rule(
+        "open-policy",
+        "only the definer owners have policies that let every row through, and no role "
+        "can act as them",
+        "verify_open_policy.sql",
     ),
 )
 
@@ -180,6 +196,7 @@ def catalog_findings(
     parameters: Mapping[str, Any] = {
         "owner": OWNER_ROLE,
         "definer_owners": list(definer_owners),
+        "roles": [OWNER_ROLE, *APP_ROLES, *definer_owners],
         "schemas": list(CMMS_SCHEMAS),
         "not_audited": list(NOT_AUDITED),
         "no_updated_at": list(NO_UPDATED_AT),
