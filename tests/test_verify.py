@@ -301,7 +301,9 @@ def rule_findings(dsn: str, rule: str) -> list[tuple[str, str]]:
     return [(f.object, f.message) for f in report.findings if f.rule == rule]
 
 
-OWNER_LINK = "can act as cmms_owner (a membership with INHERIT or SET), the owner of every tenant table"
+OWNER_LINK = (
+    "can act as cmms_owner (a membership with INHERIT or SET), the owner of every tenant table"
+)
 
 # SQL that lets a cmms role defeat isolation -> the cmms-roles finding it must produce.
 ROLE_VIOLATIONS = {
@@ -334,7 +336,8 @@ def test_a_cmms_role_that_can_defeat_isolation_is_a_finding(
 
 def test_a_row_security_setting_on_the_database_is_a_finding(admin, migrated_db: str) -> None:
     dbname = admin.info.dbname
-    admin.execute(sql.SQL("ALTER DATABASE {} SET row_security = off").format(sql.Identifier(dbname)))
+    statement = sql.SQL("ALTER DATABASE {} SET row_security = off")
+    admin.execute(statement.format(sql.Identifier(dbname)))
     assert rule_findings(migrated_db, "cmms-roles") == [
         (f"database {dbname}", "has the setting row_security=off (ALTER DATABASE ... SET)")
     ]
@@ -456,6 +459,5 @@ def test_a_long_function_signature_is_named_in_full(admin, migrated_db: str) -> 
     )
     assert (
         "owner",
-        "cmms.a_function_with_a_long_signature(double precision,double precision,"
-        "double precision)",
+        "cmms.a_function_with_a_long_signature(double precision,double precision,double precision)",
     ) in findings(migrated_db)
