@@ -9,7 +9,8 @@ cmmsdb/queries/catalog_snapshot.sql, which documents the normalisation.
 
 Top-level keys of a snapshot, each a dict keyed by (schema-qualified) name:
 schemas, extensions, tables, views, sequences, functions, types, event_triggers,
-default_privileges.
+default_privileges, roles (cmmsdb's roles: attributes, memberships, settings) and database
+(the current database's settings).
 """
 
 from __future__ import annotations
@@ -39,7 +40,23 @@ _SECTION_LABELS = {
     "types": "type",
     "event_triggers": "event trigger",
     "default_privileges": "default privileges",
+    "roles": "role",
+    "database": "database",
 }
+
+# cmmsdb's roles, whose attributes, memberships and settings a snapshot records: the owner,
+# the application, the read-only role and the NOLOGIN roles that own SECURITY DEFINER
+# functions. Roles belong to the cluster; those that do not exist are simply absent.
+ROLES: tuple[str, ...] = ("cmms_owner", "cmms_app", "cmms_readonly", "cmms_search", "cmms_audit")
+# The settings (of those roles, and of the database) that change what a query sees or runs:
+# name resolution, row-level security, the role a session takes, libraries loaded into it.
+SETTINGS: tuple[str, ...] = (
+    "search_path",
+    "row_security",
+    "role",
+    "session_preload_libraries",
+    "local_preload_libraries",
+)
 
 # Collections nested in an object and the word for one of their members. Columns and
 # composite-type attributes have no word: `cmms.users.email: ...` reads as a column.
@@ -61,7 +78,9 @@ _SUMMARISED_FIELDS = frozenset({("function", "body"), ("view", "definition")})
 
 
 def snapshot(
-    conn: psycopg.Connection[Any], exclude_schemas: Sequence[str] = ("cmmsdb",)
+    conn: psycopg.Connection[Any],
+    exclude_schemas: Sequence[str] = ("cmmsdb",),
+    roles: Sequence[str] = ROLES,
 ) -> dict[str, Any]:
     """The schema of the database behind `conn`, as plain JSON-compatible data.
 
@@ -76,7 +95,12 @@ def snapshot(
     with conn.transaction(force_rollback=True):
         conn.execute(query("catalog_session.sql"))
         row = conn.execute(
-            query("catalog_snapshot.sql"), {"exclude_schemas": list(exclude_schemas)}
+            query("catalog_snapshot.sql"),
+            {
+                "exclude_schemas": list(exclude_schemas),
+                "roles": list(roles),
+                "settings": list(SETTINGS),
+            },
         ).fetchone()
     if row is None:  # pragma: no cover - the query always returns one row
         raise RuntimeError("catalog snapshot query returned no row")

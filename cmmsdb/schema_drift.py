@@ -32,7 +32,7 @@ from cmmsdb.migrations import discover, enabled_modules, module_of
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database
 
 SNAPSHOT_FILE = "schema.json"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 MONTH_PLACEHOLDER = "pYYYY_MM"
 ARCHIVE_SCHEMA = "cmms_archive"
 # Schemas that are never cmmsdb's, even though every database has them.

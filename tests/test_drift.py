@@ -4,6 +4,7 @@ each kind of schema change is reported by name, and the committed snapshot is cu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,6 +109,57 @@ def test_each_kind_of_change_is_reported_by_name(admin, migrated_db: str, kind: 
     admin.execute(statement)
     found = lines(migrated_db)
     assert line in found, found
+
+
+@pytest.fixture
+def restore_roles(admin) -> Iterator[None]:
+    """cmmsdb's roles belong to the cluster: put them back as the migrations made them."""
+    yield
+    admin.execute(
+        "ALTER ROLE cmms_app NOLOGIN NOBYPASSRLS; ALTER ROLE cmms_app RESET ALL;"
+        " REVOKE cmms_owner FROM cmms_app"
+    )
+
+
+# Changes to roles and database settings that defeat isolation -> the line drift prints.
+ROLE_CHANGES = {
+    "bypassrls": ("ALTER ROLE cmms_app BYPASSRLS", "role cmms_app: bypassrls false -> true"),
+    "login": ("ALTER ROLE cmms_app LOGIN", "role cmms_app: login false -> true"),
+    "membership": (
+        "GRANT cmms_owner TO cmms_app",
+        "role cmms_app: member_of [] -> [cmms_owner WITH INHERIT, SET]",
+    ),
+    "role setting": (
+        "ALTER ROLE cmms_app SET row_security = off",
+        "role cmms_app: settings [] -> [row_security=off]",
+    ),
+    "role setting in this database": (
+        "ALTER ROLE cmms_app IN DATABASE {db} SET search_path = public, cmms",
+        "role cmms_app: settings [] -> [search_path=public, cmms in this database]",
+    ),
+    "database row_security": (
+        "ALTER DATABASE {db} SET row_security = off",
+        "database current: settings [] -> [row_security=off]",
+    ),
+    "database search_path": (
+        "ALTER DATABASE {db} SET search_path = public, cmms",
+        "database current: settings [] -> [search_path=public, cmms]",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(ROLE_CHANGES))
+def test_roles_and_database_settings_are_compared(
+    admin, migrated_db: str, restore_roles: None, kind: str
+) -> None:
+    statement, line = ROLE_CHANGES[kind]
+    admin.execute(statement.format(db=f'"{admin.info.dbname}"'))
+    assert lines(migrated_db) == [line]
+
+
+def test_members_that_are_not_cmmsdb_roles_are_not_drift(admin, app_login: str) -> None:
+    """The application's logins (members of cmms_app) belong to the installation."""
+    assert lines(admin.info.dsn) == []
 
 
 def test_a_changed_function_body_is_reported(admin, migrated_db: str) -> None:

@@ -15,8 +15,19 @@
 -- pseudo-role. This hides the owner's implicit rights (and MAINTAIN, added to them in 17)
 -- and makes GRANT followed by REVOKE leave no trace.
 --
--- Only catalog columns present in PostgreSQL 15 are used. Parameter: %(exclude_schemas)s
--- (text[]). psycopg parses placeholders in this text, so it must hold no other percent sign.
+-- roles are cmmsdb's roles %(roles)s (text[]; those that exist): their attributes, the roles
+-- each is a member of ("role WITH ADMIN, INHERIT, SET", the options any grant of it gives;
+-- PostgreSQL 15 has no per-grant INHERIT and SET: there every membership allows SET ROLE and
+-- inheritance follows the member's rolinherit, read through to_jsonb so that one text runs
+-- on 15 and 16+), and their settings among %(settings)s (text[]: the ones that change what a
+-- query sees), for every database or ("... in this database") the current one. Members
+-- that are not cmmsdb's roles (the migrating login, the application's logins) belong to the
+-- installation, not to the schema, and are left out. database.current.settings are the
+-- current database's own settings among %(settings)s.
+--
+-- Only catalog columns present in PostgreSQL 15 are used. Parameters: %(exclude_schemas)s
+-- (text[]), %(roles)s, %(settings)s. psycopg parses placeholders in this text, so it must
+-- hold no other percent sign.
 WITH
 nsp AS (
     SELECT n.oid, n.nspname, n.nspowner, n.nspacl
@@ -644,9 +655,83 @@ default_privileges AS (
     LEFT JOIN grants AS g
         ON g.classid = 'pg_default_acl'::regclass AND g.objid = d.oid AND g.objsubid = 0
     WHERE d.defaclnamespace = 0 OR n.oid IS NOT NULL
+),
+
+-- Settings of roles and of databases, one "name=value" per setting in scope.
+setting AS (
+    SELECT d.setrole, d.setdatabase, s.setting
+    FROM pg_db_role_setting AS d
+    CROSS JOIN unnest(d.setconfig) AS s (setting)
+    WHERE split_part(s.setting, '=', 1) = ANY (%(settings)s::text [])
+      AND (
+          d.setdatabase = 0
+          OR d.setdatabase = (SELECT b.oid FROM pg_database AS b WHERE b.datname = current_database())
+      )
+),
+
+membership AS (
+    SELECT
+        m.member,
+        m.roleid,
+        bool_or(m.admin_option) AS admin,
+        bool_or(coalesce((to_jsonb(m) ->> 'inherit_option')::boolean, r.rolinherit)) AS inherit,
+        bool_or(coalesce((to_jsonb(m) ->> 'set_option')::boolean, TRUE)) AS can_set
+    FROM pg_auth_members AS m
+    JOIN pg_roles AS r ON r.oid = m.member
+    GROUP BY m.member, m.roleid
+),
+
+roles AS (
+    SELECT coalesce(jsonb_object_agg(
+        r.rolname,
+        jsonb_build_object(
+            'login', r.rolcanlogin,
+            'superuser', r.rolsuper,
+            'createrole', r.rolcreaterole,
+            'createdb', r.rolcreatedb,
+            'replication', r.rolreplication,
+            'bypassrls', r.rolbypassrls,
+            'inherit', r.rolinherit,
+            'member_of', coalesce((
+                SELECT jsonb_agg(
+                    pg_get_userbyid(m.roleid)::text || coalesce(' WITH ' || nullif(concat_ws(
+                        ', ',
+                        CASE WHEN m.admin THEN 'ADMIN' END,
+                        CASE WHEN m.inherit THEN 'INHERIT' END,
+                        CASE WHEN m.can_set THEN 'SET' END
+                    ), ''), ' WITHOUT ADMIN, INHERIT, SET')
+                    ORDER BY pg_get_userbyid(m.roleid)
+                )
+                FROM membership AS m
+                WHERE m.member = r.oid
+            ), '[]'),
+            'settings', coalesce((
+                SELECT jsonb_agg(
+                    s.setting || CASE WHEN s.setdatabase <> 0 THEN ' in this database' ELSE '' END
+                    ORDER BY s.setting, s.setdatabase
+                )
+                FROM setting AS s
+                WHERE s.setrole = r.oid
+            ), '[]')
+        )
+    ), '{}') AS doc
+    FROM pg_roles AS r
+    WHERE r.rolname = ANY (%(roles)s::text [])
+),
+
+database_doc AS (
+    SELECT jsonb_build_object('current', jsonb_build_object(
+        'settings', coalesce((
+            SELECT jsonb_agg(s.setting ORDER BY s.setting)
+            FROM setting AS s
+            WHERE s.setrole = 0 AND s.setdatabase <> 0
+        ), '[]')
+    )) AS doc
 )
 
 SELECT jsonb_build_object(
+    'roles', (SELECT doc FROM roles),
+    'database', (SELECT doc FROM database_doc),
     'schemas', (SELECT doc FROM schemas),
     'extensions', (SELECT doc FROM extensions),
     'tables', (SELECT doc FROM tables),
