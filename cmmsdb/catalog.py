@@ -25,6 +25,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Skip, Visitor
 
+from cmmsdb import roles
 from cmmsdb.resources import query
 
 __all__ = ["Difference", "canonical_view_definition", "diff", "differences", "snapshot"]
@@ -44,10 +45,9 @@ _SECTION_LABELS = {
     "database": "database",
 }
 
-# cmmsdb's roles, whose attributes, memberships and settings a snapshot records: the owner,
-# the application, the read-only role and the NOLOGIN roles that own SECURITY DEFINER
-# functions. Roles belong to the cluster; those that do not exist are simply absent.
-ROLES: tuple[str, ...] = ("cmms_owner", "cmms_app", "cmms_readonly", "cmms_search", "cmms_audit")
+# cmmsdb's roles (cmmsdb.roles), whose attributes, memberships and settings a snapshot
+# records. Roles belong to the cluster; those that do not exist are simply absent.
+ROLES: tuple[str, ...] = roles.ALL_ROLES
 # The settings (of those roles, and of the database) that change what a query sees or runs:
 # name resolution, row-level security, the role a session takes, libraries loaded into it.
 SETTINGS: tuple[str, ...] = (

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import migrator
+from cmmsdb import migrator, roles
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
@@ -22,16 +22,12 @@ from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
 if TYPE_CHECKING:
     import psycopg
 
-# The role that owns every object of the cmms schemas (rule `owner`).
-OWNER_ROLE = "cmms_owner"
-# Roles that may own a stored function of the cmms schemas when the function is SECURITY
-# DEFINER with SET search_path = pg_catalog, pg_temp (a NOLOGIN role that runs it with
-# narrower rights than the owner's), and the only roles that may have a policy letting
-# every row through. The one place to add such a role (rules `owner`, `open-policy`).
-DEFINER_OWNERS: tuple[str, ...] = ("cmms_search", "cmms_audit")
-# cmmsdb's other roles: with the owner and the definer owners, the roles that must not log
-# in, bypass row-level security or act as the owner (rule `cmms-roles`).
-APP_ROLES: tuple[str, ...] = ("cmms_app", "cmms_readonly")
+# The owner of every object (rule `owner`); the roles that may own SECURITY DEFINER
+# functions and alone have policies that let every row through (rules `owner`,
+# `open-policy`); the application's roles (rule `cmms-roles`). Defined in cmmsdb.roles.
+OWNER_ROLE = roles.OWNER_ROLE
+DEFINER_OWNERS = roles.DEFINER_OWNERS
+APP_ROLES = roles.APP_ROLES
 # The schemas cmmsdb creates; its roles own nothing outside them (rule `outside-cmms`).
 CMMS_SCHEMAS = ("cmms", "cmms_archive", "cmms_ext")
 # Tenant tables without the audit trigger: the audit trail itself, and tables whose rows

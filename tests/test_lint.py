@@ -13,7 +13,7 @@ import pytest
 
 from cmmsdb import linter
 from cmmsdb.errors import LintPathError, LintToolMissing
-from cmmsdb.linter import config, rules, source, squawk
+from cmmsdb.linter import config, rules, security, source, squawk
 from cmmsdb.resources import shipped
 
 CASES = Path(__file__).parent / "lint_cases"
@@ -452,3 +452,208 @@ def test_every_cmmsdb_rule_is_documented_in_the_readme() -> None:
     data = tomllib.loads((Path(config.__file__).with_name("config.toml")).read_text())
     for rule in data["squawk"]["off"]:
         assert f"`{rule}`" in readme
+
+
+# --- security: statements that switch isolation off or open a privilege boundary -----------
+
+DEFINER = (
+    "CREATE FUNCTION cmms.gadget_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER"
+    "{path} AS $$ SELECT pg_catalog.count(*) FROM cmms.assets $$;"
+)
+
+# Each dangerous statement -> the rule it breaks and the start of the finding's message.
+DANGEROUS = {
+    "disable-rls": (
+        "ALTER TABLE cmms.teams DISABLE ROW LEVEL SECURITY;",
+        "rls-off",
+        "DISABLE ROW LEVEL SECURITY on teams",
+    ),
+    "no-force-rls": (
+        "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;",
+        "rls-off",
+        "NO FORCE ROW LEVEL SECURITY on teams",
+    ),
+    "drop-policy": (
+        "DROP POLICY teams_delete ON cmms.teams;",
+        "drop-policy",
+        "DROP POLICY teams_delete ON teams",
+    ),
+    "drop-audit-trigger": (
+        "DROP TRIGGER teams_audit ON cmms.teams;",
+        "audit-trigger-off",
+        "DROP TRIGGER teams_audit ON audited table teams",
+    ),
+    "disable-audit-trigger": (
+        "ALTER TABLE cmms.teams DISABLE TRIGGER teams_audit;",
+        "audit-trigger-off",
+        "DISABLE TRIGGER teams_audit on audited table teams",
+    ),
+    "disable-all-triggers": (
+        "ALTER TABLE cmms.teams DISABLE TRIGGER ALL;",
+        "audit-trigger-off",
+        "DISABLE TRIGGER ALL on audited table teams",
+    ),
+    "alter-function-definer": (
+        "ALTER FUNCTION cmms.current_org_id() SECURITY DEFINER;",
+        "definer-function",
+        "ALTER FUNCTION current_org_id SECURITY DEFINER",
+    ),
+    "role-bypassrls": (
+        "ALTER ROLE cmms_app BYPASSRLS;",
+        "role-bypassrls",
+        "ALTER ROLE cmms_app BYPASSRLS",
+    ),
+    "create-role-superuser": (
+        "CREATE ROLE cmms_gadgets NOLOGIN SUPERUSER;",
+        "role-bypassrls",
+        "CREATE ROLE cmms_gadgets SUPERUSER",
+    ),
+    "definer-without-path": (
+        DEFINER.format(path=""),
+        "definer-search-path",
+        "SECURITY DEFINER function gadget_count has no SET search_path",
+    ),
+    "definer-empty-path": (
+        DEFINER.format(path=" SET search_path = ''"),
+        "definer-search-path",
+        "SECURITY DEFINER function gadget_count has search_path = ''",
+    ),
+    "definer-path-without-pg-temp-last": (
+        DEFINER.format(path=" SET search_path = pg_catalog"),
+        "definer-search-path",
+        "SECURITY DEFINER function gadget_count has search_path = pg_catalog:",
+    ),
+    "definer-path-made-empty": (
+        "ALTER FUNCTION cmms.search_assets(text, integer) SET search_path = '';",
+        "definer-search-path",
+        "SECURITY DEFINER function search_assets has search_path = ''",
+    ),
+    "grant-to-public": (
+        "GRANT SELECT ON cmms.teams TO PUBLIC;",
+        "grant-to-public",
+        "GRANT SELECT on table teams to PUBLIC",
+    ),
+    "grant-definer-to-public": (
+        "GRANT EXECUTE ON FUNCTION cmms.search_assets(text, integer) TO PUBLIC;",
+        "grant-to-public",
+        "GRANT EXECUTE on SECURITY DEFINER function search_assets to PUBLIC",
+    ),
+    "default-privileges-to-public": (
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA cmms GRANT SELECT ON TABLES TO PUBLIC;",
+        "grant-to-public",
+        "default privileges grant SELECT on new tables to PUBLIC",
+    ),
+    "open-policy": (
+        "CREATE POLICY teams_everything ON cmms.teams FOR SELECT TO cmms_app USING (true);",
+        "open-policy",
+        "policy teams_everything on teams USING (true) for cmms_app lets every row through",
+    ),
+    "open-insert-policy": (
+        "CREATE POLICY teams_anything ON cmms.teams FOR INSERT WITH CHECK (true);",
+        "open-policy",
+        "policy teams_anything on teams WITH CHECK (true) for PUBLIC lets every row through",
+    ),
+}
+
+
+def migration(tmp_path: Path, body: str, rollback: str = "SELECT 1;") -> Path:
+    """A forward migration holding `body` after SET LOCAL ROLE (line 3), and its rollback."""
+    path = tmp_path / "0001.change-security.sql"
+    path.write_text(f"-- A change.\nSET LOCAL ROLE cmms_owner;\n{body}\n")
+    path.with_name("0001.change-security.rollback.sql").write_text(
+        f"-- Undoes it.\nSET LOCAL ROLE cmms_owner;\n{rollback}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(DANGEROUS))
+def test_a_statement_that_defeats_isolation_is_a_finding(tmp_path: Path, case: str) -> None:
+    statement, rule, message = DANGEROUS[case]
+    path = migration(tmp_path, statement)
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert rules_of(report) == [(path.name, 3, rule)]
+    assert report.findings[0].message.startswith(message), report.findings[0].message
+    assert report.findings[0].source == "cmmsdb"
+
+
+def test_every_security_rule_has_a_dangerous_case() -> None:
+    assert {rule for _, rule, _ in DANGEROUS.values()} == set(security.RULES)
+
+
+# Safe neighbours of the dangerous statements: clean.
+SAFE = {
+    "definer-with-fixed-path": DEFINER.format(path=" SET search_path = pg_catalog, pg_temp"),
+    "definer-with-extension-schema": DEFINER.format(
+        path=" SET search_path = pg_catalog, cmms_ext, pg_temp"
+    ),
+    "invoker-function": DEFINER.replace(" SECURITY DEFINER", "").format(path=""),
+    "policy-created-and-replaced": (
+        "CREATE POLICY teams_gadgets ON cmms.teams FOR SELECT TO cmms_app"
+        " USING (organization_id = (SELECT cmms.current_org_id()));\n"
+        "DROP POLICY teams_gadgets ON cmms.teams;"
+    ),
+    "open-policy-for-a-definer-owner": (
+        "CREATE POLICY teams_search ON cmms.teams FOR SELECT TO cmms_search USING (true);"
+    ),
+    "revoke-from-public": "REVOKE EXECUTE ON FUNCTION cmms.search_assets(text, integer) FROM PUBLIC;",
+    "grant-to-a-named-role": "GRANT SELECT ON cmms.teams TO cmms_readonly;",
+    "role-without-bypass": "ALTER ROLE cmms_app NOBYPASSRLS;",
+    "trigger-of-a-table-that-is-not-audited": (
+        "ALTER TABLE cmms.activity_logs DISABLE TRIGGER activity_logs_refuse_update;"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAFE))
+def test_the_safe_neighbours_are_clean(tmp_path: Path, case: str) -> None:
+    migration(tmp_path, SAFE[case])
+
+    assert linter.lint([tmp_path], style_check=False).findings == []
+
+
+def test_a_rollback_may_undo_what_its_forward_migration_switched_on(tmp_path: Path) -> None:
+    migration(
+        tmp_path,
+        "ALTER TABLE cmms.teams ENABLE ROW LEVEL SECURITY;\n"
+        "ALTER TABLE cmms.teams FORCE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY teams_gadgets ON cmms.teams FOR SELECT TO cmms_app"
+        " USING (organization_id = (SELECT cmms.current_org_id()));\n"
+        "CREATE TRIGGER teams_gadget AFTER INSERT ON cmms.teams"
+        " FOR EACH ROW EXECUTE FUNCTION cmms.set_updated_at();",
+        "DROP TRIGGER teams_gadget ON cmms.teams;\n"
+        "DROP POLICY teams_gadgets ON cmms.teams;\n"
+        "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;\n"
+        "ALTER TABLE cmms.teams DISABLE ROW LEVEL SECURITY;",
+    )
+
+    found = {f.rule for f in linter.lint([tmp_path], style_check=False).findings}
+    assert not found & set(security.RULES)
+
+
+def test_a_rollback_that_undoes_something_else_is_flagged(tmp_path: Path) -> None:
+    migration(tmp_path, "SELECT 1;", "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;")
+
+    assert rules_of(linter.lint([tmp_path], style_check=False)) == [
+        ("0001.change-security.rollback.sql", 3, "rls-off")
+    ]
+
+
+def test_a_security_finding_is_silenced_only_with_a_reason(tmp_path: Path) -> None:
+    path = migration(
+        tmp_path,
+        "-- cmmsdb: allow rls-off because the table is about to be dropped by the next step\n"
+        "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;",
+    )
+    report = linter.lint([tmp_path], style_check=False)
+    assert report.findings == []
+    assert [(s.finding.rule, s.by) for s in report.silenced] == [("rls-off", "comment")]
+
+    path.write_text(
+        path.read_text().replace(" because the table is about to be dropped by the next step", "")
+    )
+    assert {f.rule for f in linter.lint([tmp_path], style_check=False).findings} == {
+        "rls-off",
+        "invalid-silence",
+    }

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from cmmsdb.errors import LintPathError
-from cmmsdb.linter import rules, source, squawk, style
+from cmmsdb.linter import rules, security, source, squawk, style
 from cmmsdb.linter.config import LintConfig, load
 from cmmsdb.linter.findings import Finding, LintReport, Silenced
 from cmmsdb.linter.source import SqlFile
@@ -33,7 +33,7 @@ def default_paths() -> list[Path]:
 
 def rule_ids() -> frozenset[str]:
     """Every rule a silence comment may name (style rules are `style.CODE`)."""
-    return frozenset(rules.RULES) | squawk.RULES
+    return frozenset(rules.RULES) | frozenset(security.RULES) | squawk.RULES
 
 
 def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
@@ -46,6 +46,7 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
     config = load()
     known = _forward_files(files, cache)
     tenant_tables, parents = _tenant_tables(known), _partition_parents(known)
+    secured = security.Known.of(known)
     report = LintReport(files=[_display(f.path) for f in files])
     hits: list[tuple[SqlFile, int, int, str, str, str]] = []
     for sql_file in files:
@@ -58,6 +59,9 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
         created = _created(sql_file, cache)
         for hit in rules.check(sql_file, created, tenant_tables, parents):
             hits.append((sql_file, hit.line, hit.column, hit.rule, hit.message, "cmmsdb"))
+        forward = _forward_of(sql_file, cache)
+        for found in security.check(sql_file, forward, created, secured):
+            hits.append((sql_file, found.line, found.column, found.rule, found.message, "cmmsdb"))
     for s in squawk.check(files, config):
         if _applies(s.file, s.line, s.rule, config, cache):
             hits.append((s.file, s.line, s.column, s.rule, s.message, "squawk"))
@@ -102,6 +106,13 @@ def _created(sql_file: SqlFile, cache: dict[Path, SqlFile]) -> set[str]:
     if sql_file.is_rollback and sql_file.forward_path.is_file():
         created |= _load(sql_file.forward_path, cache).created
     return created
+
+
+def _forward_of(sql_file: SqlFile, cache: dict[Path, SqlFile]) -> SqlFile | None:
+    """A rollback file's forward file, parsed (None for a forward file or a lone rollback)."""
+    if not sql_file.is_rollback or not sql_file.forward_path.is_file():
+        return None
+    return _load(sql_file.forward_path, cache)
 
 
 def _forward_files(files: Sequence[SqlFile], cache: dict[Path, SqlFile]) -> list[SqlFile]:
