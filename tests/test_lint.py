@@ -597,7 +597,9 @@ SAFE = {
     "open-policy-for-a-definer-owner": (
         "CREATE POLICY teams_search ON cmms.teams FOR SELECT TO cmms_search USING (true);"
     ),
-    "revoke-from-public": "REVOKE EXECUTE ON FUNCTION cmms.search_assets(text, integer) FROM PUBLIC;",
+    "revoke-from-public": (
+        "REVOKE EXECUTE ON FUNCTION cmms.search_assets(text, integer) FROM PUBLIC;"
+    ),
     "grant-to-a-named-role": "GRANT SELECT ON cmms.teams TO cmms_readonly;",
     "role-without-bypass": "ALTER ROLE cmms_app NOBYPASSRLS;",
     "trigger-of-a-table-that-is-not-audited": (

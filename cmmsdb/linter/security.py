@@ -226,7 +226,8 @@ def _search_path(options: Sequence[Any] | None) -> list[str] | None:
     for option in options or ():
         arg = getattr(option, "arg", None)
         if option.defname == "set" and getattr(arg, "name", None) == "search_path":
-            return [str(getattr(a.val, "sval", "")).lower() for a in getattr(arg, "args", None) or ()]
+            values = getattr(arg, "args", None) or ()
+            return [str(getattr(a.val, "sval", "")).lower() for a in values]
     return None
 
 
