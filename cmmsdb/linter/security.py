@@ -105,9 +105,7 @@ class _Made:
                 self.switches |= {(table, cmd.subtype.name) for cmd in node.cmds}
 
 
-def check(
-    sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: Known
-) -> list[Hit]:
+def check(sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: Known) -> list[Hit]:
     """The security rules on one parsed file. `forward`: a rollback file's forward file;
     `created`: the objects its migration creates (their own policies and triggers may go)."""
     made = _Made()
@@ -211,8 +209,10 @@ def _definer_path(
         return
     if path is not None and path[:1] == ["pg_catalog"] and path[-1:] == ["pg_temp"]:
         return
-    shown = "no SET search_path" if path is None else "search_path = " + (
-        ", ".join(p or "''" for p in path)
+    shown = (
+        "no SET search_path"
+        if path is None
+        else "search_path = " + (", ".join(p or "''" for p in path))
     )
     yield (
         "definer-search-path",
