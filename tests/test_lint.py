@@ -68,7 +68,7 @@ def test_a_bad_migration_is_flagged_with_its_rule_and_line(case: str) -> None:
     assert rules_of(report) == BAD[case]
 
 
-@pytest.mark.parametrize("case", [*sorted(BAD), "new-objects"])
+@pytest.mark.parametrize("case", [*sorted(BAD), "new-objects", "partitions"])
 def test_the_good_twin_is_clean_for_every_checker(case: str) -> None:
     report = linter.lint([CASES / case / "good"])
 
@@ -252,7 +252,7 @@ def test_a_silence_with_a_reason_removes_the_finding_and_is_reported(tmp_path: P
     report = linter.lint([folder], style_check=False)
 
     assert report.findings == []
-    assert [(s.finding.rule, s.reason, s.by) for s in report.silenced] == [
+    assert [(s.finding.rule, s.reason, s.by) for s in report.silenced if s.by == "comment"] == [
         ("adding-required-field", "every writer sets it since 2.3", "comment")
     ]
 
@@ -328,7 +328,11 @@ def test_a_file_rule_is_silenced_from_the_leading_comments(tmp_path: Path) -> No
     report = linter.lint([folder], style_check=False)
 
     assert report.findings == []
-    assert {s.finding.rule for s in report.silenced} == {"multiple-existing-tables"}
+    assert {s.finding.rule for s in report.silenced if s.by == "comment"} == {
+        "multiple-existing-tables"
+    }
+    # the rollback's DROP COLUMN is listed too, silenced by the rollback exemption
+    assert {s.finding.rule for s in report.silenced if s.by == "exemption"} <= {"ban-drop-column"}
 
 
 def test_a_style_rule_can_be_silenced_too(tmp_path: Path) -> None:
@@ -659,3 +663,66 @@ def test_a_security_finding_is_silenced_only_with_a_reason(tmp_path: Path) -> No
         "rls-off",
         "invalid-silence",
     }
+
+
+# --- transparency: every finding dropped is listed, with what dropped it --------------------
+
+
+def test_sqlfluff_parse_errors_on_sql_postgresql_accepts_are_not_findings() -> None:
+    """ATTACH PARTITION and DETACH PARTITION ... CONCURRENTLY: sqlfluff cannot parse them."""
+    report = linter.lint([CASES / "partitions" / "good"])
+
+    assert report.findings == []
+    unparsable = [s for s in report.silenced if s.finding.rule == "style.PRS"]
+    assert len(unparsable) == 4
+    assert {(s.by, s.reason) for s in unparsable} == {
+        (
+            "exemption",
+            "sqlfluff cannot parse this section, which PostgreSQL's parser (pglast) accepts: "
+            "its style is not checked",
+        )
+    }
+
+
+def test_every_squawk_finding_on_the_shipped_migrations_is_reported_or_listed_as_silenced(
+    shipped_report: linter.LintReport,
+) -> None:
+    files = [source.load(p) for p in sorted(shipped("sql").rglob("*.sql"))]
+    raw = {(h.file.path.resolve(), h.line, h.rule) for h in squawk.check(files, config.load())}
+    listed = {
+        (Path(f.file).resolve(), f.line, f.rule)
+        for f in [*shipped_report.findings, *(s.finding for s in shipped_report.silenced)]
+        if f.source == "squawk"
+    }
+
+    assert raw == listed
+    assert sum(s.by == "exemption" for s in shipped_report.silenced) > 100
+
+
+def test_an_exempted_finding_names_its_exemption(tmp_path: Path) -> None:
+    folder = copy_case("new-objects/good", tmp_path)
+
+    report = linter.lint([folder], style_check=False)
+
+    reasons = {(s.finding.rule, s.by, s.reason) for s in report.silenced}
+    assert (
+        "adding-required-field",
+        "exemption",
+        "new objects: gadget_kinds is created by this migration, nobody uses it yet",
+    ) in reasons
+
+
+def test_a_rule_off_in_rollback_files_is_listed_with_its_reason(tmp_path: Path) -> None:
+    path = migration(tmp_path, "SELECT 1;", "ALTER TABLE cmms.teams DROP COLUMN description;")
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert report.findings == []
+    assert [(s.finding.rule, s.by, s.reason) for s in report.silenced] == [
+        (
+            "ban-drop-column",
+            "exemption",
+            "off in rollback files: " + config.load().squawk_off_in_rollbacks["ban-drop-column"],
+        )
+    ]
+    assert path.exists()

@@ -27,8 +27,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Silenced:
-    """A finding left out, by an inline `-- cmmsdb: allow` comment (`by` = "comment") or by
-    cmmsdb's lint configuration for a released migration (`by` = "config")."""
+    """A finding left out, by an inline `-- cmmsdb: allow` comment (`by` = "comment"), by
+    cmmsdb's lint configuration for a released migration (`by` = "config"), or by one of
+    lint's exemptions (`by` = "exemption": a squawk rule off in rollback files, a rule about
+    existing objects on objects the migration created, CREATE INDEX ... ON ONLY)."""
 
     finding: Finding
     reason: str

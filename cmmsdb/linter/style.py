@@ -10,6 +10,8 @@ from pathlib import Path
 from cmmsdb.linter.source import Hit, SqlFile
 
 _PACKAGE = Path(__file__).resolve().parent.parent
+# sqlfluff's code for a section its parser cannot read.
+PARSE_ERROR = "style.PRS"
 
 
 def config_path() -> Path:
