@@ -13,7 +13,7 @@ import pytest
 
 from cmmsdb import linter
 from cmmsdb.errors import LintPathError, LintToolMissing
-from cmmsdb.linter import config, rules, security, source, squawk
+from cmmsdb.linter import config, hazards, rules, security, source, squawk
 from cmmsdb.resources import shipped
 
 CASES = Path(__file__).parent / "lint_cases"
@@ -726,3 +726,94 @@ def test_a_rule_off_in_rollback_files_is_listed_with_its_reason(tmp_path: Path) 
         )
     ]
     assert path.exists()
+
+
+# --- operational hazards squawk misses --------------------------------------------------------
+
+HAZARDS = {
+    "lock-table": (
+        "LOCK TABLE cmms.teams IN ACCESS EXCLUSIVE MODE;",
+        "lock-table",
+        "LOCK TABLE teams holds the lock until the migration commits",
+    ),
+    "set-unlogged": (
+        "ALTER TABLE cmms.teams SET UNLOGGED;",
+        "set-unlogged",
+        "SET UNLOGGED on teams rewrites it under an ACCESS EXCLUSIVE lock",
+    ),
+    "cluster": (
+        "CLUSTER cmms.teams USING teams_pkey;",
+        "cluster",
+        "CLUSTER teams rewrites under an ACCESS EXCLUSIVE lock",
+    ),
+    "whole-table-update": (
+        "UPDATE cmms.teams SET description = '';",
+        "whole-table-update",
+        "UPDATE of every row of teams in one transaction",
+    ),
+    "vacuum-in-transaction": (
+        "VACUUM cmms.teams;",
+        "vacuum-in-transaction",
+        "VACUUM cannot run in a transaction block: add `-- transactional: false`",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HAZARDS))
+def test_an_operational_hazard_is_a_finding(tmp_path: Path, case: str) -> None:
+    statement, rule, message = HAZARDS[case]
+    path = migration(tmp_path, statement)
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert rules_of(report) == [(path.name, 3, rule)]
+    assert report.findings[0].message.startswith(message), report.findings[0].message
+
+
+def non_transactional(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "0001.vacuum-teams.sql"
+    path.write_text(f"-- transactional: false\n-- Maintenance.\n{body}\n")
+    path.with_name("0001.vacuum-teams.rollback.sql").write_text("-- Nothing to undo.\nSELECT 1;\n")
+    return path
+
+
+def test_vacuum_full_is_a_finding_outside_a_transaction_too(tmp_path: Path) -> None:
+    path = non_transactional(tmp_path, "VACUUM (FULL) cmms.teams;")
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert rules_of(report) == [(path.name, 3, "vacuum-full")]
+    assert report.findings[0].message.startswith(
+        "VACUUM FULL teams rewrites under an ACCESS EXCLUSIVE lock"
+    )
+
+
+def test_every_hazard_rule_has_a_case() -> None:
+    assert {rule for _, rule, _ in HAZARDS.values()} | {"vacuum-full"} == set(hazards.RULES)
+
+
+# Their safe neighbours: clean.
+SAFE_HAZARDS = {
+    "update-with-where": "UPDATE cmms.teams SET description = '' WHERE description IS NULL;",
+    "new-table": (
+        "CREATE TABLE cmms.gadget_log (id integer PRIMARY KEY);\n"
+        "COMMENT ON TABLE cmms.gadget_log IS 'A log.';\n"
+        "LOCK TABLE cmms.gadget_log IN ACCESS EXCLUSIVE MODE;\n"
+        "UPDATE cmms.gadget_log SET id = id;\n"
+        "ALTER TABLE cmms.gadget_log SET UNLOGGED;"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAFE_HAZARDS))
+def test_the_safe_neighbours_of_hazards_are_clean(tmp_path: Path, case: str) -> None:
+    migration(tmp_path, SAFE_HAZARDS[case])
+
+    found = linter.lint([tmp_path], style_check=False).findings
+    assert not {f.rule for f in found} & set(hazards.RULES), found
+
+
+def test_a_plain_vacuum_outside_a_transaction_is_clean(tmp_path: Path) -> None:
+    non_transactional(tmp_path, "VACUUM (ANALYZE) cmms.teams;")
+
+    assert linter.lint([tmp_path], style_check=False).findings == []

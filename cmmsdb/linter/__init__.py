@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from cmmsdb.errors import LintPathError
-from cmmsdb.linter import rules, security, source, squawk, style
+from cmmsdb.linter import hazards, rules, security, source, squawk, style
 from cmmsdb.linter.config import LintConfig, load
 from cmmsdb.linter.findings import Finding, LintReport, Silenced
 from cmmsdb.linter.source import SqlFile
@@ -33,7 +33,9 @@ def default_paths() -> list[Path]:
 
 def rule_ids() -> frozenset[str]:
     """Every rule a silence comment may name (style rules are `style.CODE`)."""
-    return frozenset(rules.RULES) | frozenset(security.RULES) | squawk.RULES
+    return (
+        frozenset(rules.RULES) | frozenset(security.RULES) | frozenset(hazards.RULES) | squawk.RULES
+    )
 
 
 def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
@@ -69,7 +71,8 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
         for hit in rules.check(sql_file, created, tenant_tables, parents):
             hits.append((sql_file, hit.line, hit.column, hit.rule, hit.message, "cmmsdb", None))
         forward = _forward_of(sql_file, cache)
-        for found in security.check(sql_file, forward, created, secured):
+        found_here = security.check(sql_file, forward, created, secured)
+        for found in found_here + hazards.check(sql_file, created):
             hits.append(
                 (sql_file, found.line, found.column, found.rule, found.message, "cmmsdb", None)
             )
