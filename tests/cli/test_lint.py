@@ -25,7 +25,7 @@ def test_exits_0_and_says_clean_on_good_migrations(cli) -> None:
     run = cli("lint", str(CASES / "tenant-table" / "good"))
 
     assert run.exit_code == 0, run.stdout + run.stderr
-    assert run.stdout == "2 files clean\n"
+    assert run.stdout == "2 files clean (1 silenced)\n"  # the rollback's DROP TABLE: exempt
 
 
 def test_exits_1_with_one_line_per_finding(cli, tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_exits_1_with_one_line_per_finding(cli, tmp_path: Path) -> None:
             "tenant-table-rls",
         )
     ]
-    assert summary == "4 findings in 2 files"
+    assert summary == "4 findings in 2 files (1 silenced)"
 
 
 def test_takes_several_files_and_folders(cli) -> None:
