@@ -9,8 +9,8 @@ cmmsdb/queries/catalog_snapshot.sql, which documents the normalisation.
 
 Top-level keys of a snapshot, each a dict keyed by (schema-qualified) name:
 schemas, extensions, tables, views, sequences, functions, types, event_triggers,
-default_privileges, roles (cmmsdb's roles: attributes, memberships, settings) and database
-(the current database's settings).
+default_privileges, publications, roles (cmmsdb's roles: attributes, memberships, settings)
+and database (the current database's settings).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ _SECTION_LABELS = {
     "default_privileges": "default privileges",
     "roles": "role",
     "database": "database",
+    "publications": "publication",
 }
 
 # cmmsdb's roles (cmmsdb.roles), whose attributes, memberships and settings a snapshot
@@ -69,6 +70,9 @@ _CHILD_LABELS = {
     "policies": "policy",
     "rules": "rule",
 }
+
+# Collections whose members carry a `position` (compared relative to the common members).
+_ORDERED_CHILDREN = frozenset({"columns", "attributes"})
 
 # Members whose keys are already schema-qualified (index names are unique per schema).
 _QUALIFIED_CHILDREN = frozenset({"index"})
@@ -274,9 +278,34 @@ def _diff_object(
         if before == after:
             continue
         if field in _CHILD_LABELS and _is_collection(before) and _is_collection(after):
-            yield from _diff_members(_CHILD_LABELS[field], path, before or {}, after or {})
+            before, after = before or {}, after or {}
+            if field in _ORDERED_CHILDREN:
+                before, after = _relative_positions(before, after)
+            yield from _diff_members(_CHILD_LABELS[field], path, before, after)
         else:
             yield Difference(label, path, "changed", field, before, after)
+
+
+def _relative_positions(
+    expected: Mapping[str, Any], actual: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Columns (or attributes) whose `position` is their rank among the columns both sides
+    have: a column added or dropped is one difference, not one more for every column after
+    it; a real change of order still shows."""
+    common = set(expected) & set(actual)
+
+    def ranked(members: Mapping[str, Any]) -> dict[str, Any]:
+        order = sorted(
+            (name for name in members if name in common),
+            key=lambda name: (members[name] or {}).get("position", 0),
+        )
+        result = dict(members)
+        for rank, name in enumerate(order, start=1):
+            if isinstance(result[name], Mapping) and "position" in result[name]:
+                result[name] = {**result[name], "position": rank}
+        return result
+
+    return ranked(expected), ranked(actual)
 
 
 def _is_collection(value: Any) -> bool:

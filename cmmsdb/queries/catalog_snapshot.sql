@@ -202,13 +202,24 @@ col AS (
                     WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text
                 END,
                 'comment', col_description(a.attrelid, a.attnum),
-                'grants', coalesce(g.grants, '[]')
+                'grants', coalesce(g.grants, '[]'),
+                -- SET STATISTICS (PostgreSQL 15 and 16 store the default as -1, 17 as NULL)
+                -- and SET STORAGE when it differs from the type's.
+                'statistics', nullif(a.attstattarget, -1),
+                'storage', CASE WHEN a.attstorage <> t.typstorage THEN
+                    CASE a.attstorage
+                        WHEN 'p' THEN 'plain'
+                        WHEN 'e' THEN 'external'
+                        WHEN 'm' THEN 'main'
+                        WHEN 'x' THEN 'extended'
+                    END
+                END
             )
         ) AS columns
     FROM (
         SELECT
             a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,
-            a.attgenerated, a.attidentity, a.attcollation,
+            a.attgenerated, a.attidentity, a.attcollation, a.attstattarget, a.attstorage,
             row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS position
         FROM pg_attribute AS a
         JOIN rel AS r ON r.oid = a.attrelid
@@ -719,6 +730,39 @@ roles AS (
     WHERE r.rolname = ANY (%(roles)s::text [])
 ),
 
+-- Publications (logical replication): what they publish, of which tables and schemas.
+publications AS (
+    SELECT coalesce(jsonb_object_agg(
+        p.pubname,
+        jsonb_build_object(
+            'owner', pg_get_userbyid(p.pubowner),
+            'all_tables', p.puballtables,
+            'operations', (
+                SELECT coalesce(jsonb_agg(o.op ORDER BY o.op), '[]')
+                FROM (VALUES
+                    ('insert', p.pubinsert), ('update', p.pubupdate),
+                    ('delete', p.pubdelete), ('truncate', p.pubtruncate)
+                ) AS o (op, enabled)
+                WHERE o.enabled
+            ),
+            'via_root', p.pubviaroot,
+            'tables', coalesce((
+                SELECT jsonb_agg(r.prrelid::regclass::text ORDER BY r.prrelid::regclass::text)
+                FROM pg_publication_rel AS r
+                WHERE r.prpubid = p.oid
+            ), '[]'),
+            'schemas', coalesce((
+                SELECT jsonb_agg(n.nspname ORDER BY n.nspname)
+                FROM pg_publication_namespace AS pn
+                JOIN pg_namespace AS n ON n.oid = pn.pnnspid
+                WHERE pn.pnpubid = p.oid
+            ), '[]'),
+            'comment', obj_description(p.oid, 'pg_publication')
+        )
+    ), '{}') AS doc
+    FROM pg_publication AS p
+),
+
 database_doc AS (
     SELECT jsonb_build_object('current', jsonb_build_object(
         'settings', coalesce((
@@ -732,6 +776,7 @@ database_doc AS (
 SELECT jsonb_build_object(
     'roles', (SELECT doc FROM roles),
     'database', (SELECT doc FROM database_doc),
+    'publications', (SELECT doc FROM publications),
     'schemas', (SELECT doc FROM schemas),
     'extensions', (SELECT doc FROM extensions),
     'tables', (SELECT doc FROM tables),
