@@ -22,12 +22,20 @@ def lint(
         ),
     ] = None,
     json: Json = False,
+    all_files: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Lint every file of the folders. Default in a git checkout: only the files "
+            "that changed (uncommitted, or committed since the upstream branch).",
+        ),
+    ] = False,
 ) -> None:
     """Check migrations for style, safety on a live database and cmmsdb's rules; exit 1 on
     findings."""
     from cmmsdb import linter
 
-    report = linter.lint(paths or ())
+    report = linter.lint(paths or (), changed_only=not all_files)
     render.lint_report(report, json)
     if not report.clean:
         raise typer.Exit(1)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from cmmsdb.errors import LintPathError
-from cmmsdb.linter import hazards, rules, security, source, squawk, style
+from cmmsdb.linter import changes, hazards, rules, security, source, squawk, style
 from cmmsdb.linter.config import LintConfig, load
 from cmmsdb.linter.findings import Finding, LintReport, Silenced
 from cmmsdb.linter.source import SqlFile
@@ -38,18 +38,27 @@ def rule_ids() -> frozenset[str]:
     )
 
 
-def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
+def lint(
+    paths: Sequence[Path] = (),
+    *,
+    style_check: bool = True,
+    changed_only: bool = False,
+    jobs: int | None = None,
+) -> LintReport:
     """Lint migration files: each path a file or a folder (its *.sql, recursively; rollback
-    files included). Default: the shipped migrations. Raises LintPathError for a missing
-    path or a folder without SQL, LintToolMissing when squawk is not installed."""
-    targets = _collect(paths or default_paths())
+    files included). Default: the shipped migrations. With `changed_only`, a folder in a git
+    checkout contributes only its changed files (cmmsdb.linter.changes); files named
+    explicitly are always linted. `jobs`: sqlfluff's worker processes (default: one per
+    CPU). Raises LintPathError for a missing path or a folder
+    without SQL, LintToolMissing when squawk is not installed."""
+    targets, unchanged = _collect(paths or default_paths(), changed_only)
     cache: dict[Path, SqlFile] = {}
     files = [_load(path, cache) for path in targets]
     config = load()
     known = _forward_files(files, cache)
     tenant_tables, parents = _tenant_tables(known), _partition_parents(known)
     secured = security.Known.of(known)
-    report = LintReport(files=[_display(f.path) for f in files])
+    report = LintReport(files=[_display(f.path) for f in files], unchanged=unchanged)
     # (file, line, column, rule, message, source, why a built-in exemption drops it)
     hits: list[tuple[SqlFile, int, int, str, str, str, str | None]] = []
     for sql_file in files:
@@ -80,7 +89,7 @@ def lint(paths: Sequence[Path] = (), *, style_check: bool = True) -> LintReport:
         why = _exemption(s.file, s.line, s.rule, config, cache)
         hits.append((s.file, s.line, s.column, s.rule, s.message, "squawk", why))
     if style_check:
-        for t in style.check(files):
+        for t in style.check(files, jobs):
             why = _UNPARSABLE_FOR_SQLFLUFF if t.rule == style.PARSE_ERROR else None
             hits.append((t.file, t.line, t.column, t.rule, t.message, "style", why))
     for sql_file in files:
@@ -98,8 +107,10 @@ _UNPARSABLE_FOR_SQLFLUFF = (
 )
 
 
-def _collect(paths: Iterable[Path]) -> list[Path]:
+def _collect(paths: Iterable[Path], changed_only: bool) -> tuple[list[Path], int]:
+    """The files to lint, and how many files of the folders were left out as unchanged."""
     found: dict[Path, None] = {}
+    unchanged: set[Path] = set()
     for path in paths:
         if path.is_dir():
             inside = sorted(path.rglob("*.sql"))
@@ -107,12 +118,16 @@ def _collect(paths: Iterable[Path]) -> list[Path]:
                 raise LintPathError(
                     f"{path} holds no SQL file (*.sql)", "pass migration files or folders"
                 )
+            changed = changes.changed_files(path) if changed_only else None
+            if changed is not None:
+                unchanged |= {p for p in inside if p.resolve() not in changed}
+                inside = [p for p in inside if p.resolve() in changed]
             found.update(dict.fromkeys(inside))
         elif path.is_file():
             found[path] = None
         else:
             raise LintPathError(f"{path} does not exist", "pass migration files or folders")
-    return list(found)
+    return list(found), len(unchanged - set(found))
 
 
 def _load(path: Path, cache: dict[Path, SqlFile]) -> SqlFile:

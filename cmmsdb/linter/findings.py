@@ -42,11 +42,13 @@ class Silenced:
 
 @dataclass
 class LintReport:
-    """The result of one run: every file linted, what was found, and what was silenced."""
+    """The result of one run: every file linted, what was found, what was silenced, and how
+    many files were left out because git says they did not change (`--all` lints them)."""
 
     files: list[str]
     findings: list[Finding] = field(default_factory=list)
     silenced: list[Silenced] = field(default_factory=list)
+    unchanged: int = 0
 
     @property
     def clean(self) -> bool:
@@ -58,4 +60,5 @@ class LintReport:
             "clean": self.clean,
             "findings": [f.to_dict() for f in self.findings],
             "silenced": [s.to_dict() for s in self.silenced],
+            "unchanged": self.unchanged,
         }
