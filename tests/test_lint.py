@@ -532,6 +532,13 @@ DANGEROUS = {
         "definer-search-path",
         "SECURITY DEFINER function search_assets has search_path = ''",
     ),
+    "definer-unqualified": (
+        DEFINER.format(path=" SET search_path = pg_catalog, pg_temp").replace(
+            "cmms.assets", "assets"
+        ),
+        "definer-unqualified",
+        "SECURITY DEFINER function gadget_count names assets without a schema",
+    ),
     "grant-to-public": (
         "GRANT SELECT ON cmms.teams TO PUBLIC;",
         "grant-to-public",
@@ -815,5 +822,59 @@ def test_the_safe_neighbours_of_hazards_are_clean(tmp_path: Path, case: str) -> 
 
 def test_a_plain_vacuum_outside_a_transaction_is_clean(tmp_path: Path) -> None:
     non_transactional(tmp_path, "VACUUM (ANALYZE) cmms.teams;")
+
+    assert linter.lint([tmp_path], style_check=False).findings == []
+
+
+PLPGSQL_DEFINER = """-- A definer function.
+SET LOCAL ROLE cmms_owner;
+
+CREATE FUNCTION cmms.gadget_total(org uuid) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    total bigint;
+    last_order work_orders%ROWTYPE;
+BEGIN
+    WITH mine AS (SELECT w.id FROM cmms.work_orders AS w WHERE w.organization_id = org)
+    SELECT pg_catalog.count(*) INTO total FROM mine;
+    IF EXISTS (SELECT FROM assets AS a WHERE a.organization_id = org) THEN
+        total := total + 1;
+    END IF;
+    RETURN total;
+END
+$$;
+"""
+
+
+def test_unqualified_relations_in_a_plpgsql_definer_body_are_found_at_their_lines(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "0001.create-function-gadget-total.sql"
+    path.write_text(PLPGSQL_DEFINER)
+    path.with_name("0001.create-function-gadget-total.rollback.sql").write_text(
+        "-- Undoes it.\nDROP FUNCTION cmms.gadget_total(uuid);\n"
+    )
+
+    found = [
+        (f.line, f.message.split(" without")[0])
+        for f in linter.lint([tmp_path], style_check=False).findings
+    ]
+
+    assert found == [
+        (8, "SECURITY DEFINER function gadget_total names work_orders%rowtype"),
+        (12, "SECURITY DEFINER function gadget_total names assets"),
+    ]
+
+
+def test_a_qualified_plpgsql_definer_body_is_clean(tmp_path: Path) -> None:
+    path = tmp_path / "0001.create-function-gadget-total.sql"
+    path.write_text(
+        PLPGSQL_DEFINER.replace("work_orders%ROWTYPE", "cmms.work_orders%ROWTYPE").replace(
+            "FROM assets", "FROM cmms.assets"
+        )
+    )
+    path.with_name("0001.create-function-gadget-total.rollback.sql").write_text(
+        "-- Undoes it.\nDROP FUNCTION cmms.gadget_total(uuid);\n"
+    )
 
     assert linter.lint([tmp_path], style_check=False).findings == []

@@ -30,6 +30,9 @@ RULES: dict[str, str] = {
     "definer-search-path": "a SECURITY DEFINER function has SET search_path = pg_catalog, "
     "pg_temp (pg_catalog first, pg_temp last): without it, or with an empty path (which "
     "searches pg_temp first), any login's temporary objects run as the owner",
+    "definer-unqualified": "every relation a SECURITY DEFINER function's body names is "
+    "schema-qualified: with search_path = pg_catalog, pg_temp an unqualified name is looked "
+    "up in pg_temp, where any login can create a table of that name",
     "role-bypassrls": "no role is made SUPERUSER or BYPASSRLS by a migration: either one "
     "reads every tenant's rows",
     "grant-to-public": "nothing is granted to PUBLIC (every role, present and future): "
@@ -116,7 +119,129 @@ def check(sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: 
     for statement in sql_file.statements:
         for rule, message in _statement_hits(statement.node, sql_file, made, created, known):
             hits.append(Hit(statement.start, statement.column, rule, message))
+        node = statement.node
+        if (
+            type(node).__name__ == "CreateFunctionStmt"
+            and _option(node.options, "security")
+            and not sql_file.is_rollback
+        ):
+            hits += _unqualified(sql_file, statement)
     return hits
+
+
+def _unqualified(sql_file: SqlFile, statement: Statement) -> list[Hit]:
+    """The relations a SECURITY DEFINER function's body names without a schema (CTE names
+    aside), each at its line in the file: every statement of an SQL body, every SQL
+    statement and expression of a PL/pgSQL body (its DECLAREd %TYPE and %ROWTYPE too).
+    Dynamic SQL (EXECUTE) is not read."""
+    node = statement.node
+    name = object_name(node.funcname)
+    body = _body(node)
+    if body is None:
+        return []
+    first = _body_line(sql_file, statement, body)
+    language = next(
+        (str(getattr(o.arg, "sval", "")) for o in node.options or () if o.defname == "language"),
+        "sql",
+    )
+    found: list[tuple[int, str]] = []
+    if language == "sql":
+        for relation, offset in _relations(body):
+            found.append((first + body.count("\n", 0, offset), relation))
+    elif language == "plpgsql":
+        for relation, lineno in _plpgsql_relations(node):
+            found.append((first + lineno - 1, relation))
+    return [
+        Hit(
+            line,
+            1,
+            "definer-unqualified",
+            f"SECURITY DEFINER function {name} names {relation} without a schema: with "
+            "search_path = pg_catalog, pg_temp any login's temporary table of that name is "
+            "used; write cmms." + relation.split("%")[0],
+        )
+        for line, relation in sorted(set(found))
+    ]
+
+
+def _body(node: Any) -> str | None:
+    for option in node.options or ():
+        if option.defname == "as" and option.arg:
+            return (
+                str(getattr(option.arg[0], "sval", "")) if isinstance(option.arg, tuple) else None
+            )
+    return None
+
+
+def _body_line(sql_file: SqlFile, statement: Statement, body: str) -> int:
+    """The line of the file the body starts on (its first line may share the AS $$ line)."""
+    lines = sql_file.text.splitlines(keepends=True)
+    offset = sum(len(line) for line in lines[: statement.start - 1])
+    where = sql_file.text.find(body, offset)
+    return statement.start if where < 0 else sql_file.text.count("\n", 0, where) + 1
+
+
+def _relations(text: str) -> list[tuple[str, int]]:
+    """Unqualified relation names in SQL text, with their offsets; [] if it does not parse."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+    from pglast.visitors import Visitor
+
+    try:
+        tree = parse_sql(text)
+    except ParseError:
+        return []
+    ctes: set[str] = set()
+    relations: list[tuple[str, int]] = []
+
+    class Names(Visitor):
+        def visit_CommonTableExpr(self, ancestors: Any, cte: Any) -> None:
+            ctes.add(str(cte.ctename).lower())
+
+        def visit_RangeVar(self, ancestors: Any, relation: Any) -> None:
+            if not relation.schemaname:
+                relations.append((str(relation.relname).lower(), relation.location or 0))
+
+    Names()(tree)
+    return [(name, offset) for name, offset in relations if name not in ctes]
+
+
+def _plpgsql_relations(node: Any) -> Iterator[tuple[str, int]]:
+    """(relation, line of the body) for a PL/pgSQL function's unqualified relations."""
+    from pglast import parse_plpgsql
+    from pglast.parser import ParseError
+    from pglast.stream import RawStream
+
+    try:
+        tree = parse_plpgsql(RawStream()(node))
+    except (ParseError, ValueError):
+        return
+    yield from _walk(tree, 1)
+
+
+def _walk(value: Any, lineno: int) -> Iterator[tuple[str, int]]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk(item, lineno)
+        return
+    if not isinstance(value, dict):
+        return
+    lineno = int(value.get("lineno", lineno))
+    expression = value.get("PLpgSQL_expr")
+    if isinstance(expression, dict) and isinstance(expression.get("query"), str):
+        query = expression["query"]
+        text = query if expression.get("parseMode", 0) == 0 else f"SELECT {query}"
+        for relation, _ in _relations(text):
+            yield relation, lineno
+        return
+    kind = value.get("PLpgSQL_type")
+    if isinstance(kind, dict):
+        typname = str(kind.get("typname", ""))
+        if "%" in typname and "." not in typname.split("%")[0]:
+            yield typname.lower(), lineno
+        return
+    for item in value.values():
+        yield from _walk(item, lineno)
 
 
 def _statement_hits(
