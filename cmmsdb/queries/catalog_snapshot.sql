@@ -15,8 +15,9 @@
 -- pseudo-role. This hides the owner's implicit rights (and MAINTAIN, added to them in 17)
 -- and makes GRANT followed by REVOKE leave no trace.
 --
--- roles are cmmsdb's roles %(roles)s (text[]; those that exist): their attributes, the roles
--- each is a member of ("role WITH ADMIN, INHERIT, SET", the options any grant of it gives;
+-- roles are cmmsdb's roles %(roles)s (text[]) that this database uses (see used_role):
+-- their attributes, the roles each is a member of among those this database uses or that
+-- are superusers or BYPASSRLS ("role WITH ADMIN, INHERIT, SET", the options any grant gives;
 -- PostgreSQL 15 has no per-grant INHERIT and SET: there every membership allows SET ROLE and
 -- inheritance follows the member's rolinherit, read through to_jsonb so that one text runs
 -- on 15 and 16+), and their settings among %(settings)s (text[]: the ones that change what a
@@ -680,6 +681,16 @@ setting AS (
       )
 ),
 
+-- Roles this database depends on: that own something in it, are granted something or are
+-- named in a policy (pg_shdepend). A role of the cluster that this database does not use
+-- (left behind by a rollback: roles belong to the cluster) is not part of its schema.
+used_role AS (
+    SELECT DISTINCT d.refobjid AS oid
+    FROM pg_shdepend AS d
+    WHERE d.refclassid = 'pg_authid'::regclass
+      AND d.dbid = (SELECT b.oid FROM pg_database AS b WHERE b.datname = current_database())
+),
+
 membership AS (
     SELECT
         m.member,
@@ -714,7 +725,9 @@ roles AS (
                     ORDER BY pg_get_userbyid(m.roleid)
                 )
                 FROM membership AS m
+                JOIN pg_roles AS g ON g.oid = m.roleid
                 WHERE m.member = r.oid
+                  AND (g.oid IN (SELECT u.oid FROM used_role AS u) OR g.rolsuper OR g.rolbypassrls)
             ), '[]'),
             'settings', coalesce((
                 SELECT jsonb_agg(
@@ -728,6 +741,7 @@ roles AS (
     ), '{}') AS doc
     FROM pg_roles AS r
     WHERE r.rolname = ANY (%(roles)s::text [])
+      AND r.oid IN (SELECT u.oid FROM used_role AS u)
 ),
 
 -- Publications (logical replication): what they publish, of which tables and schemas.
