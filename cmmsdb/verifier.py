@@ -84,6 +84,11 @@ RULES: tuple[Rule, ...] = (
         "SECURITY DEFINER functions SET search_path = pg_catalog, pg_temp",
         "verify_definer_search_path.sql",
     ),
+    Rule(
+        "definer-execute",
+        "SECURITY DEFINER functions are not executable by PUBLIC",
+        "verify_definer_execute.sql",
+    ),
     Rule("owner", f"objects of the cmms schemas are owned by {OWNER_ROLE}", "verify_owner.sql"),
     Rule(
         "outside-cmms",

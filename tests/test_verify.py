@@ -461,3 +461,38 @@ def test_a_long_function_signature_is_named_in_full(admin, migrated_db: str) -> 
         "owner",
         "cmms.a_function_with_a_long_signature(double precision,double precision,double precision)",
     ) in findings(migrated_db)
+
+
+def test_a_definer_function_executable_by_public_is_a_finding(admin, migrated_db: str) -> None:
+    statement = (
+        "CREATE FUNCTION cmms.definer_open() RETURNS int LANGUAGE sql SECURITY DEFINER"
+        " SET search_path = pg_catalog, pg_temp AS 'SELECT 1';"
+        " COMMENT ON FUNCTION cmms.definer_open() IS 'x';"
+        " GRANT EXECUTE ON FUNCTION cmms.definer_open() TO PUBLIC"
+    )
+    added = new_findings(admin, migrated_db, statement)
+    assert ("definer-execute", "cmms.definer_open()") in added
+
+    admin.execute("REVOKE EXECUTE ON FUNCTION cmms.definer_open() FROM PUBLIC")
+    assert ("definer-execute", "cmms.definer_open()") not in findings(migrated_db)
+
+
+def test_a_definer_function_with_the_default_acl_is_executable_by_public(
+    admin, migrated_db: str, definer_role: str
+) -> None:
+    """Created by a role without cmmsdb's default privileges: PUBLIC may EXECUTE it."""
+    role = sql.Identifier(definer_role)
+    admin.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA cmms TO {}").format(role))
+    admin.execute(sql.SQL("SET ROLE {}").format(role))
+    admin.execute(
+        "CREATE FUNCTION cmms.definer_default() RETURNS int LANGUAGE sql SECURITY DEFINER"
+        " SET search_path = pg_catalog, pg_temp AS 'SELECT 1'"
+    )
+    admin.execute("RESET ROLE")
+    report = verify.verify(Target(migrated_db, "test"), MIGRATIONS)
+    assert [f.message for f in report.findings if f.rule == "definer-execute"] == [
+        "SECURITY DEFINER function executable by PUBLIC: REVOKE EXECUTE ... FROM PUBLIC and "
+        "grant it to named roles"
+    ]
+    admin.execute(sql.SQL("REVOKE CREATE ON SCHEMA cmms FROM {}").format(role))
+    admin.execute(sql.SQL("REVOKE USAGE ON SCHEMA cmms FROM {}").format(role))
