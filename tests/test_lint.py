@@ -539,6 +539,16 @@ DANGEROUS = {
         "definer-unqualified",
         "SECURITY DEFINER function gadget_count names assets without a schema",
     ),
+    "grant-owner": (
+        "GRANT cmms_owner TO cmms_app;",
+        "grant-role",
+        "GRANT cmms_owner TO cmms_app: cmms_app can act as cmms_owner, the owner of every",
+    ),
+    "grant-definer-owner": (
+        "GRANT cmms_search TO cmms_owner WITH INHERIT FALSE;",
+        "grant-role",
+        "GRANT cmms_search TO cmms_owner: cmms_owner can act as cmms_search, a definer owner",
+    ),
     "grant-to-public": (
         "GRANT SELECT ON cmms.teams TO PUBLIC;",
         "grant-to-public",
@@ -613,6 +623,11 @@ SAFE = {
     ),
     "grant-to-a-named-role": "GRANT SELECT ON cmms.teams TO cmms_readonly;",
     "role-without-bypass": "ALTER ROLE cmms_app NOBYPASSRLS;",
+    "admin-only-membership": (
+        "GRANT cmms_search TO cmms_deployer WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+    ),
+    "revoke-membership": "REVOKE cmms_search FROM cmms_owner;",
+    "grant-app-role": "GRANT cmms_app TO cmms_gadget_login;",
     "trigger-of-a-table-that-is-not-audited": (
         "ALTER TABLE cmms.activity_logs DISABLE TRIGGER activity_logs_refuse_update;"
     ),
@@ -876,5 +891,13 @@ def test_a_qualified_plpgsql_definer_body_is_clean(tmp_path: Path) -> None:
     path.with_name("0001.create-function-gadget-total.rollback.sql").write_text(
         "-- Undoes it.\nDROP FUNCTION cmms.gadget_total(uuid);\n"
     )
+
+    assert linter.lint([tmp_path], style_check=False).findings == []
+
+
+def test_a_rollback_may_restore_the_membership_its_forward_migration_revoked(
+    tmp_path: Path,
+) -> None:
+    migration(tmp_path, "REVOKE cmms_search FROM cmms_owner;", "GRANT cmms_search TO cmms_owner;")
 
     assert linter.lint([tmp_path], style_check=False).findings == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmmsdb.linter.source import SqlFile, Statement, object_name
-from cmmsdb.roles import DEFINER_OWNERS
+from cmmsdb.roles import DEFINER_OWNERS, OWNER_ROLE
 
 RULES: dict[str, str] = {
     "rls-off": "row-level security stays ENABLEd and FORCEd: DISABLE or NO FORCE ROW LEVEL "
@@ -34,6 +34,9 @@ RULES: dict[str, str] = {
     "schema-qualified: with search_path = pg_catalog, pg_temp an unqualified name is looked "
     "up in pg_temp, where any login can create a table of that name",
     "role-bypassrls": "no role is made SUPERUSER or BYPASSRLS by a migration: either one "
+    "reads every tenant's rows",
+    "grant-role": "nobody is made a member of cmms_owner or of a definer owner (GRANT role TO "
+    "...) with INHERIT or SET: the owner can switch row-level security off, a definer owner "
     "reads every tenant's rows",
     "grant-to-public": "nothing is granted to PUBLIC (every role, present and future): "
     "grant to cmms_app, cmms_readonly or another named role",
@@ -94,6 +97,7 @@ class _Made:
     policies: set[tuple[str, str]] = field(default_factory=set)
     triggers: set[tuple[str, str]] = field(default_factory=set)
     switches: set[tuple[str, str]] = field(default_factory=set)
+    revoked: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, statements: Sequence[Statement]) -> None:
         for statement in statements:
@@ -106,6 +110,12 @@ class _Made:
             elif kind == "AlterTableStmt" and node.relation is not None:
                 table = object_name(node.relation)
                 self.switches |= {(table, cmd.subtype.name) for cmd in node.cmds}
+            elif kind == "GrantRoleStmt" and not node.is_grant:
+                self.revoked |= {
+                    (str(granted.priv_name), _role_name(grantee))
+                    for granted in node.granted_roles or ()
+                    for grantee in node.grantee_roles or ()
+                }
 
 
 def check(sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: Known) -> list[Hit]:
@@ -268,6 +278,8 @@ def _statement_hits(
             yield from _definer_path(name, node.actions, only_if_set=True)
     elif kind in ("CreateRoleStmt", "AlterRoleStmt"):
         yield from _role(node)
+    elif kind == "GrantRoleStmt" and node.is_grant:
+        yield from _grant_role(node, sql_file, made)
     elif kind == "GrantStmt" or kind == "AlterDefaultPrivilegesStmt":
         yield from _grant(node if kind == "GrantStmt" else node.action, known)
     elif kind in ("CreatePolicyStmt", "AlterPolicyStmt"):
@@ -365,6 +377,29 @@ def _role(node: Any) -> Iterator[tuple[str, str]]:
                 "role-bypassrls",
                 f"{verb} ROLE {role} {attribute.upper()}: the role reads every tenant's rows, "
                 "past every policy",
+            )
+
+
+def _grant_role(node: Any, sql_file: SqlFile, made: _Made) -> Iterator[tuple[str, str]]:
+    options = {o.defname: getattr(o.arg, "boolval", True) for o in node.opt or ()}
+    if options.get("inherit") is False and options.get("set") is False:
+        return  # ADMIN alone confers neither the role's rights nor SET ROLE
+    for granted in node.granted_roles or ():
+        role = str(granted.priv_name)
+        if role != OWNER_ROLE and role not in DEFINER_OWNERS:
+            continue
+        for grantee in node.grantee_roles or ():
+            member = _role_name(grantee)
+            if sql_file.is_rollback and (role, member) in made.revoked:
+                continue  # a rollback restoring the membership its forward file revoked
+            why = (
+                "the owner of every tenant table, which can switch row-level security off"
+                if role == OWNER_ROLE
+                else "a definer owner, whose policies let every tenant's rows through"
+            )
+            yield (
+                "grant-role",
+                f"GRANT {role} TO {member}: {member} can act as {role}, {why}",
             )
 
 
