@@ -17,10 +17,11 @@ from cmmsdb.migrations import ROLLBACK_SUFFIX
 
 def changed_files(folder: Path) -> set[Path] | None:
     """The changed files below `folder` (resolved paths), or None when `folder` is not in a
-    git work tree (or git is not installed): then every file counts as changed."""
+    git work tree, holds no tracked file (an ignored folder, a package installed inside a
+    repository) or git is not installed: then every file counts as changed."""
     top = _git(folder, "rev-parse", "--show-toplevel")
-    if top is None:
-        return None
+    if top is None or not _git(folder, "ls-files", "-z", "--", "."):
+        return None  # not a checkout, or a folder git does not track (ignored, installed)
     root = Path(top.strip())
     names: set[str] = set()
     status = _git(folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")

@@ -272,3 +272,17 @@ def test_a_file_named_explicitly_is_linted_even_unchanged(cli, checkout: Path) -
     run = cli("lint", str(checkout / "0001.create-table-gadgets.sql"))
 
     assert run.stdout.startswith("1 file clean")
+
+
+def test_a_folder_git_ignores_is_linted_whole(cli, tmp_path: Path) -> None:
+    """Like a wheel installed in a virtualenv inside a repository: nothing there is tracked."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(CASES / "tenant-table" / "good", folder)
+    (tmp_path / ".gitignore").write_text("migrations/\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "ignore")
+
+    run = cli("lint", str(folder))
+
+    assert run.stdout.startswith("2 files clean"), run.stdout
