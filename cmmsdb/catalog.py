@@ -9,7 +9,8 @@ cmmsdb/queries/catalog_snapshot.sql, which documents the normalisation.
 
 Top-level keys of a snapshot, each a dict keyed by (schema-qualified) name:
 schemas, extensions, tables, views, sequences, functions, types, event_triggers,
-default_privileges.
+default_privileges, publications, roles (cmmsdb's roles: attributes, memberships, settings)
+and database (the current database's settings).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Skip, Visitor
 
+from cmmsdb import roles
 from cmmsdb.resources import query
 
 __all__ = ["Difference", "canonical_view_definition", "diff", "differences", "snapshot"]
@@ -39,7 +41,23 @@ _SECTION_LABELS = {
     "types": "type",
     "event_triggers": "event trigger",
     "default_privileges": "default privileges",
+    "roles": "role",
+    "database": "database",
+    "publications": "publication",
 }
+
+# cmmsdb's roles (cmmsdb.roles), whose attributes, memberships and settings a snapshot
+# records. Roles belong to the cluster; those that do not exist are simply absent.
+ROLES: tuple[str, ...] = roles.ALL_ROLES
+# The settings (of those roles, and of the database) that change what a query sees or runs:
+# name resolution, row-level security, the role a session takes, libraries loaded into it.
+SETTINGS: tuple[str, ...] = (
+    "search_path",
+    "row_security",
+    "role",
+    "session_preload_libraries",
+    "local_preload_libraries",
+)
 
 # Collections nested in an object and the word for one of their members. Columns and
 # composite-type attributes have no word: `cmms.users.email: ...` reads as a column.
@@ -53,6 +71,9 @@ _CHILD_LABELS = {
     "rules": "rule",
 }
 
+# Collections whose members carry a `position` (compared relative to the common members).
+_ORDERED_CHILDREN = frozenset({"columns", "attributes"})
+
 # Members whose keys are already schema-qualified (index names are unique per schema).
 _QUALIFIED_CHILDREN = frozenset({"index"})
 
@@ -61,7 +82,9 @@ _SUMMARISED_FIELDS = frozenset({("function", "body"), ("view", "definition")})
 
 
 def snapshot(
-    conn: psycopg.Connection[Any], exclude_schemas: Sequence[str] = ("cmmsdb",)
+    conn: psycopg.Connection[Any],
+    exclude_schemas: Sequence[str] = ("cmmsdb",),
+    roles: Sequence[str] = ROLES,
 ) -> dict[str, Any]:
     """The schema of the database behind `conn`, as plain JSON-compatible data.
 
@@ -76,7 +99,12 @@ def snapshot(
     with conn.transaction(force_rollback=True):
         conn.execute(query("catalog_session.sql"))
         row = conn.execute(
-            query("catalog_snapshot.sql"), {"exclude_schemas": list(exclude_schemas)}
+            query("catalog_snapshot.sql"),
+            {
+                "exclude_schemas": list(exclude_schemas),
+                "roles": list(roles),
+                "settings": list(SETTINGS),
+            },
         ).fetchone()
     if row is None:  # pragma: no cover - the query always returns one row
         raise RuntimeError("catalog snapshot query returned no row")
@@ -250,9 +278,34 @@ def _diff_object(
         if before == after:
             continue
         if field in _CHILD_LABELS and _is_collection(before) and _is_collection(after):
-            yield from _diff_members(_CHILD_LABELS[field], path, before or {}, after or {})
+            before, after = before or {}, after or {}
+            if field in _ORDERED_CHILDREN:
+                before, after = _relative_positions(before, after)
+            yield from _diff_members(_CHILD_LABELS[field], path, before, after)
         else:
             yield Difference(label, path, "changed", field, before, after)
+
+
+def _relative_positions(
+    expected: Mapping[str, Any], actual: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Columns (or attributes) whose `position` is their rank among the columns both sides
+    have: a column added or dropped is one difference, not one more for every column after
+    it; a real change of order still shows."""
+    common = set(expected) & set(actual)
+
+    def ranked(members: Mapping[str, Any]) -> dict[str, Any]:
+        order = sorted(
+            (name for name in members if name in common),
+            key=lambda name: (members[name] or {}).get("position", 0),
+        )
+        result = dict(members)
+        for rank, name in enumerate(order, start=1):
+            if isinstance(result[name], Mapping) and "position" in result[name]:
+                result[name] = {**result[name], "position": rank}
+        return result
+
+    return ranked(expected), ranked(actual)
 
 
 def _is_collection(value: Any) -> bool:

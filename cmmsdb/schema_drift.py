@@ -8,10 +8,14 @@ the migrations decide and drops what legitimately changes at run time:
 - monthly partitions (`<table>_pYYYY_MM` of a table partitioned BY RANGE) are created and
   archived by `cmmsdb partitions maintain` as months pass: the snapshot keeps one of them as
   a template, `<table>_pYYYY_MM`, and every monthly partition of the target is compared with
-  that template; archived partitions (schema cmms_archive) are left out;
+  that template; archived partitions (`cmms_archive.<table>_pYYYY_MM`) are left out, any
+  other table in cmms_archive is compared;
 - objects outside cmmsdb's schemas (an application's own tables in public, an extension a
   DBA installed there) are not cmmsdb's business: only the schemas the migrations create,
-  and extensions, event triggers and default privileges that touch them, are compared.
+  and default privileges and publications that touch them, are compared; but every event
+  trigger (it runs on every DDL statement, cmmsdb's migrations included), every extension in
+  those schemas or in public (its functions and operators can capture unqualified calls),
+  and cmmsdb's roles and the database's settings are compared too.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from cmmsdb.migrations import discover, enabled_modules, module_of
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database
 
 SNAPSHOT_FILE = "schema.json"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 MONTH_PLACEHOLDER = "pYYYY_MM"
 ARCHIVE_SCHEMA = "cmms_archive"
 # Schemas that are never cmmsdb's, even though every database has them.
@@ -92,7 +96,7 @@ def normalise(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     the module docstring. The result is what the committed file holds."""
     document: dict[str, Any] = json.loads(json.dumps(snapshot))
     tables: dict[str, Any] = document.get("tables", {})
-    for name in [n for n in tables if _schema_of(n) == ARCHIVE_SCHEMA]:
+    for name in archived_partitions(tables):
         del tables[name]
     templates: dict[str, Any] = {}
     for name, parent in sorted(monthly_partitions(tables).items()):
@@ -111,6 +115,21 @@ def monthly_partitions(tables: Mapping[str, Any]) -> dict[str, str]:
             continue
         if str((tables.get(parent) or {}).get("partition_key") or "").startswith("RANGE ("):
             found[name] = parent
+    return found
+
+
+def archived_partitions(tables: Mapping[str, Any]) -> list[str]:
+    """The tables of cmms_archive that partition maintenance put there: detached monthly
+    partitions, `cmms_archive.<table>_pYYYY_MM` of a table `cmms.<table>` partitioned BY
+    RANGE. Any other table there (a copy, a table granted to PUBLIC) is compared like the
+    rest."""
+    found = []
+    for name in tables:
+        if _schema_of(name) != ARCHIVE_SCHEMA or not _MONTHLY.search(name):
+            continue
+        parent = "cmms." + name.split(".", 1)[1][: -len("_pYYYY_MM")]
+        if str((tables.get(parent) or {}).get("partition_key") or "").startswith("RANGE ("):
+            found.append(name)
     return found
 
 
@@ -155,7 +174,7 @@ def normalise_partitions_for_compare(
     and `expected` (changed in place) given a copy of the template for each of them."""
     copy: dict[str, Any] = json.loads(json.dumps(actual))
     tables = copy.get("tables", {})
-    for name in [n for n in tables if _schema_of(n) == ARCHIVE_SCHEMA]:
+    for name in archived_partitions(tables):
         del tables[name]
     templates = expected.get("tables", {})
     matched: set[str] = set()
@@ -175,8 +194,9 @@ def _scoped(
 ) -> dict[str, Any]:
     """The parts of `snapshot` that belong to cmmsdb: objects in `scope` (schemas); those
     schemas and any schema named cmms* (not public: a DBA's grants there are not drift);
-    the extensions, event triggers and default privileges that the expected snapshot has
-    (`known`, names by section) or that touch those schemas or cmmsdb's roles."""
+    the extensions, default privileges and publications that the expected snapshot has
+    (`known`, names by section) or that touch those schemas (or public, for extensions) or
+    cmmsdb's roles; every event trigger, role and database setting the snapshot holds."""
 
     def inside(name: str) -> bool:
         return _schema_of(name) in scope
@@ -191,11 +211,15 @@ def _scoped(
         if section == "schemas":
             return name.startswith("cmms")
         if section == "extensions":
-            return value.get("schema") in scope
-        if section == "event_triggers":
-            return inside(str(value.get("function", "")))
+            return value.get("schema") in scope | FOREIGN_SCHEMAS
         if section == "default_privileges":
             return " cmms" in name
+        if section == "publications":
+            return (
+                bool(value.get("all_tables"))
+                or any(_schema_of(table) in scope for table in value.get("tables") or ())
+                or any(schema in scope for schema in value.get("schemas") or ())
+            )
         return True
 
     return {

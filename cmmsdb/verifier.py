@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import migrator
+from cmmsdb import migrator, roles
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
@@ -22,12 +22,12 @@ from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
 if TYPE_CHECKING:
     import psycopg
 
-# The role that owns every object of the cmms schemas (rule `owner`).
-OWNER_ROLE = "cmms_owner"
-# Roles that may own a stored function of the cmms schemas when the function is SECURITY
-# DEFINER with SET search_path = '' (a NOLOGIN role that runs it with narrower rights than
-# the owner's). The one place to add such a role (rule `owner`).
-DEFINER_OWNERS: tuple[str, ...] = ("cmms_search",)
+# The owner of every object (rule `owner`); the roles that may own SECURITY DEFINER
+# functions and alone have policies that let every row through (rules `owner`,
+# `open-policy`); the application's roles (rule `cmms-roles`). Defined in cmmsdb.roles.
+OWNER_ROLE = roles.OWNER_ROLE
+DEFINER_OWNERS = roles.DEFINER_OWNERS
+APP_ROLES = roles.APP_ROLES
 # The schemas cmmsdb creates; its roles own nothing outside them (rule `outside-cmms`).
 CMMS_SCHEMAS = ("cmms", "cmms_archive", "cmms_ext")
 # Tenant tables without the audit trigger: the audit trail itself, and tables whose rows
@@ -81,14 +81,31 @@ RULES: tuple[Rule, ...] = (
     Rule("comment", "tables, views and functions have a COMMENT", "verify_comments.sql"),
     Rule(
         "definer-search-path",
-        "SECURITY DEFINER functions SET search_path = ''",
+        "SECURITY DEFINER functions SET search_path = pg_catalog, pg_temp",
         "verify_definer_search_path.sql",
+    ),
+    Rule(
+        "definer-execute",
+        "SECURITY DEFINER functions are not executable by PUBLIC",
+        "verify_definer_execute.sql",
     ),
     Rule("owner", f"objects of the cmms schemas are owned by {OWNER_ROLE}", "verify_owner.sql"),
     Rule(
         "outside-cmms",
         "cmmsdb's roles own nothing outside the cmms schemas",
         "verify_outside_cmms.sql",
+    ),
+    Rule(
+        "cmms-roles",
+        "cmmsdb's roles cannot log in, bypass row-level security or act as the owner, and "
+        "nothing sets row_security for them or the database",
+        "verify_cmms_roles.sql",
+    ),
+    Rule(
+        "open-policy",
+        "only the definer owners have policies that let every row through, and no role "
+        "can act as them",
+        "verify_open_policy.sql",
     ),
 )
 
@@ -180,6 +197,7 @@ def catalog_findings(
     parameters: Mapping[str, Any] = {
         "owner": OWNER_ROLE,
         "definer_owners": list(definer_owners),
+        "roles": [OWNER_ROLE, *APP_ROLES, *definer_owners],
         "schemas": list(CMMS_SCHEMAS),
         "not_audited": list(NOT_AUDITED),
         "no_updated_at": list(NO_UPDATED_AT),

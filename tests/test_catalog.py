@@ -333,6 +333,8 @@ def test_rich_schema_shows_every_object(conn: psycopg.Connection[Any], app_role:
         "collation": None,
         "comment": None,
         "grants": [],
+        "statistics": None,
+        "storage": None,
     }
     assert columns["seq"]["identity"] == "ALWAYS"
     assert columns["done"]["type"] == "cmms.percent"

@@ -13,7 +13,7 @@ import pytest
 
 from cmmsdb import linter
 from cmmsdb.errors import LintPathError, LintToolMissing
-from cmmsdb.linter import config, rules, source, squawk
+from cmmsdb.linter import config, hazards, rules, security, source, squawk
 from cmmsdb.resources import shipped
 
 CASES = Path(__file__).parent / "lint_cases"
@@ -68,7 +68,7 @@ def test_a_bad_migration_is_flagged_with_its_rule_and_line(case: str) -> None:
     assert rules_of(report) == BAD[case]
 
 
-@pytest.mark.parametrize("case", [*sorted(BAD), "new-objects"])
+@pytest.mark.parametrize("case", [*sorted(BAD), "new-objects", "partitions"])
 def test_the_good_twin_is_clean_for_every_checker(case: str) -> None:
     report = linter.lint([CASES / case / "good"])
 
@@ -252,7 +252,7 @@ def test_a_silence_with_a_reason_removes_the_finding_and_is_reported(tmp_path: P
     report = linter.lint([folder], style_check=False)
 
     assert report.findings == []
-    assert [(s.finding.rule, s.reason, s.by) for s in report.silenced] == [
+    assert [(s.finding.rule, s.reason, s.by) for s in report.silenced if s.by == "comment"] == [
         ("adding-required-field", "every writer sets it since 2.3", "comment")
     ]
 
@@ -328,7 +328,11 @@ def test_a_file_rule_is_silenced_from_the_leading_comments(tmp_path: Path) -> No
     report = linter.lint([folder], style_check=False)
 
     assert report.findings == []
-    assert {s.finding.rule for s in report.silenced} == {"multiple-existing-tables"}
+    assert {s.finding.rule for s in report.silenced if s.by == "comment"} == {
+        "multiple-existing-tables"
+    }
+    # the rollback's DROP COLUMN is listed too, silenced by the rollback exemption
+    assert {s.finding.rule for s in report.silenced if s.by == "exemption"} <= {"ban-drop-column"}
 
 
 def test_a_style_rule_can_be_silenced_too(tmp_path: Path) -> None:
@@ -447,8 +451,453 @@ def test_exemptions_apply_only_to_the_shipped_files(tmp_path: Path) -> None:
 def test_every_cmmsdb_rule_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text()
 
-    for rule in rules.RULES:
-        assert f"`{rule}`" in readme
+    for rule in [*rules.RULES, *security.RULES, *hazards.RULES]:
+        assert f"`{rule}`" in readme, rule
     data = tomllib.loads((Path(config.__file__).with_name("config.toml")).read_text())
     for rule in data["squawk"]["off"]:
         assert f"`{rule}`" in readme
+
+
+# --- security: statements that switch isolation off or open a privilege boundary -----------
+
+DEFINER = (
+    "CREATE FUNCTION cmms.gadget_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER"
+    "{path} AS $$ SELECT pg_catalog.count(*) FROM cmms.assets $$;"
+)
+
+# Each dangerous statement -> the rule it breaks and the start of the finding's message.
+DANGEROUS = {
+    "disable-rls": (
+        "ALTER TABLE cmms.teams DISABLE ROW LEVEL SECURITY;",
+        "rls-off",
+        "DISABLE ROW LEVEL SECURITY on teams",
+    ),
+    "no-force-rls": (
+        "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;",
+        "rls-off",
+        "NO FORCE ROW LEVEL SECURITY on teams",
+    ),
+    "drop-policy": (
+        "DROP POLICY teams_delete ON cmms.teams;",
+        "drop-policy",
+        "DROP POLICY teams_delete ON teams",
+    ),
+    "drop-audit-trigger": (
+        "DROP TRIGGER teams_audit ON cmms.teams;",
+        "audit-trigger-off",
+        "DROP TRIGGER teams_audit ON audited table teams",
+    ),
+    "disable-audit-trigger": (
+        "ALTER TABLE cmms.teams DISABLE TRIGGER teams_audit;",
+        "audit-trigger-off",
+        "DISABLE TRIGGER teams_audit on audited table teams",
+    ),
+    "disable-all-triggers": (
+        "ALTER TABLE cmms.teams DISABLE TRIGGER ALL;",
+        "audit-trigger-off",
+        "DISABLE TRIGGER ALL on audited table teams",
+    ),
+    "alter-function-definer": (
+        "ALTER FUNCTION cmms.current_org_id() SECURITY DEFINER;",
+        "definer-function",
+        "ALTER FUNCTION current_org_id SECURITY DEFINER",
+    ),
+    "role-bypassrls": (
+        "ALTER ROLE cmms_app BYPASSRLS;",
+        "role-bypassrls",
+        "ALTER ROLE cmms_app BYPASSRLS",
+    ),
+    "create-role-superuser": (
+        "CREATE ROLE cmms_gadgets NOLOGIN SUPERUSER;",
+        "role-bypassrls",
+        "CREATE ROLE cmms_gadgets SUPERUSER",
+    ),
+    "definer-without-path": (
+        DEFINER.format(path=""),
+        "definer-search-path",
+        "SECURITY DEFINER function gadget_count has no SET search_path",
+    ),
+    "definer-empty-path": (
+        DEFINER.format(path=" SET search_path = ''"),
+        "definer-search-path",
+        "SECURITY DEFINER function gadget_count has search_path = ''",
+    ),
+    "definer-path-without-pg-temp-last": (
+        DEFINER.format(path=" SET search_path = pg_catalog"),
+        "definer-search-path",
+        "SECURITY DEFINER function gadget_count has search_path = pg_catalog:",
+    ),
+    "definer-path-made-empty": (
+        "ALTER FUNCTION cmms.search_assets(text, integer) SET search_path = '';",
+        "definer-search-path",
+        "SECURITY DEFINER function search_assets has search_path = ''",
+    ),
+    "definer-unqualified": (
+        DEFINER.format(path=" SET search_path = pg_catalog, pg_temp").replace(
+            "cmms.assets", "assets"
+        ),
+        "definer-unqualified",
+        "SECURITY DEFINER function gadget_count names assets without a schema",
+    ),
+    "grant-owner": (
+        "GRANT cmms_owner TO cmms_app;",
+        "grant-role",
+        "GRANT cmms_owner TO cmms_app: cmms_app can act as cmms_owner, the owner of every",
+    ),
+    "grant-definer-owner": (
+        "GRANT cmms_search TO cmms_owner WITH INHERIT FALSE;",
+        "grant-role",
+        "GRANT cmms_search TO cmms_owner: cmms_owner can act as cmms_search, a definer owner",
+    ),
+    "grant-to-public": (
+        "GRANT SELECT ON cmms.teams TO PUBLIC;",
+        "grant-to-public",
+        "GRANT SELECT on table teams to PUBLIC",
+    ),
+    "grant-definer-to-public": (
+        "GRANT EXECUTE ON FUNCTION cmms.search_assets(text, integer) TO PUBLIC;",
+        "grant-to-public",
+        "GRANT EXECUTE on SECURITY DEFINER function search_assets to PUBLIC",
+    ),
+    "default-privileges-to-public": (
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA cmms GRANT SELECT ON TABLES TO PUBLIC;",
+        "grant-to-public",
+        "default privileges grant SELECT on new tables to PUBLIC",
+    ),
+    "open-policy": (
+        "CREATE POLICY teams_everything ON cmms.teams FOR SELECT TO cmms_app USING (true);",
+        "open-policy",
+        "policy teams_everything on teams USING (true) for cmms_app lets every row through",
+    ),
+    "open-insert-policy": (
+        "CREATE POLICY teams_anything ON cmms.teams FOR INSERT WITH CHECK (true);",
+        "open-policy",
+        "policy teams_anything on teams WITH CHECK (true) for PUBLIC lets every row through",
+    ),
+}
+
+
+def migration(tmp_path: Path, body: str, rollback: str = "SELECT 1;") -> Path:
+    """A forward migration holding `body` after SET LOCAL ROLE (line 3), and its rollback."""
+    path = tmp_path / "0001.change-security.sql"
+    path.write_text(f"-- A change.\nSET LOCAL ROLE cmms_owner;\n{body}\n")
+    path.with_name("0001.change-security.rollback.sql").write_text(
+        f"-- Undoes it.\nSET LOCAL ROLE cmms_owner;\n{rollback}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(DANGEROUS))
+def test_a_statement_that_defeats_isolation_is_a_finding(tmp_path: Path, case: str) -> None:
+    statement, rule, message = DANGEROUS[case]
+    path = migration(tmp_path, statement)
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert rules_of(report) == [(path.name, 3, rule)]
+    assert report.findings[0].message.startswith(message), report.findings[0].message
+    assert report.findings[0].source == "cmmsdb"
+
+
+def test_every_security_rule_has_a_dangerous_case() -> None:
+    assert {rule for _, rule, _ in DANGEROUS.values()} == set(security.RULES)
+
+
+# Safe neighbours of the dangerous statements: clean.
+SAFE = {
+    "definer-with-fixed-path": DEFINER.format(path=" SET search_path = pg_catalog, pg_temp"),
+    "definer-with-extension-schema": DEFINER.format(
+        path=" SET search_path = pg_catalog, cmms_ext, pg_temp"
+    ),
+    "invoker-function": DEFINER.replace(" SECURITY DEFINER", "").format(path=""),
+    "policy-created-and-replaced": (
+        "CREATE POLICY teams_gadgets ON cmms.teams FOR SELECT TO cmms_app"
+        " USING (organization_id = (SELECT cmms.current_org_id()));\n"
+        "DROP POLICY teams_gadgets ON cmms.teams;"
+    ),
+    "open-policy-for-a-definer-owner": (
+        "CREATE POLICY teams_search ON cmms.teams FOR SELECT TO cmms_search USING (true);"
+    ),
+    "revoke-from-public": (
+        "REVOKE EXECUTE ON FUNCTION cmms.search_assets(text, integer) FROM PUBLIC;"
+    ),
+    "grant-to-a-named-role": "GRANT SELECT ON cmms.teams TO cmms_readonly;",
+    "role-without-bypass": "ALTER ROLE cmms_app NOBYPASSRLS;",
+    "admin-only-membership": (
+        "GRANT cmms_search TO cmms_deployer WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+    ),
+    "revoke-membership": "REVOKE cmms_search FROM cmms_owner;",
+    "grant-app-role": "GRANT cmms_app TO cmms_gadget_login;",
+    "trigger-of-a-table-that-is-not-audited": (
+        "ALTER TABLE cmms.activity_logs DISABLE TRIGGER activity_logs_refuse_update;"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAFE))
+def test_the_safe_neighbours_are_clean(tmp_path: Path, case: str) -> None:
+    migration(tmp_path, SAFE[case])
+
+    assert linter.lint([tmp_path], style_check=False).findings == []
+
+
+def test_a_rollback_may_undo_what_its_forward_migration_switched_on(tmp_path: Path) -> None:
+    migration(
+        tmp_path,
+        "ALTER TABLE cmms.teams ENABLE ROW LEVEL SECURITY;\n"
+        "ALTER TABLE cmms.teams FORCE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY teams_gadgets ON cmms.teams FOR SELECT TO cmms_app"
+        " USING (organization_id = (SELECT cmms.current_org_id()));\n"
+        "CREATE TRIGGER teams_gadget AFTER INSERT ON cmms.teams"
+        " FOR EACH ROW EXECUTE FUNCTION cmms.set_updated_at();",
+        "DROP TRIGGER teams_gadget ON cmms.teams;\n"
+        "DROP POLICY teams_gadgets ON cmms.teams;\n"
+        "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;\n"
+        "ALTER TABLE cmms.teams DISABLE ROW LEVEL SECURITY;",
+    )
+
+    found = {f.rule for f in linter.lint([tmp_path], style_check=False).findings}
+    assert not found & set(security.RULES)
+
+
+def test_a_rollback_that_undoes_something_else_is_flagged(tmp_path: Path) -> None:
+    migration(tmp_path, "SELECT 1;", "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;")
+
+    assert rules_of(linter.lint([tmp_path], style_check=False)) == [
+        ("0001.change-security.rollback.sql", 3, "rls-off")
+    ]
+
+
+def test_a_security_finding_is_silenced_only_with_a_reason(tmp_path: Path) -> None:
+    path = migration(
+        tmp_path,
+        "-- cmmsdb: allow rls-off because the table is about to be dropped by the next step\n"
+        "ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY;",
+    )
+    report = linter.lint([tmp_path], style_check=False)
+    assert report.findings == []
+    assert [(s.finding.rule, s.by) for s in report.silenced] == [("rls-off", "comment")]
+
+    path.write_text(
+        path.read_text().replace(" because the table is about to be dropped by the next step", "")
+    )
+    assert {f.rule for f in linter.lint([tmp_path], style_check=False).findings} == {
+        "rls-off",
+        "invalid-silence",
+    }
+
+
+# --- transparency: every finding dropped is listed, with what dropped it --------------------
+
+
+def test_sqlfluff_parse_errors_on_sql_postgresql_accepts_are_not_findings() -> None:
+    """ATTACH PARTITION and DETACH PARTITION ... CONCURRENTLY: sqlfluff cannot parse them."""
+    report = linter.lint([CASES / "partitions" / "good"])
+
+    assert report.findings == []
+    unparsable = [s for s in report.silenced if s.finding.rule == "style.PRS"]
+    assert len(unparsable) == 4
+    assert {(s.by, s.reason) for s in unparsable} == {
+        (
+            "exemption",
+            "sqlfluff cannot parse this section, which PostgreSQL's parser (pglast) accepts: "
+            "its style is not checked",
+        )
+    }
+
+
+def test_every_squawk_finding_on_the_shipped_migrations_is_reported_or_listed_as_silenced(
+    shipped_report: linter.LintReport,
+) -> None:
+    files = [source.load(p) for p in sorted(shipped("sql").rglob("*.sql"))]
+    raw = {(h.file.path.resolve(), h.line, h.rule) for h in squawk.check(files, config.load())}
+    listed = {
+        (Path(f.file).resolve(), f.line, f.rule)
+        for f in [*shipped_report.findings, *(s.finding for s in shipped_report.silenced)]
+        if f.source == "squawk"
+    }
+
+    assert raw == listed
+    assert sum(s.by == "exemption" for s in shipped_report.silenced) > 100
+
+
+def test_an_exempted_finding_names_its_exemption(tmp_path: Path) -> None:
+    folder = copy_case("new-objects/good", tmp_path)
+
+    report = linter.lint([folder], style_check=False)
+
+    reasons = {(s.finding.rule, s.by, s.reason) for s in report.silenced}
+    assert (
+        "adding-required-field",
+        "exemption",
+        "new objects: gadget_kinds is created by this migration, nobody uses it yet",
+    ) in reasons
+
+
+def test_a_rule_off_in_rollback_files_is_listed_with_its_reason(tmp_path: Path) -> None:
+    path = migration(tmp_path, "SELECT 1;", "ALTER TABLE cmms.teams DROP COLUMN description;")
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert report.findings == []
+    assert [(s.finding.rule, s.by, s.reason) for s in report.silenced] == [
+        (
+            "ban-drop-column",
+            "exemption",
+            "off in rollback files: " + config.load().squawk_off_in_rollbacks["ban-drop-column"],
+        )
+    ]
+    assert path.exists()
+
+
+# --- operational hazards squawk misses --------------------------------------------------------
+
+HAZARDS = {
+    "lock-table": (
+        "LOCK TABLE cmms.teams IN ACCESS EXCLUSIVE MODE;",
+        "lock-table",
+        "LOCK TABLE teams holds the lock until the migration commits",
+    ),
+    "set-unlogged": (
+        "ALTER TABLE cmms.teams SET UNLOGGED;",
+        "set-unlogged",
+        "SET UNLOGGED on teams rewrites it under an ACCESS EXCLUSIVE lock",
+    ),
+    "cluster": (
+        "CLUSTER cmms.teams USING teams_pkey;",
+        "cluster",
+        "CLUSTER teams rewrites under an ACCESS EXCLUSIVE lock",
+    ),
+    "whole-table-update": (
+        "UPDATE cmms.teams SET description = '';",
+        "whole-table-update",
+        "UPDATE of every row of teams in one transaction",
+    ),
+    "vacuum-in-transaction": (
+        "VACUUM cmms.teams;",
+        "vacuum-in-transaction",
+        "VACUUM cannot run in a transaction block: add `-- transactional: false`",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HAZARDS))
+def test_an_operational_hazard_is_a_finding(tmp_path: Path, case: str) -> None:
+    statement, rule, message = HAZARDS[case]
+    path = migration(tmp_path, statement)
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert rules_of(report) == [(path.name, 3, rule)]
+    assert report.findings[0].message.startswith(message), report.findings[0].message
+
+
+def non_transactional(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "0001.vacuum-teams.sql"
+    path.write_text(f"-- transactional: false\n-- Maintenance.\n{body}\n")
+    path.with_name("0001.vacuum-teams.rollback.sql").write_text("-- Nothing to undo.\nSELECT 1;\n")
+    return path
+
+
+def test_vacuum_full_is_a_finding_outside_a_transaction_too(tmp_path: Path) -> None:
+    path = non_transactional(tmp_path, "VACUUM (FULL) cmms.teams;")
+
+    report = linter.lint([tmp_path], style_check=False)
+
+    assert rules_of(report) == [(path.name, 3, "vacuum-full")]
+    assert report.findings[0].message.startswith(
+        "VACUUM FULL teams rewrites under an ACCESS EXCLUSIVE lock"
+    )
+
+
+def test_every_hazard_rule_has_a_case() -> None:
+    assert {rule for _, rule, _ in HAZARDS.values()} | {"vacuum-full"} == set(hazards.RULES)
+
+
+# Their safe neighbours: clean.
+SAFE_HAZARDS = {
+    "update-with-where": "UPDATE cmms.teams SET description = '' WHERE description IS NULL;",
+    "new-table": (
+        "CREATE TABLE cmms.gadget_log (id integer PRIMARY KEY);\n"
+        "COMMENT ON TABLE cmms.gadget_log IS 'A log.';\n"
+        "LOCK TABLE cmms.gadget_log IN ACCESS EXCLUSIVE MODE;\n"
+        "UPDATE cmms.gadget_log SET id = id;\n"
+        "ALTER TABLE cmms.gadget_log SET UNLOGGED;"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAFE_HAZARDS))
+def test_the_safe_neighbours_of_hazards_are_clean(tmp_path: Path, case: str) -> None:
+    migration(tmp_path, SAFE_HAZARDS[case])
+
+    found = linter.lint([tmp_path], style_check=False).findings
+    assert not {f.rule for f in found} & set(hazards.RULES), found
+
+
+def test_a_plain_vacuum_outside_a_transaction_is_clean(tmp_path: Path) -> None:
+    non_transactional(tmp_path, "VACUUM (ANALYZE) cmms.teams;")
+
+    assert linter.lint([tmp_path], style_check=False).findings == []
+
+
+PLPGSQL_DEFINER = """-- A definer function.
+SET LOCAL ROLE cmms_owner;
+
+CREATE FUNCTION cmms.gadget_total(org uuid) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    total bigint;
+    last_order work_orders%ROWTYPE;
+BEGIN
+    WITH mine AS (SELECT w.id FROM cmms.work_orders AS w WHERE w.organization_id = org)
+    SELECT pg_catalog.count(*) INTO total FROM mine;
+    IF EXISTS (SELECT FROM assets AS a WHERE a.organization_id = org) THEN
+        total := total + 1;
+    END IF;
+    RETURN total;
+END
+$$;
+"""
+
+
+def test_unqualified_relations_in_a_plpgsql_definer_body_are_found_at_their_lines(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "0001.create-function-gadget-total.sql"
+    path.write_text(PLPGSQL_DEFINER)
+    path.with_name("0001.create-function-gadget-total.rollback.sql").write_text(
+        "-- Undoes it.\nDROP FUNCTION cmms.gadget_total(uuid);\n"
+    )
+
+    found = [
+        (f.line, f.message.split(" without")[0])
+        for f in linter.lint([tmp_path], style_check=False).findings
+    ]
+
+    assert found == [
+        (8, "SECURITY DEFINER function gadget_total names work_orders%rowtype"),
+        (12, "SECURITY DEFINER function gadget_total names assets"),
+    ]
+
+
+def test_a_qualified_plpgsql_definer_body_is_clean(tmp_path: Path) -> None:
+    path = tmp_path / "0001.create-function-gadget-total.sql"
+    path.write_text(
+        PLPGSQL_DEFINER.replace("work_orders%ROWTYPE", "cmms.work_orders%ROWTYPE").replace(
+            "FROM assets", "FROM cmms.assets"
+        )
+    )
+    path.with_name("0001.create-function-gadget-total.rollback.sql").write_text(
+        "-- Undoes it.\nDROP FUNCTION cmms.gadget_total(uuid);\n"
+    )
+
+    assert linter.lint([tmp_path], style_check=False).findings == []
+
+
+def test_a_rollback_may_restore_the_membership_its_forward_migration_revoked(
+    tmp_path: Path,
+) -> None:
+    migration(tmp_path, "REVOKE cmms_search FROM cmms_owner;", "GRANT cmms_search TO cmms_owner;")
+
+    assert linter.lint([tmp_path], style_check=False).findings == []

@@ -22,6 +22,14 @@ def lint(
         ),
     ] = None,
     json: Json = False,
+    all_files: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Lint every file of the folders. Default in a git checkout: only the files "
+            "that changed (uncommitted, or committed since the upstream branch).",
+        ),
+    ] = False,
 ) -> None:
     """Lint migration files; exit 1 on findings.
 
@@ -29,7 +37,7 @@ def lint(
     """
     from cmmsdb import linter
 
-    report = linter.lint(paths or ())
+    report = linter.lint(paths or (), changed_only=not all_files)
     render.lint_report(report, json)
     if not report.clean:
         raise typer.Exit(1)

@@ -405,10 +405,17 @@ def lint_report(report: LintReport, as_json: bool) -> None:
     out = [f"{finding}\n" for finding in report.findings]
     silenced = f" ({len(report.silenced)} silenced)" if report.silenced else ""
     files = _plural(len(report.files), "file")
+    unchanged = (
+        f"; {_plural(report.unchanged, 'unchanged file')} not linted (--all lints them)"
+        if report.unchanged
+        else ""
+    )
     if report.findings:
-        out.append(f"{_plural(len(report.findings), 'finding')} in {files}{silenced}\n")
+        out.append(f"{_plural(len(report.findings), 'finding')} in {files}{silenced}{unchanged}\n")
+    elif not report.files:
+        out.append(f"no changed file to lint{unchanged}\n")
     else:
-        out.append(f"{files} clean{silenced}\n")
+        out.append(f"{files} clean{silenced}{unchanged}\n")
     sys.stdout.write("".join(out))
 
 

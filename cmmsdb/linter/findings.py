@@ -27,8 +27,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Silenced:
-    """A finding left out, by an inline `-- cmmsdb: allow` comment (`by` = "comment") or by
-    cmmsdb's lint configuration for a released migration (`by` = "config")."""
+    """A finding left out, by an inline `-- cmmsdb: allow` comment (`by` = "comment"), by
+    cmmsdb's lint configuration for a released migration (`by` = "config"), or by one of
+    lint's exemptions (`by` = "exemption": a squawk rule off in rollback files, a rule about
+    existing objects on objects the migration created, CREATE INDEX ... ON ONLY)."""
 
     finding: Finding
     reason: str
@@ -40,11 +42,13 @@ class Silenced:
 
 @dataclass
 class LintReport:
-    """The result of one run: every file linted, what was found, and what was silenced."""
+    """The result of one run: every file linted, what was found, what was silenced, and how
+    many files were left out because git says they did not change (`--all` lints them)."""
 
     files: list[str]
     findings: list[Finding] = field(default_factory=list)
     silenced: list[Silenced] = field(default_factory=list)
+    unchanged: int = 0
 
     @property
     def clean(self) -> bool:
@@ -56,4 +60,5 @@ class LintReport:
             "clean": self.clean,
             "findings": [f.to_dict() for f in self.findings],
             "silenced": [s.to_dict() for s in self.silenced],
+            "unchanged": self.unchanged,
         }

@@ -15,8 +15,20 @@
 -- pseudo-role. This hides the owner's implicit rights (and MAINTAIN, added to them in 17)
 -- and makes GRANT followed by REVOKE leave no trace.
 --
--- Only catalog columns present in PostgreSQL 15 are used. Parameter: %(exclude_schemas)s
--- (text[]). psycopg parses placeholders in this text, so it must hold no other percent sign.
+-- roles are cmmsdb's roles %(roles)s (text[]) that this database uses (see used_role):
+-- their attributes, the roles each is a member of among those this database uses or that
+-- are superusers or BYPASSRLS ("role WITH ADMIN, INHERIT, SET", the options any grant gives;
+-- PostgreSQL 15 has no per-grant INHERIT and SET: there every membership allows SET ROLE and
+-- inheritance follows the member's rolinherit, read through to_jsonb so that one text runs
+-- on 15 and 16+), and their settings among %(settings)s (text[]: the ones that change what a
+-- query sees), for every database or ("... in this database") the current one. Members
+-- that are not cmmsdb's roles (the migrating login, the application's logins) belong to the
+-- installation, not to the schema, and are left out. database.current.settings are the
+-- current database's own settings among %(settings)s.
+--
+-- Only catalog columns present in PostgreSQL 15 are used. Parameters: %(exclude_schemas)s
+-- (text[]), %(roles)s, %(settings)s. psycopg parses placeholders in this text, so it must
+-- hold no other percent sign.
 WITH
 nsp AS (
     SELECT n.oid, n.nspname, n.nspowner, n.nspacl
@@ -191,13 +203,24 @@ col AS (
                     WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text
                 END,
                 'comment', col_description(a.attrelid, a.attnum),
-                'grants', coalesce(g.grants, '[]')
+                'grants', coalesce(g.grants, '[]'),
+                -- SET STATISTICS (PostgreSQL 15 and 16 store the default as -1, 17 as NULL)
+                -- and SET STORAGE when it differs from the type's.
+                'statistics', nullif(a.attstattarget, -1),
+                'storage', CASE WHEN a.attstorage <> t.typstorage THEN
+                    CASE a.attstorage
+                        WHEN 'p' THEN 'plain'
+                        WHEN 'e' THEN 'external'
+                        WHEN 'm' THEN 'main'
+                        WHEN 'x' THEN 'extended'
+                    END
+                END
             )
         ) AS columns
     FROM (
         SELECT
             a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,
-            a.attgenerated, a.attidentity, a.attcollation,
+            a.attgenerated, a.attidentity, a.attcollation, a.attstattarget, a.attstorage,
             row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS position
         FROM pg_attribute AS a
         JOIN rel AS r ON r.oid = a.attrelid
@@ -644,9 +667,130 @@ default_privileges AS (
     LEFT JOIN grants AS g
         ON g.classid = 'pg_default_acl'::regclass AND g.objid = d.oid AND g.objsubid = 0
     WHERE d.defaclnamespace = 0 OR n.oid IS NOT NULL
+),
+
+-- Settings of roles and of databases, one "name=value" per setting in scope.
+setting AS (
+    SELECT d.setrole, d.setdatabase, s.setting
+    FROM pg_db_role_setting AS d
+    CROSS JOIN unnest(d.setconfig) AS s (setting)
+    WHERE split_part(s.setting, '=', 1) = ANY (%(settings)s::text [])
+      AND (
+          d.setdatabase = 0
+          OR d.setdatabase = (SELECT b.oid FROM pg_database AS b WHERE b.datname = current_database())
+      )
+),
+
+-- Roles this database depends on: that own something in it, are granted something or are
+-- named in a policy (pg_shdepend). A role of the cluster that this database does not use
+-- (left behind by a rollback: roles belong to the cluster) is not part of its schema.
+used_role AS (
+    SELECT DISTINCT d.refobjid AS oid
+    FROM pg_shdepend AS d
+    WHERE d.refclassid = 'pg_authid'::regclass
+      AND d.dbid = (SELECT b.oid FROM pg_database AS b WHERE b.datname = current_database())
+),
+
+membership AS (
+    SELECT
+        m.member,
+        m.roleid,
+        bool_or(m.admin_option) AS admin,
+        bool_or(coalesce((to_jsonb(m) ->> 'inherit_option')::boolean, r.rolinherit)) AS inherit,
+        bool_or(coalesce((to_jsonb(m) ->> 'set_option')::boolean, TRUE)) AS can_set
+    FROM pg_auth_members AS m
+    JOIN pg_roles AS r ON r.oid = m.member
+    GROUP BY m.member, m.roleid
+),
+
+roles AS (
+    SELECT coalesce(jsonb_object_agg(
+        r.rolname,
+        jsonb_build_object(
+            'login', r.rolcanlogin,
+            'superuser', r.rolsuper,
+            'createrole', r.rolcreaterole,
+            'createdb', r.rolcreatedb,
+            'replication', r.rolreplication,
+            'bypassrls', r.rolbypassrls,
+            'inherit', r.rolinherit,
+            'member_of', coalesce((
+                SELECT jsonb_agg(
+                    pg_get_userbyid(m.roleid)::text || coalesce(' WITH ' || nullif(concat_ws(
+                        ', ',
+                        CASE WHEN m.admin THEN 'ADMIN' END,
+                        CASE WHEN m.inherit THEN 'INHERIT' END,
+                        CASE WHEN m.can_set THEN 'SET' END
+                    ), ''), ' WITHOUT ADMIN, INHERIT, SET')
+                    ORDER BY pg_get_userbyid(m.roleid)
+                )
+                FROM membership AS m
+                JOIN pg_roles AS g ON g.oid = m.roleid
+                WHERE m.member = r.oid
+                  AND (g.oid IN (SELECT u.oid FROM used_role AS u) OR g.rolsuper OR g.rolbypassrls)
+            ), '[]'),
+            'settings', coalesce((
+                SELECT jsonb_agg(
+                    s.setting || CASE WHEN s.setdatabase <> 0 THEN ' in this database' ELSE '' END
+                    ORDER BY s.setting, s.setdatabase
+                )
+                FROM setting AS s
+                WHERE s.setrole = r.oid
+            ), '[]')
+        )
+    ), '{}') AS doc
+    FROM pg_roles AS r
+    WHERE r.rolname = ANY (%(roles)s::text [])
+      AND r.oid IN (SELECT u.oid FROM used_role AS u)
+),
+
+-- Publications (logical replication): what they publish, of which tables and schemas.
+publications AS (
+    SELECT coalesce(jsonb_object_agg(
+        p.pubname,
+        jsonb_build_object(
+            'owner', pg_get_userbyid(p.pubowner),
+            'all_tables', p.puballtables,
+            'operations', (
+                SELECT coalesce(jsonb_agg(o.op ORDER BY o.op), '[]')
+                FROM (VALUES
+                    ('insert', p.pubinsert), ('update', p.pubupdate),
+                    ('delete', p.pubdelete), ('truncate', p.pubtruncate)
+                ) AS o (op, enabled)
+                WHERE o.enabled
+            ),
+            'via_root', p.pubviaroot,
+            'tables', coalesce((
+                SELECT jsonb_agg(r.prrelid::regclass::text ORDER BY r.prrelid::regclass::text)
+                FROM pg_publication_rel AS r
+                WHERE r.prpubid = p.oid
+            ), '[]'),
+            'schemas', coalesce((
+                SELECT jsonb_agg(n.nspname ORDER BY n.nspname)
+                FROM pg_publication_namespace AS pn
+                JOIN pg_namespace AS n ON n.oid = pn.pnnspid
+                WHERE pn.pnpubid = p.oid
+            ), '[]'),
+            'comment', obj_description(p.oid, 'pg_publication')
+        )
+    ), '{}') AS doc
+    FROM pg_publication AS p
+),
+
+database_doc AS (
+    SELECT jsonb_build_object('current', jsonb_build_object(
+        'settings', coalesce((
+            SELECT jsonb_agg(s.setting ORDER BY s.setting)
+            FROM setting AS s
+            WHERE s.setrole = 0 AND s.setdatabase <> 0
+        ), '[]')
+    )) AS doc
 )
 
 SELECT jsonb_build_object(
+    'roles', (SELECT doc FROM roles),
+    'database', (SELECT doc FROM database_doc),
+    'publications', (SELECT doc FROM publications),
     'schemas', (SELECT doc FROM schemas),
     'extensions', (SELECT doc FROM extensions),
     'tables', (SELECT doc FROM tables),

@@ -1,10 +1,11 @@
 -- verify_owner.sql: objects of schemas cmms and cmms_archive (and those schemas) not owned
 -- by the owner role %(owner)s. A function owned by one of %(definer_owners)s (text[]) is
--- accepted when it is SECURITY DEFINER with SET search_path = '': such a role exists to run
+-- accepted when it is SECURITY DEFINER with a search_path that starts with pg_catalog and
+-- ends with pg_temp (as verify_definer_search_path.sql requires): such a role exists to run
 -- a few stored functions with its own, narrower rights. Objects of extensions are skipped.
 WITH owned AS (
     SELECT
-        n.nspname AS object, 'schema' AS kind, n.nspowner AS owner, FALSE AS definer_ok
+        n.nspname::text AS object, 'schema' AS kind, n.nspowner AS owner, FALSE AS definer_ok
     FROM pg_namespace AS n
     WHERE n.nspname IN ('cmms', 'cmms_archive')
     UNION ALL
@@ -27,7 +28,20 @@ WITH owned AS (
         p.oid::regprocedure::text,
         'function',
         p.proowner,
-        p.prosecdef AND coalesce('search_path=""' = ANY (p.proconfig), FALSE)
+        p.prosecdef AND coalesce((
+            SELECT e[1] = 'pg_catalog' AND e[cardinality(e)] = 'pg_temp'
+            FROM (
+                SELECT array(
+                    SELECT btrim(btrim(x.e), '"')
+                    FROM unnest(string_to_array(substr(o, length('search_path=') + 1), ','))
+                        WITH ORDINALITY AS x (e, i)
+                    ORDER BY x.i
+                ) AS e
+                FROM unnest(p.proconfig) AS o
+                WHERE o LIKE 'search\_path=%%'
+                LIMIT 1
+            ) AS path
+        ), FALSE)
     FROM pg_proc AS p
     JOIN pg_namespace AS n ON n.oid = p.pronamespace
     WHERE n.nspname IN ('cmms', 'cmms_archive')

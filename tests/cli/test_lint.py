@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,10 @@ pytestmark = pytest.mark.serverless
 
 
 def test_exits_0_and_says_clean_on_good_migrations(cli) -> None:
-    run = cli("lint", str(CASES / "tenant-table" / "good"))
+    run = cli("lint", "--all", str(CASES / "tenant-table" / "good"))
 
     assert run.exit_code == 0, run.stdout + run.stderr
-    assert run.stdout == "2 files clean\n"
+    assert run.stdout == "2 files clean (1 silenced)\n"  # the rollback's DROP TABLE: exempt
 
 
 def test_exits_1_with_one_line_per_finding(cli, tmp_path: Path) -> None:
@@ -47,12 +48,13 @@ def test_exits_1_with_one_line_per_finding(cli, tmp_path: Path) -> None:
             "tenant-table-rls",
         )
     ]
-    assert summary == "4 findings in 2 files"
+    assert summary == "4 findings in 2 files (1 silenced)"
 
 
 def test_takes_several_files_and_folders(cli) -> None:
     run = cli(
         "lint",
+        "--all",
         str(CASES / "squawk" / "bad" / "0001.add-column-assets-serial-code.sql"),
         str(CASES / "concurrently" / "bad"),
     )
@@ -78,7 +80,7 @@ def test_json_gives_findings_and_silences_as_data(cli, tmp_path: Path) -> None:
 
     assert run.exit_code == 1  # the rollback file is missing
     data = json.loads(run.stdout)
-    assert set(data) == {"files", "clean", "findings", "silenced"}
+    assert set(data) == {"files", "clean", "findings", "silenced", "unchanged"}
     assert data["clean"] is False
     assert data["files"] == [path.name]
     assert data["findings"] == [
@@ -98,7 +100,7 @@ def test_json_gives_findings_and_silences_as_data(cli, tmp_path: Path) -> None:
 
 
 def test_json_on_clean_migrations(cli) -> None:
-    run = cli("lint", "--json", str(CASES / "concurrently" / "good"))
+    run = cli("lint", "--all", "--json", str(CASES / "concurrently" / "good"))
 
     assert run.exit_code == 0
     data = json.loads(run.stdout)
@@ -107,7 +109,7 @@ def test_json_on_clean_migrations(cli) -> None:
 
 
 def test_the_shipped_migrations_by_default_exit_0(cli) -> None:
-    run = cli("lint", timeout=300)
+    run = cli("lint", "--all", timeout=300)
 
     assert run.exit_code == 0, run.stdout
     assert re.fullmatch(r"\d+ files clean \(\d+ silenced\)\n", run.stdout)
@@ -120,7 +122,9 @@ def test_a_missing_path_exits_2_with_one_clean_error(cli) -> None:
 
 
 def test_a_missing_squawk_binary_exits_2(cli) -> None:
-    run = cli("lint", str(CASES / "squawk" / "good"), env={"CMMSDB_SQUAWK": "/nowhere/squawk"})
+    run = cli(
+        "lint", "--all", str(CASES / "squawk" / "good"), env={"CMMSDB_SQUAWK": "/nowhere/squawk"}
+    )
 
     assert_one_clean_error(run, "CMMSDB_SQUAWK=/nowhere/squawk is not a file")
 
@@ -192,3 +196,93 @@ def test_the_example_workflow_lints_changed_migrations_and_checks_drift() -> Non
 
     assert "cmmsdb lint" in steps["lint"]
     assert 'cmmsdb drift --dsn "$STAGING_DSN"' in steps["drift"]
+
+
+def git(folder: Path, *arguments: str) -> None:
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(folder),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            *arguments,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A git checkout with two committed, clean migrations."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(CASES / "tenant-table" / "good", folder)
+    shutil.copytree(CASES / "concurrently" / "good", folder, dirs_exist_ok=True)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "migrations")
+    return folder
+
+
+def test_in_a_git_checkout_only_changed_files_are_linted(cli, checkout: Path) -> None:
+    run = cli("lint", str(checkout))
+
+    assert run.exit_code == 0, run.stdout
+    assert (
+        run.stdout == "no changed file to lint; 4 unchanged files not linted (--all lints them)\n"
+    )
+
+    rollback = checkout / "0001.create-table-gadgets.rollback.sql"
+    rollback.write_text(rollback.read_text() + "\nDROP TABLE cmms.assets;\n")
+    run = cli("lint", "--json", str(checkout))
+
+    assert run.exit_code == 1
+    data = json.loads(run.stdout)
+    # the changed rollback and its forward migration, read together
+    assert sorted(Path(f).name for f in data["files"]) == [
+        "0001.create-table-gadgets.rollback.sql",
+        "0001.create-table-gadgets.sql",
+    ]
+    assert data["unchanged"] == 2
+    assert [f["rule"] for f in data["findings"]] == ["ban-drop-table"]
+
+
+def test_an_untracked_migration_is_a_changed_one(cli, checkout: Path) -> None:
+    (checkout / "0002.x.sql").write_text("-- New.\nSET LOCAL ROLE cmms_owner;\n\nSELECT 1;\n")
+
+    run = cli("lint", str(checkout))
+
+    assert run.exit_code == 1
+    assert [m["rule"] for m in map(LINE.match, run.stdout.splitlines()[:-1]) if m] == [
+        "missing-rollback"
+    ]
+
+
+def test_all_lints_every_file_of_a_checkout(cli, checkout: Path) -> None:
+    run = cli("lint", "--all", str(checkout))
+
+    assert run.exit_code == 0, run.stdout
+    assert run.stdout.startswith("4 files clean")
+
+
+def test_a_file_named_explicitly_is_linted_even_unchanged(cli, checkout: Path) -> None:
+    run = cli("lint", str(checkout / "0001.create-table-gadgets.sql"))
+
+    assert run.stdout.startswith("1 file clean")
+
+
+def test_a_folder_git_ignores_is_linted_whole(cli, tmp_path: Path) -> None:
+    """Like a wheel installed in a virtualenv inside a repository: nothing there is tracked."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(CASES / "tenant-table" / "good", folder)
+    (tmp_path / ".gitignore").write_text("migrations/\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "ignore")
+
+    run = cli("lint", str(folder))
+
+    assert run.stdout.startswith("2 files clean"), run.stdout
