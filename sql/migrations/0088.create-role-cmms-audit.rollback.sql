@@ -4,6 +4,7 @@
 RESET ROLE;
 
 -- Taking the functions back from cmms_audit takes membership, for this transaction only.
+-- cmmsdb: allow grant-role because the membership lasts this transaction only: revoked at the end
 GRANT cmms_audit TO cmms_owner;
 
 SET LOCAL ROLE cmms_owner;
@@ -238,6 +239,7 @@ TO cmms_owner, cmms_app, cmms_readonly;
 
 DROP POLICY activity_logs_insert ON cmms.activity_logs;
 
+-- cmmsdb: allow open-policy because the rollback restores 0009's policy exactly
 CREATE POLICY activity_logs_insert ON cmms.activity_logs
 FOR INSERT TO cmms_owner
 WITH CHECK (TRUE);

@@ -28,6 +28,7 @@ $$;
 
 -- Handing functions over to cmms_audit takes membership: for this transaction only (revoked
 -- at the end of this migration).
+-- cmmsdb: allow grant-role because the membership lasts this transaction only: revoked at the end
 GRANT cmms_audit TO cmms_owner;
 
 SET LOCAL ROLE cmms_owner;

@@ -3,6 +3,7 @@
 -- its body is left as it is (core or postgis module).
 RESET ROLE;
 
+-- cmmsdb: allow grant-role because the rollback restores 0080's membership exactly
 GRANT cmms_search TO cmms_owner;
 
 SET LOCAL ROLE cmms_owner;
@@ -25,6 +26,7 @@ REVOKE CREATE ON SCHEMA cmms FROM cmms_search;
 ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision)
 SET search_path = '';
 
+-- cmmsdb: allow definer-function because the rollback restores 0082's function exactly
 ALTER FUNCTION cmms.assets_within(double precision, double precision, double precision)
 SECURITY DEFINER;
 

@@ -10,6 +10,7 @@
 -- requires-extension: postgis
 RESET ROLE;
 
+-- cmmsdb: allow grant-role because the membership lasts this transaction only: revoked at the end
 GRANT cmms_search TO cmms_owner;
 
 SET LOCAL ROLE cmms_owner;
