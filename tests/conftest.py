@@ -168,9 +168,16 @@ def empty_db(pg_server: Server) -> Iterator[str]:
 
 @pytest.fixture
 def migrated_db(pg_server: Server, migrated_template: str) -> Iterator[str]:
-    """The DSN of a fresh database cloned from the migrated template."""
+    """The DSN of a fresh database cloned from the migrated template, with the cluster's
+    roles as a database at head has them: roles belong to the cluster, and tests that roll
+    another database back past 0089 grant cmms_search to cmms_owner again."""
     janitor = pg_server.janitor(_unique("cmmsdb_test"), template_dbname=migrated_template)
     janitor.init()
+    with pg_server.connect() as conn:
+        conn.execute(
+            "DO $$ BEGIN IF pg_has_role('cmms_owner', 'cmms_search', 'MEMBER') THEN"
+            " REVOKE cmms_search FROM cmms_owner; END IF; END $$"
+        )
     yield pg_server.dsn_for(janitor.dbname)
     janitor.drop()
 

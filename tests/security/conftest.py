@@ -87,14 +87,3 @@ def login(migrated_db: str, admin: Conn) -> Iterator[Callable[[str], str]]:
         )
         admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
         admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-@pytest.fixture(autouse=True)
-def roles_as_migrated(admin: Conn) -> None:
-    """Roles belong to the cluster, and other tests roll other databases back past 0089,
-    which grants cmms_search to cmms_owner again: put the cluster's memberships back as a
-    database at head has them before attacking it."""
-    admin.execute(
-        "DO $$ BEGIN IF pg_has_role('cmms_owner', 'cmms_search', 'MEMBER') THEN"
-        " REVOKE cmms_search FROM cmms_owner; END IF; END $$"
-    )
