@@ -1,4 +1,4 @@
-"""Search and radius functions (0080-0082, postgis/0002): ranked full-text search with
+"""Search and radius functions (0080-0082, postgis/0002-0003): ranked full-text search with
 prefix matching of the last word and radius search, nearest first, for the tenant of the
 context only, and served by their indexes under row-level security (they run as the role
 cmms_search, whose only policy on the searched tables is USING (true))."""
@@ -287,7 +287,7 @@ def test_the_postgis_module_replaces_assets_within_with_the_same_results(
         return
 
     report = migrator.migrate(target, MIGRATIONS, modules=["postgis"])
-    assert [s.id for s in report.steps][-1] == "postgis/0002.replace-function-assets-within"
+    assert [s.id for s in report.steps][-1] == "postgis/0003.assets-within-as-cmms-search"
     check_radius_results(app, places)
     admin.execute(
         "INSERT INTO cmms.assets (organization_id, name, latitude, longitude)"

@@ -123,6 +123,9 @@ def test_ctrl_c_says_how_many_tenants_were_kept_and_exits_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a suite started in the background (`nox -s tests &`) ignores SIGINT, and so would
+        # the seed: give it the default a user's terminal gives
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 180  # a loaded CI machine writes the first tenant slowly
