@@ -80,6 +80,11 @@ RULES: tuple[Rule, ...] = (
     Rule("timestamptz", "timestamps are timestamptz", "verify_timestamptz.sql"),
     Rule("comment", "tables, views and functions have a COMMENT", "verify_comments.sql"),
     Rule(
+        "active-views",
+        "the soft-delete views cmms.active_<table> show every column of their table",
+        "verify_active_views.sql",
+    ),
+    Rule(
         "definer-search-path",
         "SECURITY DEFINER functions SET search_path = pg_catalog, pg_temp",
         "verify_definer_search_path.sql",

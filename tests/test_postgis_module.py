@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from cmmsdb import migrator
+from cmmsdb import migrator, verifier
 from cmmsdb.catalog import diff, snapshot
 from cmmsdb.errors import ExtensionUnavailable
 from cmmsdb.target import Target
@@ -48,6 +48,7 @@ def test_postgis_module_adds_indexed_geography_or_says_postgis_is_missing(
         "postgis/0001.add-geography-columns",
         "postgis/0002.replace-function-assets-within",
         "postgis/0003.assets-within-as-cmms-search",
+        "postgis/0004.add-geog-to-active-views",
     ]
     with psycopg.connect(migrated_db, autocommit=True) as conn:
         org = conn.execute(
@@ -72,6 +73,25 @@ def test_postgis_module_adds_indexed_geography_or_says_postgis_is_missing(
         conn.execute("SET enable_seqscan = off")
         plan = "\n".join(r for (r,) in conn.execute("EXPLAIN " + within, [5_000]))
         assert "assets_geog_idx" in plan
+
+    assert verifier.verify(target, MIGRATIONS, modules=["postgis"]).findings == []
+    with psycopg.connect(migrated_db, autocommit=True) as conn:
+        views = conn.execute(
+            "SELECT relname, reloptions, relacl::text[] FROM pg_class"
+            " WHERE oid IN ('cmms.active_assets'::regclass, 'cmms.active_locations'::regclass)"
+            " ORDER BY 1"
+        ).fetchall()
+        located = conn.execute(
+            "SELECT name FROM cmms.active_assets WHERE geog IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    for _, options, acl in views:
+        assert options == ["security_invoker=true"]
+        assert sorted(acl) == [
+            "cmms_app=r/cmms_owner",
+            "cmms_owner=arwdDxt/cmms_owner",
+            "cmms_readonly=r/cmms_owner",
+        ]
+    assert located == [(name,) for name in sorted(NEAR_PARIS)]
 
     migrator.rollback(target, MIGRATIONS, steps=len(report.steps))
     assert diff(before, catalog(migrated_db)) == []

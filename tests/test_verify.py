@@ -88,10 +88,15 @@ VIOLATIONS = {
         "cmms.tags",
     ),
     "timestamptz": (
-        "ALTER TABLE cmms.teams ADD COLUMN disbanded_at timestamp;"
-        " COMMENT ON COLUMN cmms.teams.disbanded_at IS 'x'",
+        "ALTER TABLE cmms.organizations ADD COLUMN closed_at timestamp;"
+        " COMMENT ON COLUMN cmms.organizations.closed_at IS 'x'",
         "timestamptz",
-        "cmms.teams.disbanded_at",
+        "cmms.organizations.closed_at",
+    ),
+    "active-views": (
+        "ALTER TABLE cmms.teams ADD COLUMN motto text",
+        "active-views",
+        "cmms.active_teams",
     ),
     "comment-table": ("COMMENT ON TABLE cmms.teams IS NULL", "comment", "cmms.teams"),
     "comment-function": (
@@ -502,3 +507,17 @@ def test_every_rule_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     for rule in verify.RULES:
         assert f"| `{rule.id}` |" in readme, rule.id
+
+
+def test_a_column_added_to_a_table_is_missed_by_its_view_until_the_view_is_replaced(
+    admin, migrated_db: str
+) -> None:
+    admin.execute("ALTER TABLE cmms.teams ADD COLUMN motto text, ADD COLUMN colour text")
+    assert rule_findings(migrated_db, "active-views") == [
+        ("cmms.active_teams", "misses columns motto, colour of cmms.teams")
+    ]
+    admin.execute(
+        "CREATE OR REPLACE VIEW cmms.active_teams WITH (security_invoker = true) AS"
+        " SELECT * FROM cmms.teams WHERE deleted_at IS NULL"
+    )
+    assert rule_findings(migrated_db, "active-views") == []
