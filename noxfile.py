@@ -46,7 +46,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Print the figures the issues ask for (see bench/README.md)."""
-    session.install("-e", ".")
+    session.install("-e", ".[all]")
     session.run("python", "bench/migrate_speed.py", *session.posargs)
     session.run("python", "bench/cli_latency.py", *session.posargs)
     session.run("python", "bench/seed_speed.py", "--tenants", "20", *session.posargs)

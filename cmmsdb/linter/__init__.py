@@ -50,7 +50,7 @@ def lint(
     checkout contributes only its changed files (cmmsdb.linter.changes); files named
     explicitly are always linted. `jobs`: sqlfluff's worker processes (default: one per
     CPU). Raises LintPathError for a missing path or a folder
-    without SQL, LintToolMissing when squawk is not installed."""
+    without SQL, MissingExtra when squawk or sqlfluff is not installed."""
     targets, unchanged = _collect(paths or default_paths(), changed_only)
     cache: dict[Path, SqlFile] = {}
     files = [_load(path, cache) for path in targets]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cmmsdb import extras
 from cmmsdb.errors import LintToolFailed, LintToolMissing
 from cmmsdb.linter.config import LintConfig
 from cmmsdb.linter.source import Hit, SqlFile
@@ -61,9 +62,7 @@ def binary() -> Path:
         return beside
     found = shutil.which("squawk")
     if found is None:
-        raise LintToolMissing(
-            "the squawk binary is not installed", "pip install squawk-cli (a cmmsdb dependency)"
-        )
+        raise extras.missing("squawk (PyPI squawk-cli)", "lint", "cmmsdb lint")
     return Path(found)
 
 

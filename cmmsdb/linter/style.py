@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from cmmsdb import extras
 from cmmsdb.linter.source import Hit, SqlFile
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -30,6 +31,7 @@ def check(files: Sequence[SqlFile], jobs: int | None = None) -> list[Hit]:
     sqlfluff takes most of lint's time (about 0.15 s per migration), so several files are
     linted in `jobs` worker processes (default: one per CPU), each with one sqlfluff linter
     for its share of the files, the largest files spread first."""
+    extras.require("sqlfluff", "lint", "cmmsdb lint")
     parsed = [f for f in files if f.problem is None]
     workers = min(jobs or os.cpu_count() or 1, len(parsed))
     if workers <= 1:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cmmsdb import extras
+
 POOL_SIZE = 2_000
 
 
@@ -26,9 +28,8 @@ class Pools:
 
 
 def build(seed: int) -> Pools:
-    from faker import Faker
-
-    fake = Faker("en_US")
+    faker = extras.require("faker", "seed", "cmmsdb seed")
+    fake = faker.Faker("en_US")
     fake.seed_instance(seed)
     n = POOL_SIZE
     return Pools(
