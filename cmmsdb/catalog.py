@@ -25,10 +25,17 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Skip, Visitor
 
-from cmmsdb import roles
+from cmmsdb import conventions
 from cmmsdb.resources import query
 
-__all__ = ["Difference", "canonical_view_definition", "diff", "differences", "snapshot"]
+__all__ = [
+    "Difference",
+    "canonical_view_definition",
+    "diff",
+    "differences",
+    "snapshot",
+    "tenant_tables",
+]
 
 # Top-level sections and the word that names one of their objects in a diff line.
 _SECTION_LABELS = {
@@ -46,9 +53,9 @@ _SECTION_LABELS = {
     "publications": "publication",
 }
 
-# cmmsdb's roles (cmmsdb.roles), whose attributes, memberships and settings a snapshot
+# cmmsdb's roles (cmmsdb.conventions), whose attributes, memberships and settings a snapshot
 # records. Roles belong to the cluster; those that do not exist are simply absent.
-ROLES: tuple[str, ...] = roles.ALL_ROLES
+ROLES: tuple[str, ...] = conventions.ALL_ROLES
 # The settings (of those roles, and of the database) that change what a query sees or runs:
 # name resolution, row-level security, the role a session takes, libraries loaded into it.
 SETTINGS: tuple[str, ...] = (
@@ -327,3 +334,9 @@ def _render(value: Any) -> str:
     if value == "":
         return "''"
     return str(value)
+
+
+def tenant_tables(conn: psycopg.Connection[Any]) -> list[str]:
+    """The names of the tenant tables in schema cmms (conventions.toml says what one is)."""
+    parameters = conventions.query_parameters()
+    return [name for (name,) in conn.execute(query("tenant_tables.sql"), parameters)]

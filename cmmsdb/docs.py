@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmmsdb import conventions
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA", "DocsFile", "document", "foreign_keys", "render_markdown", "write"]
 
-SCHEMA = "cmms"
+SCHEMA = conventions.SCHEMA
 
 _FOREIGN_KEY = re.compile(
     r"FOREIGN KEY \((?P<columns>[^)]*)\) REFERENCES (?P<table>[^\s(]+)\((?P<referenced>[^)]*)\)"

@@ -31,6 +31,7 @@ from typing import Any
 
 from cmmsdb import catalog, ledger
 from cmmsdb.catalog import Difference
+from cmmsdb.conventions import ARCHIVE_SCHEMA
 from cmmsdb.errors import ConfigurationError, DriftUnavailable
 from cmmsdb.migrations import discover, enabled_modules, module_of
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database
@@ -38,7 +39,6 @@ from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_datab
 SNAPSHOT_FILE = "schema.json"
 SNAPSHOT_FORMAT = 2
 MONTH_PLACEHOLDER = "pYYYY_MM"
-ARCHIVE_SCHEMA = "cmms_archive"
 # Schemas that are never cmmsdb's, even though every database has them.
 FOREIGN_SCHEMAS = frozenset({"public"})
 _MONTHLY = re.compile(r"_p\d{4}_\d{2}$")

@@ -14,27 +14,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import migrator, roles
+from cmmsdb import conventions, migrator
+from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
 
 if TYPE_CHECKING:
     import psycopg
-
-# The owner of every object (rule `owner`); the roles that may own SECURITY DEFINER
-# functions and alone have policies that let every row through (rules `owner`,
-# `open-policy`); the application's roles (rule `cmms-roles`). Defined in cmmsdb.roles.
-OWNER_ROLE = roles.OWNER_ROLE
-DEFINER_OWNERS = roles.DEFINER_OWNERS
-APP_ROLES = roles.APP_ROLES
-# The schemas cmmsdb creates; its roles own nothing outside them (rule `outside-cmms`).
-CMMS_SCHEMAS = ("cmms", "cmms_archive", "cmms_ext")
-# Tenant tables without the audit trigger: the audit trail itself, and tables whose rows
-# are machine-written and short-lived (rule `audit-trigger`).
-NOT_AUDITED = ("activity_logs", "user_sessions", "notifications", "dashboard_metrics_cache")
-# Tables without the updated_at trigger: the append-only audit trail (`updated-at-trigger`).
-NO_UPDATED_AT = ("activity_logs",)
 
 
 @dataclass(frozen=True)
@@ -55,8 +42,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "tenant-key",
-        "tenant tables have PRIMARY KEY (organization_id, id)",
+        "tenant tables have PRIMARY KEY (organization_id, id), id a uuid the server makes",
         "verify_tenant_key.sql",
+    ),
+    Rule(
+        "tenant-policy",
+        "tenant tables' policies compare the tenant key with (SELECT cmms.current_org_id())",
+        "verify_tenant_policy.sql",
+    ),
+    Rule(
+        "partition-grants",
+        "the application's roles have no privilege on a partition (its parent's policies "
+        "would not apply)",
+        "verify_partition_grants.sql",
     ),
     Rule(
         "composite-fk",
@@ -65,6 +63,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "fk-index", "every foreign key has an index leading with its columns", "verify_fk_index.sql"
+    ),
+    Rule(
+        "fk-on-delete",
+        "every foreign key says what happens ON DELETE",
+        "verify_fk_on_delete.sql",
     ),
     Rule("audit-trigger", "tenant tables have the audit trigger", "verify_audit_trigger.sql"),
     Rule(
@@ -78,16 +81,27 @@ RULES: tuple[Rule, ...] = (
         "verify_audit_columns.sql",
     ),
     Rule("timestamptz", "timestamps are timestamptz", "verify_timestamptz.sql"),
+    Rule(
+        "coded-text",
+        "status, priority and type columns are text checked by a constraint",
+        "verify_coded_text.sql",
+    ),
     Rule("comment", "tables, views and functions have a COMMENT", "verify_comments.sql"),
     Rule(
         "active-views",
-        "the soft-delete views cmms.active_<table> show every column of their table",
+        "tables have a soft-delete view cmms.active_<table>: security_invoker, hiding "
+        "deleted rows, showing every column",
         "verify_active_views.sql",
     ),
     Rule(
         "definer-search-path",
         "SECURITY DEFINER functions SET search_path = pg_catalog, pg_temp",
         "verify_definer_search_path.sql",
+    ),
+    Rule(
+        "search-path",
+        "functions SET search_path from pg_catalog to pg_temp",
+        "verify_search_path.sql",
     ),
     Rule(
         "definer-execute",
@@ -200,12 +214,9 @@ def catalog_findings(
     whatever the caller's session.
     """
     parameters: Mapping[str, Any] = {
-        "owner": OWNER_ROLE,
+        **conventions.query_parameters(),
         "definer_owners": list(definer_owners),
-        "roles": [OWNER_ROLE, *APP_ROLES, *definer_owners],
-        "schemas": list(CMMS_SCHEMAS),
-        "not_audited": list(NOT_AUDITED),
-        "no_updated_at": list(NO_UPDATED_AT),
+        "roles": [OWNER_ROLE, *conventions.APP_ROLES, *definer_owners],
     }
     findings: list[Finding] = []
     with conn.transaction(force_rollback=True):

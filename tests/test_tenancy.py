@@ -1,5 +1,7 @@
 """Tenant isolation, proven generically over the catalog: every tenant table, present and
-future, gets the same checks. A table added later without a row factory below fails here."""
+future, gets the same attacks. A table added later without a row factory below fails here.
+What the catalog shows (RLS forced, policies, owners, search paths, audit triggers) is
+`cmmsdb verify`'s to check (tests/test_verify.py); here is what a tenant can do."""
 
 from __future__ import annotations
 
@@ -13,23 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import errors, sql
 
+from cmmsdb import conventions
+from cmmsdb.catalog import tenant_tables
 from tests.rows import make_row, new_org
 
 Conn = psycopg.Connection[Any]
 
-TENANT_TABLES = """
-    SELECT c.relname FROM pg_class c
-    WHERE c.relnamespace = 'cmms'::regnamespace AND c.relkind IN ('r', 'p')
-      AND NOT c.relispartition AND (c.relname = 'organizations' OR EXISTS (
-            SELECT 1 FROM pg_attribute a
-            WHERE a.attrelid = c.oid AND a.attname = 'organization_id'))
-    ORDER BY 1
-"""
-NOT_AUDITED = {"activity_logs", "user_sessions", "notifications", "dashboard_metrics_cache"}
-
 
 def tenant_key(table: str) -> str:
-    return "id" if table == "organizations" else "organization_id"
+    return "id" if table == conventions.TENANT_ROOT else conventions.TENANT_KEY
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -37,7 +31,7 @@ def tenant_key(table: str) -> str:
 
 @pytest.fixture
 def tables(admin: Conn) -> list[str]:
-    return [name for (name,) in admin.execute(TENANT_TABLES)]
+    return tenant_tables(admin)
 
 
 @pytest.fixture
@@ -60,108 +54,17 @@ def test_every_tenant_table_gets_rows_of_both_tenants_for_these_tests(
     assert set(world["rows"]) == {(table, name) for table in tables for name in "AB"}
 
 
-def test_rls_is_enabled_and_forced_on_every_tenant_table(admin: Conn, tables: list[str]) -> None:
-    flags = dict(
-        admin.execute(
-            "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class"
-            " WHERE relnamespace = 'cmms'::regnamespace AND relname = ANY(%s)",
-            [tables],
-        ).fetchall()
-    )
-    assert flags == dict.fromkeys(tables, True)
-
-
-def test_policies_compare_the_tenant_key_with_the_context_once_per_statement(
-    admin: Conn, tables: list[str]
-) -> None:
-    for table in tables:
-        policies = admin.execute(
-            "SELECT cmd, roles::text[], qual, with_check FROM pg_policies"
-            " WHERE schemaname = 'cmms' AND tablename = %s",
-            [table],
-        ).fetchall()
-        assert {cmd for cmd, *_ in policies} >= {"SELECT", "INSERT"}, table
-        expected = f"({tenant_key(table)} = ( SELECT cmms.current_org_id() AS current_org_id))"
-        for cmd, roles, qual, check in policies:
-            assert "public" not in roles, (table, cmd)
-            if roles == ["cmms_search"]:  # see test_every_object_in_cmms_is_owned_by_cmms_owner
-                assert (table, cmd, qual) in {
-                    ("work_orders", "SELECT", "true"),
-                    ("assets", "SELECT", "true"),
-                }
-                continue
-            if cmd != "INSERT":
-                assert qual == expected, (table, cmd, qual)
-            if cmd in ("INSERT", "UPDATE") and not (table == "activity_logs" and cmd == "INSERT"):
-                assert check == expected, (table, cmd, check)
-
-
-def test_application_roles_never_bypass_rls_and_get_no_grant_on_partitions(admin: Conn) -> None:
-    bypass = admin.execute(
-        "SELECT rolname FROM pg_roles WHERE rolname LIKE 'cmms\\_%' AND (rolbypassrls OR rolsuper)"
+def test_the_definer_owners_own_exactly_the_functions_the_conventions_list(admin: Conn) -> None:
+    """Ownership itself is verify's rule `owner`; which functions run as a definer owner (and
+    so may read through its open policies) is listed in conventions.toml, reviewed."""
+    owned = admin.execute(
+        "SELECT proowner::regrole::text, proname FROM pg_proc"
+        " WHERE pronamespace = 'cmms'::regnamespace AND proowner::regrole::text = ANY (%s)",
+        [list(conventions.DEFINER_OWNERS)],
     ).fetchall()
-    assert bypass == []
-    granted = admin.execute(
-        """SELECT c.relname, g.grantee FROM pg_class c
-           JOIN LATERAL aclexplode(c.relacl) AS a ON true
-           JOIN LATERAL (SELECT a.grantee::regrole::text AS grantee) AS g ON true
-           WHERE c.relispartition AND c.relnamespace = 'cmms'::regnamespace
-             AND g.grantee IN ('cmms_app', 'cmms_readonly')"""
-    ).fetchall()
-    assert granted == []
-
-
-def test_every_object_in_cmms_is_owned_by_cmms_owner(admin: Conn) -> None:
-    owners = admin.execute(
-        """SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class
-           WHERE relnamespace = 'cmms'::regnamespace
-           UNION SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc
-           WHERE pronamespace = 'cmms'::regnamespace
-             AND proowner NOT IN ('cmms_search'::regrole, 'cmms_audit'::regrole)
-           UNION SELECT pg_get_userbyid(nspowner) FROM pg_namespace
-           WHERE nspname IN ('cmms', 'cmms_archive')"""
-    ).fetchall()
-    assert owners == [("cmms_owner",)]
-    # The exceptions: the search functions run as cmms_search, whose SELECT policies on the
-    # searched tables are USING (true), so that @@ (not leakproof) can use its index; they
-    # filter by the tenant context themselves. The audit trail is written and erased only
-    # by the functions of cmms_audit (0088).
-    definers = admin.execute(
-        "SELECT proowner::regrole::text, proname, prosecdef FROM pg_proc"
-        " WHERE pronamespace = 'cmms'::regnamespace"
-        " AND proowner IN ('cmms_search'::regrole, 'cmms_audit'::regrole) ORDER BY 1, 2"
-    ).fetchall()
-    assert definers == [
-        ("cmms_audit", "audit_row_change", True),
-        ("cmms_audit", "erase_audit_values", True),
-        ("cmms_search", "search_assets", True),
-        ("cmms_search", "search_work_orders", True),
-    ]
-
-
-def test_every_function_puts_pg_catalog_first_and_pg_temp_last(admin: Conn) -> None:
-    """An empty search path still searches pg_temp first for types and relations: every
-    function (the two inlinable context readers excepted) names pg_catalog first and
-    pg_temp last (tests/security/ attacks them)."""
-    loose = admin.execute(
-        """SELECT proname FROM pg_proc WHERE pronamespace = 'cmms'::regnamespace
-           AND proname NOT IN ('current_org_id', 'current_user_id')
-           AND NOT coalesce((SELECT c ~ '^search_path=pg_catalog, .*pg_temp$'
-                             FROM unnest(proconfig) AS c WHERE c LIKE 'search_path=%'), false)"""
-    ).fetchall()
-    assert loose == []
-
-
-def test_every_audited_table_has_the_audit_trigger(admin: Conn, tables: list[str]) -> None:
-    audited = {
-        name
-        for (name,) in admin.execute(
-            """SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-               WHERE t.tgfoid = 'cmms.audit_row_change'::regproc AND NOT t.tgisinternal
-                 AND NOT c.relispartition"""
-        )
-    }
-    assert audited == set(tables) - NOT_AUDITED
+    assert owned
+    for role, function in owned:
+        assert function in conventions.DEFINER_FUNCTIONS[role], (role, function)
 
 
 # --- behaviour: what a tenant can and cannot do, for every table ----------------------------

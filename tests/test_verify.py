@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from cmmsdb import conventions
 from cmmsdb import verifier as verify
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
@@ -83,9 +84,9 @@ VIOLATIONS = {
         "cmms.teams",
     ),
     "audit-columns": (
-        "DROP VIEW cmms.active_tags; ALTER TABLE cmms.tags DROP COLUMN updated_by",
+        "ALTER TABLE cmms.user_sessions DROP COLUMN updated_by",
         "audit-columns",
-        "cmms.tags",
+        "cmms.user_sessions",
     ),
     "timestamptz": (
         "ALTER TABLE cmms.organizations ADD COLUMN closed_at timestamp;"
@@ -115,6 +116,55 @@ VIOLATIONS = {
         "cmms.teams.teams_all",
     ),
     "owner": ("ALTER TABLE cmms.teams OWNER TO CURRENT_USER", "owner", "cmms.teams"),
+    "tenant-id": (
+        "ALTER TABLE cmms.tags ALTER COLUMN id DROP DEFAULT",
+        "tenant-key",
+        "cmms.tags",
+    ),
+    "tenant-policy": (
+        "ALTER POLICY tags_select ON cmms.tags USING (organization_id = cmms.current_org_id())",
+        "tenant-policy",
+        "cmms.tags.tags_select",
+    ),
+    "tenant-policy-missing": ("DROP POLICY tags_insert ON cmms.tags", "tenant-policy", "cmms.tags"),
+    "tenant-policy-public": (
+        "ALTER POLICY tags_update ON cmms.tags TO PUBLIC",
+        "tenant-policy",
+        "cmms.tags.tags_update",
+    ),
+    "partition-grants": (
+        "GRANT SELECT ON cmms.work_orders_p0 TO cmms_readonly",
+        "partition-grants",
+        "cmms.work_orders_p0",
+    ),
+    "fk-on-delete": (
+        "ALTER TABLE cmms.teams ADD CONSTRAINT teams_lead_again_fkey"
+        " FOREIGN KEY (organization_id, lead_user_id) REFERENCES cmms.users (organization_id, id)",
+        "fk-on-delete",
+        "cmms.teams.teams_lead_again_fkey",
+    ),
+    "coded-text": (
+        "ALTER TABLE cmms.organizations ADD COLUMN plan_type text",
+        "coded-text",
+        "cmms.organizations.plan_type",
+    ),
+    "coded-text-varchar": (
+        "ALTER TABLE cmms.organizations ADD COLUMN plan_status varchar(10)"
+        " CHECK (plan_status IN ('a', 'b'))",
+        "coded-text",
+        "cmms.organizations.plan_status",
+    ),
+    "search-path": (
+        "ALTER FUNCTION cmms.set_updated_at() RESET search_path",
+        "search-path",
+        "cmms.set_updated_at()",
+    ),
+    "active-views-missing": ("DROP VIEW cmms.active_tags", "active-views", "cmms.tags"),
+    "active-views-invoker": (
+        "ALTER VIEW cmms.active_tags RESET (security_invoker)",
+        "active-views",
+        "cmms.active_tags",
+    ),
     "outside-cmms": (
         "CREATE TABLE public.stray (id int); ALTER TABLE public.stray OWNER TO cmms_owner",
         "outside-cmms",
@@ -178,7 +228,7 @@ def test_a_definer_role_may_own_security_definer_functions_with_a_fixed_path(
             sql.SQL("ALTER FUNCTION cmms.{}() OWNER TO {}").format(sql.Identifier(function), role)
         )
 
-    owners = [*verify.DEFINER_OWNERS, definer_role]
+    owners = [*conventions.DEFINER_OWNERS, definer_role]
     mine = {("owner", "cmms.definer_ok()"), ("owner", "cmms.invoker()")}
     assert [f for f in findings(migrated_db, definer_owners=owners) if f in mine] == [
         ("owner", "cmms.invoker()")
@@ -198,14 +248,14 @@ def test_an_empty_search_path_is_not_a_fixed_one_for_a_definer_owner(
             sql.Identifier(definer_role)
         )
     )
-    owners = [*verify.DEFINER_OWNERS, definer_role]
+    owners = [*conventions.DEFINER_OWNERS, definer_role]
     found = findings(migrated_db, definer_owners=owners)
     assert ("owner", "cmms.definer_empty()") in found
     assert ("definer-search-path", "cmms.definer_empty()") in found
 
 
 def test_cmms_search_and_cmms_audit_are_the_documented_definer_owners() -> None:
-    assert verify.DEFINER_OWNERS == ("cmms_search", "cmms_audit")
+    assert conventions.DEFINER_OWNERS == ("cmms_search", "cmms_audit")
 
 
 # search_path of a SECURITY DEFINER function -> whether definer-search-path accepts it.
@@ -446,7 +496,7 @@ def test_a_definer_owner_may_have_a_policy_that_lets_every_row_through(
             sql.Identifier(definer_role)
         )
     )
-    owners = [*verify.DEFINER_OWNERS, definer_role]
+    owners = [*conventions.DEFINER_OWNERS, definer_role]
     assert ("open-policy", "cmms.teams.teams_open") in findings(migrated_db)
     assert ("open-policy", "cmms.teams.teams_open") not in findings(
         migrated_db, definer_owners=owners

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cmmsdb.conventions import TENANT_KEY
 from cmmsdb.linter.source import SqlFile, object_name, tables_changed_by
 
 RULES: dict[str, str] = {
@@ -77,7 +78,7 @@ def _new_tenant_tables(sql_file: SqlFile) -> Iterator[Any]:
         node = statement.node
         if type(node).__name__ == "CreateStmt" and node.partbound is None:
             columns = [e.colname for e in node.tableElts or () if hasattr(e, "colname")]
-            if "organization_id" in columns:
+            if TENANT_KEY in columns:
                 yield node
 
 
@@ -141,8 +142,8 @@ def _foreign_keys(sql_file: SqlFile, tenant_tables: set[str]) -> Iterator[Hit]:
                 continue
             columns = [object_name(c) for c in constraint.fk_attrs or ()]
             keys = [object_name(c) for c in constraint.pk_attrs or ()]
-            composite = columns[:1] == ["organization_id"] and len(columns) > 1
-            if composite and (not keys or keys[:1] == ["organization_id"]):
+            composite = columns[:1] == [TENANT_KEY] and len(columns) > 1
+            if composite and (not keys or keys[:1] == [TENANT_KEY]):
                 continue
             yield Hit(
                 statement.start,

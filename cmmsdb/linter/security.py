@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
 from cmmsdb.linter.source import SqlFile, Statement, object_name
-from cmmsdb.roles import DEFINER_OWNERS, OWNER_ROLE
 
 RULES: dict[str, str] = {
     "rls-off": "row-level security stays ENABLEd and FORCEd: DISABLE or NO FORCE ROW LEVEL "
@@ -41,7 +41,7 @@ RULES: dict[str, str] = {
     "grant-to-public": "nothing is granted to PUBLIC (every role, present and future): "
     "grant to cmms_app, cmms_readonly or another named role",
     "open-policy": "a policy does not let every row through (USING (true) or WITH CHECK "
-    "(true)) except for a definer owner (cmmsdb.roles.DEFINER_OWNERS: a NOLOGIN role that "
+    "(true)) except for a definer owner (conventions.toml's definer owners: a NOLOGIN role that "
     "only SECURITY DEFINER functions use, which filter by tenant themselves)",
 }
 

@@ -9,7 +9,7 @@ FROM pg_class AS c
 CROSS JOIN unnest(
     ARRAY['created_at', 'updated_at', 'deleted_at', 'created_by', 'updated_by']
 ) WITH ORDINALITY AS w (name, n)
-WHERE c.relnamespace = 'cmms'::regnamespace
+WHERE c.relnamespace = %(schema)s::regnamespace
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND NOT EXISTS (

@@ -6,12 +6,12 @@ SELECT
     c.oid::regclass::text AS object,
     'no audit trigger (a trigger that calls cmms.audit_row_change())' AS message
 FROM pg_class AS c
-WHERE c.relnamespace = 'cmms'::regnamespace
+WHERE c.relnamespace = %(schema)s::regnamespace
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
-  AND (c.relname = 'organizations' OR EXISTS (
+  AND (c.relname = %(tenant_root)s OR EXISTS (
       SELECT FROM pg_attribute AS a
-      WHERE a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
+      WHERE a.attrelid = c.oid AND a.attname = %(tenant_key)s AND NOT a.attisdropped
   ))
   AND NOT c.relname::text = ANY (%(not_audited)s::text [])
   AND NOT EXISTS (
@@ -20,7 +20,7 @@ WHERE c.relnamespace = 'cmms'::regnamespace
       WHERE t.tgrelid = c.oid
         AND NOT t.tgisinternal
         AND t.tgenabled <> 'D'
-        AND p.pronamespace = 'cmms'::regnamespace
+        AND p.pronamespace = %(schema)s::regnamespace
         AND p.proname = 'audit_row_change'
   )
 ORDER BY 1

@@ -5,7 +5,7 @@ SELECT
     CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'table' END
     || ' has no comment' AS message
 FROM pg_class AS c
-WHERE c.relnamespace = 'cmms'::regnamespace
+WHERE c.relnamespace = %(schema)s::regnamespace
   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND NOT c.relispartition
   AND obj_description(c.oid, 'pg_class') IS NULL
@@ -14,7 +14,7 @@ SELECT
     p.oid::regprocedure::text,
     'function has no comment'
 FROM pg_proc AS p
-WHERE p.pronamespace = 'cmms'::regnamespace
+WHERE p.pronamespace = %(schema)s::regnamespace
   AND obj_description(p.oid, 'pg_proc') IS NULL
   AND NOT EXISTS (
       SELECT FROM pg_depend AS d

@@ -4,11 +4,11 @@
 SELECT
     k.conrelid::regclass::text || '.' || quote_ident(k.conname) AS object,
     'foreign key to ' || k.confrelid::regclass::text
-    || ' is not composite: reference (organization_id, ...) ' AS message
+    || ' is not composite: reference (' || %(tenant_key)s || ', ...)' AS message
 FROM pg_constraint AS k
 JOIN pg_attribute AS o
-    ON o.attrelid = k.confrelid AND o.attname = 'organization_id' AND NOT o.attisdropped
+    ON o.attrelid = k.confrelid AND o.attname = %(tenant_key)s AND NOT o.attisdropped
 WHERE k.contype = 'f'
-  AND k.connamespace = 'cmms'::regnamespace
+  AND k.connamespace = %(schema)s::regnamespace
   AND NOT o.attnum = ANY (k.confkey)
 ORDER BY 1

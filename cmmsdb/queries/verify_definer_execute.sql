@@ -8,7 +8,7 @@ SELECT
     || 'grant it to named roles' AS message
 FROM pg_proc AS p
 JOIN pg_namespace AS n ON n.oid = p.pronamespace
-WHERE n.nspname IN ('cmms', 'cmms_archive')
+WHERE n.nspname IN (%(schema)s, %(archive_schema)s)
   AND p.prosecdef
   AND EXISTS (
       SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a

@@ -11,12 +11,12 @@ WITH definer AS (
         (
             SELECT substr(o, length('search_path=') + 1)
             FROM unnest(p.proconfig) AS o
-            WHERE o LIKE 'search\_path=%'
+            WHERE o LIKE 'search\_path=%%'
             LIMIT 1
         ) AS path
     FROM pg_proc AS p
     JOIN pg_namespace AS n ON n.oid = p.pronamespace
-    WHERE n.nspname IN ('cmms', 'cmms_archive')
+    WHERE n.nspname IN (%(schema)s, %(archive_schema)s)
       AND p.prosecdef
 ),
 

@@ -12,7 +12,7 @@ SELECT
     || ')' AS message
 FROM pg_constraint AS k
 WHERE k.contype = 'f'
-  AND k.connamespace = 'cmms'::regnamespace
+  AND k.connamespace = %(schema)s::regnamespace
   AND NOT EXISTS (
       SELECT FROM pg_index AS i
       WHERE i.indrelid = k.conrelid

@@ -42,7 +42,7 @@ open_policy AS (
     JOIN pg_class AS c ON c.oid = p.polrelid
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
     CROSS JOIN unnest(p.polroles) AS g (role)
-    WHERE n.nspname IN ('cmms', 'cmms_archive')
+    WHERE n.nspname IN (%(schema)s, %(archive_schema)s)
       AND p.polpermissive
       AND (
           pg_get_expr(p.polqual, p.polrelid) = 'true'

@@ -7,7 +7,7 @@ WITH owned AS (
     SELECT
         n.nspname::text AS object, 'schema' AS kind, n.nspowner AS owner, FALSE AS definer_ok
     FROM pg_namespace AS n
-    WHERE n.nspname IN ('cmms', 'cmms_archive')
+    WHERE n.nspname IN (%(schema)s, %(archive_schema)s)
     UNION ALL
     SELECT
         c.oid::regclass::text,
@@ -21,7 +21,7 @@ WITH owned AS (
         FALSE
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE n.nspname IN ('cmms', 'cmms_archive')
+    WHERE n.nspname IN (%(schema)s, %(archive_schema)s)
       AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
     UNION ALL
     SELECT
@@ -44,7 +44,7 @@ WITH owned AS (
         ), FALSE)
     FROM pg_proc AS p
     JOIN pg_namespace AS n ON n.oid = p.pronamespace
-    WHERE n.nspname IN ('cmms', 'cmms_archive')
+    WHERE n.nspname IN (%(schema)s, %(archive_schema)s)
       AND NOT EXISTS (
           SELECT FROM pg_depend AS d
           WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

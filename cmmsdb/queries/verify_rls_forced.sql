@@ -8,12 +8,12 @@ SELECT
         ELSE 'row-level security is enabled but not forced'
     END AS message
 FROM pg_class AS c
-WHERE c.relnamespace = 'cmms'::regnamespace
+WHERE c.relnamespace = %(schema)s::regnamespace
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
-  AND (c.relname = 'organizations' OR EXISTS (
+  AND (c.relname = %(tenant_root)s OR EXISTS (
       SELECT FROM pg_attribute AS a
-      WHERE a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
+      WHERE a.attrelid = c.oid AND a.attname = %(tenant_key)s AND NOT a.attisdropped
   ))
   AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
 ORDER BY 1

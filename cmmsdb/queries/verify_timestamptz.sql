@@ -8,7 +8,7 @@ SELECT
 FROM pg_class AS c
 JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type AS t ON t.oid = a.atttypid
-WHERE c.relnamespace = 'cmms'::regnamespace
+WHERE c.relnamespace = %(schema)s::regnamespace
   AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND NOT c.relispartition
   AND 'timestamp'::regtype IN (t.oid, t.typelem)

@@ -5,7 +5,7 @@ SELECT
     c.oid::regclass::text AS object,
     'no enabled trigger calls cmms.set_updated_at()' AS message
 FROM pg_class AS c
-WHERE c.relnamespace = 'cmms'::regnamespace
+WHERE c.relnamespace = %(schema)s::regnamespace
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND NOT c.relname::text = ANY (%(no_updated_at)s::text [])
@@ -15,7 +15,7 @@ WHERE c.relnamespace = 'cmms'::regnamespace
       WHERE t.tgrelid = c.oid
         AND NOT t.tgisinternal
         AND t.tgenabled = 'O'
-        AND p.pronamespace = 'cmms'::regnamespace
+        AND p.pronamespace = %(schema)s::regnamespace
         AND p.proname = 'set_updated_at'
   )
 ORDER BY 1

@@ -1,0 +1,67 @@
+-- verify_tenant_policy.sql: the policies of tenant tables (schema %(schema)s, not a
+-- partition, with a %(tenant_key)s column, or %(tenant_root)s whose key is its id) compare
+-- the key with (SELECT %(tenant_context)s): USING for every command but INSERT, WITH CHECK
+-- for INSERT (and UPDATE, when given). The subquery is evaluated once per statement, and
+-- no context means no rows. Each tenant table has policies for SELECT and INSERT (the
+-- audit trail's INSERT policy is its definer owner's), and none for PUBLIC. Policies only
+-- of definer owners (%(definer_owners)s), and policies that let every row through, are
+-- left to the open-policy rule.
+WITH tenant AS (
+    SELECT
+        c.oid,
+        CASE WHEN c.relname = %(tenant_root)s THEN 'id' ELSE %(tenant_key)s END AS key_column
+    FROM pg_class AS c
+    WHERE c.relnamespace = %(schema)s::regnamespace
+      AND c.relkind IN ('r', 'p')
+      AND NOT c.relispartition
+      AND (c.relname = %(tenant_root)s OR EXISTS (
+          SELECT FROM pg_attribute AS a
+          WHERE a.attrelid = c.oid AND a.attname = %(tenant_key)s AND NOT a.attisdropped
+      ))
+),
+
+policy AS (
+    SELECT
+        t.oid AS table_oid,
+        p.polname,
+        p.polcmd,
+        p.polroles,
+        '(' || quote_ident(t.key_column) || ' = ( SELECT ' || %(tenant_context)s || ' AS '
+        || split_part(split_part(%(tenant_context)s, '.', 2), '(', 1) || '))' AS wanted,
+        pg_get_expr(p.polqual, p.polrelid) AS qual,
+        pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
+        p.polroles <@ array(
+            SELECT r.oid FROM pg_roles AS r WHERE r.rolname = ANY (%(definer_owners)s::text [])
+        ) AS definers_only
+    FROM tenant AS t
+    INNER JOIN pg_policy AS p ON p.polrelid = t.oid
+)
+
+SELECT
+    t.oid::regclass::text AS object,
+    'no policy for ' || cmd.name || ': the application can ' || lower(cmd.name) || ' nothing'
+FROM tenant AS t
+CROSS JOIN (VALUES ('r', 'SELECT'), ('a', 'INSERT')) AS cmd (code, name)
+WHERE NOT EXISTS (
+    SELECT FROM policy AS p
+    WHERE p.table_oid = t.oid AND p.polcmd IN (cmd.code, '*')
+)
+UNION ALL
+SELECT
+    p.table_oid::regclass::text || '.' || quote_ident(p.polname),
+    CASE
+        WHEN 0::oid = ANY (p.polroles) THEN 'applies to PUBLIC: name the roles'
+        WHEN p.polcmd <> 'a' AND p.qual IS DISTINCT FROM p.wanted
+            THEN 'USING ' || coalesce(p.qual, 'nothing') || ', not ' || p.wanted
+        ELSE 'WITH CHECK ' || coalesce(p.with_check, 'nothing') || ', not ' || p.wanted
+    END
+FROM policy AS p
+WHERE NOT p.definers_only
+  AND 'true' NOT IN (coalesce(p.qual, ''), coalesce(p.with_check, ''))
+  AND (
+      0::oid = ANY (p.polroles)
+      OR (p.polcmd <> 'a' AND p.qual IS DISTINCT FROM p.wanted)
+      OR (p.polcmd = 'a' AND p.with_check IS DISTINCT FROM p.wanted)
+      OR (p.polcmd IN ('w', '*') AND p.with_check IS DISTINCT FROM p.wanted AND p.with_check IS NOT NULL)
+  )
+ORDER BY 1, 2
