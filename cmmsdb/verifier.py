@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import conventions, migrator
+from cmmsdb import catalog, conventions, migrator
 from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
 from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
@@ -215,6 +215,7 @@ def catalog_findings(
     """
     parameters: Mapping[str, Any] = {
         **conventions.query_parameters(),
+        "tenant_tables": catalog.tenant_tables(conn),
         "definer_owners": list(definer_owners),
         "roles": [OWNER_ROLE, *conventions.APP_ROLES, *definer_owners],
     }

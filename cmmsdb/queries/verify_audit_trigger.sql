@@ -1,5 +1,5 @@
--- verify_audit_trigger.sql: tenant tables (schema cmms, not a partition, with an
--- organization_id column, or organizations) without a trigger that calls
+-- verify_audit_trigger.sql: tenant tables (%(tenant_tables)s, text[]: tenant_tables.sql's)
+-- without a trigger that calls
 -- cmms.audit_row_change(), except those named in %(not_audited)s (text[], table names):
 -- their changes would leave no trace in the audit trail.
 SELECT
@@ -7,12 +7,7 @@ SELECT
     'no audit trigger (a trigger that calls cmms.audit_row_change())' AS message
 FROM pg_class AS c
 WHERE c.relnamespace = %(schema)s::regnamespace
-  AND c.relkind IN ('r', 'p')
-  AND NOT c.relispartition
-  AND (c.relname = %(tenant_root)s OR EXISTS (
-      SELECT FROM pg_attribute AS a
-      WHERE a.attrelid = c.oid AND a.attname = %(tenant_key)s AND NOT a.attisdropped
-  ))
+  AND c.relname = ANY (%(tenant_tables)s::text [])
   AND NOT c.relname::text = ANY (%(not_audited)s::text [])
   AND NOT EXISTS (
       SELECT FROM pg_trigger AS t

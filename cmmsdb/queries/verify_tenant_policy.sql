@@ -1,5 +1,5 @@
--- verify_tenant_policy.sql: the policies of tenant tables (schema %(schema)s, not a
--- partition, with a %(tenant_key)s column, or %(tenant_root)s whose key is its id) compare
+-- verify_tenant_policy.sql: the policies of tenant tables (%(tenant_tables)s, text[]:
+-- tenant_tables.sql's; %(tenant_root)s's key is its own id) compare
 -- the key with (SELECT %(tenant_context)s): USING for every command but INSERT, WITH CHECK
 -- for INSERT (and UPDATE, when given). The subquery is evaluated once per statement, and
 -- no context means no rows. Each tenant table has policies for SELECT and INSERT (the
@@ -12,12 +12,7 @@ WITH tenant AS (
         CASE WHEN c.relname = %(tenant_root)s THEN 'id' ELSE %(tenant_key)s END AS key_column
     FROM pg_class AS c
     WHERE c.relnamespace = %(schema)s::regnamespace
-      AND c.relkind IN ('r', 'p')
-      AND NOT c.relispartition
-      AND (c.relname = %(tenant_root)s OR EXISTS (
-          SELECT FROM pg_attribute AS a
-          WHERE a.attrelid = c.oid AND a.attname = %(tenant_key)s AND NOT a.attisdropped
-      ))
+      AND c.relname = ANY (%(tenant_tables)s::text [])
 ),
 
 policy AS (
