@@ -12,7 +12,6 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,22 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _server import fresh_database, server_dsn
+from _timing import timed
 
 import cmmsdb
 from cmmsdb import catalog
 from cmmsdb import schema_drift as drift
 from cmmsdb.resources import default_migrations_dir
 from cmmsdb.target import Target
-
-
-def timed(action: Callable[[], object], runs: int) -> list[float]:
-    action()  # warm caches (page cache, catalog caches, imports)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return sorted(times)
 
 
 def run_cli(command: list[str], expected_exit: int) -> None:
@@ -64,11 +54,13 @@ def main() -> None:
             "drift() in-process, clean": lambda: drift.drift(target, folder),
             "cmmsdb drift, clean": lambda: run_cli(command, 0),
         }
-        results = {name: timed(action, args.runs) for name, action in cases.items()}
+        results = {name: timed(action, args.runs, warm=True) for name, action in cases.items()}
         conn.execute("ALTER TABLE cmms.teams NO FORCE ROW LEVEL SECURITY")
-        results["cmmsdb drift, 1 difference"] = timed(lambda: run_cli(command, 1), args.runs)
+        results["cmmsdb drift, 1 difference"] = timed(
+            lambda: run_cli(command, 1), args.runs, warm=True
+        )
         results["cmmsdb drift --json, 1 diff"] = timed(
-            lambda: run_cli([*command, "--json"], 1), args.runs
+            lambda: run_cli([*command, "--json"], 1), args.runs, warm=True
         )
         version = conn.info.parameter_status("server_version")
     print(f"PostgreSQL {version}, {tables} tables with partitions, {args.runs} runs; target < 2 s")

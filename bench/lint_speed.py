@@ -14,24 +14,16 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout this bench lives in, not an installed cmmsdb
 
+from _timing import timed  # noqa: E402
+
 from cmmsdb import linter  # noqa: E402
 from cmmsdb.resources import default_migrations_dir  # noqa: E402
-
-
-def timed(action: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return sorted(times)
 
 
 def run_cli(*arguments: str) -> None:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
 import sys
 import time
 import uuid
@@ -53,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _server import app_login, fresh_database, server_dsn
+from _timing import ms
 from psycopg import sql
 
 import cmmsdb
@@ -250,11 +250,6 @@ def scans(plan: dict[str, Any]) -> list[str]:
 
 
 # --- report --------------------------------------------------------------------------------
-
-
-def ms(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000
 
 
 def main() -> None:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
 import sys
 import time
 import uuid
@@ -51,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _server import app_login, fresh_database, server_dsn
+from _timing import ms
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
@@ -265,11 +265,6 @@ def indexes(plan_text: str) -> list[str]:
 
 
 # --- report --------------------------------------------------------------------------------
-
-
-def ms(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return statistics.median(ordered) * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "canonical_view_definition",
     "diff",
     "differences",
+    "require_schema",
     "snapshot",
     "tenant_tables",
 ]
@@ -340,3 +341,16 @@ def tenant_tables(conn: psycopg.Connection[Any]) -> list[str]:
     """The names of the tenant tables in schema cmms (conventions.toml says what one is)."""
     parameters = conventions.query_parameters()
     return [name for (name,) in conn.execute(query("tenant_tables.sql"), parameters)]
+
+
+def require_schema(conn: psycopg.Connection[Any], display: str, doing: str) -> None:
+    """Refuse a database without schema cmms: checking or documenting the wrong database
+    must not pass as an empty result."""
+    from cmmsdb.errors import ConfigurationError
+
+    row = conn.execute(query("cmms_schema_exists.sql")).fetchone()
+    if not (row and row[0]):
+        raise ConfigurationError(
+            f"{display} has no schema {conventions.SCHEMA}: there is nothing to {doing}",
+            "check the target, or run `cmmsdb migrate` first",
+        )

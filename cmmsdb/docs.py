@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmmsdb import conventions
-from cmmsdb.errors import ConfigurationError
-from cmmsdb.resources import query
 
 if TYPE_CHECKING:
     from cmmsdb.target import Target
@@ -136,12 +134,17 @@ def _constraint_kind(definition: str) -> str:
     return "other"
 
 
-def _table_section(name: str, table: Mapping[str, Any]) -> Iterator[str]:
+def _heading(name: str, relation: Mapping[str, Any]) -> Iterator[str]:
+    """A relation's heading and its comment, on one line."""
     yield f"### {name}"
     yield ""
-    if table.get("comment"):
-        yield " ".join(table["comment"].split())
+    if relation.get("comment"):
+        yield " ".join(relation["comment"].split())
         yield ""
+
+
+def _table_section(name: str, table: Mapping[str, Any]) -> Iterator[str]:
+    yield from _heading(name, table)
     rls = "enabled" if table.get("rls_enabled") else "disabled"
     if table.get("rls_enabled"):
         rls += ", forced" if table.get("rls_forced") else ", not forced"
@@ -190,11 +193,7 @@ def _table_section(name: str, table: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _view_section(name: str, view: Mapping[str, Any]) -> Iterator[str]:
-    yield f"### {name}"
-    yield ""
-    if view.get("comment"):
-        yield " ".join(view["comment"].split())
-        yield ""
+    yield from _heading(name, view)
     invoker = "security_invoker=true" in (view.get("reloptions") or [])
     yield f"- security_invoker: {'yes' if invoker else 'no'}"
     columns = ", ".join(f"`{column}` {info['type']}" for column, info in _columns(view))
@@ -262,12 +261,7 @@ def document(target: Target, connect_timeout: float) -> str:
     from cmmsdb.target import connect
 
     with connect(target, connect_timeout=connect_timeout) as conn:
-        row = conn.execute(query("cmms_schema_exists.sql")).fetchone()
-        if not (row and row[0]):
-            raise ConfigurationError(
-                f"{target.display} has no schema cmms: there is nothing to document",
-                "check the target, or run `cmmsdb migrate` first",
-            )
+        catalog.require_schema(conn, target.display, "document")
         return render_markdown(catalog.snapshot(conn))
 
 

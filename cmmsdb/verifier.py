@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from cmmsdb import catalog, conventions, migrator
 from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
-from cmmsdb.errors import ConfigurationError
 from cmmsdb.resources import query
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
 
@@ -172,12 +171,7 @@ def verify(
     """
     findings = checksum_findings(target, folder, modules, connect_timeout)
     with connect(target, connect_timeout=connect_timeout) as conn:
-        row = conn.execute(query("cmms_schema_exists.sql")).fetchone()
-        if not (row and row[0]):
-            raise ConfigurationError(
-                f"{target.display} has no schema cmms: there is nothing to verify",
-                "check the target, or run `cmmsdb migrate` first",
-            )
+        catalog.require_schema(conn, target.display, "verify")
         findings += catalog_findings(conn, definer_owners)
     return VerifyReport(target.display, [rule.id for rule in RULES], findings)
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cmmsdb.linter.security import Hit
-from cmmsdb.linter.source import SqlFile, object_name
+from cmmsdb.linter.source import RuleHit, SqlFile, object_name
 
 RULES: dict[str, str] = {
     "vacuum-full": "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock (no read, no "
@@ -26,12 +25,12 @@ RULES: dict[str, str] = {
 }
 
 
-def check(sql_file: SqlFile, created: set[str]) -> list[Hit]:
+def check(sql_file: SqlFile, created: set[str]) -> list[RuleHit]:
     """The hazards of one parsed file; `created`: the objects its migration creates."""
     hits = []
     for statement in sql_file.statements:
         for rule, message in _hazards(statement.node, sql_file, created):
-            hits.append(Hit(statement.start, statement.column, rule, message))
+            hits.append(RuleHit(statement.start, statement.column, rule, message))
     return hits
 
 

@@ -4,11 +4,10 @@ files, its tenant tables, yoyo's transaction directive), read from pglast's pars
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from cmmsdb.conventions import TENANT_KEY
-from cmmsdb.linter.source import SqlFile, object_name, tables_changed_by
+from cmmsdb.linter.source import RuleHit, SqlFile, object_name, tables_changed_by
 
 RULES: dict[str, str] = {
     "missing-rollback": "every migration has a rollback file beside it, so that it can be undone",
@@ -36,17 +35,9 @@ FILE_RULES = frozenset({"missing-rollback", "multiple-existing-tables"})
 """Rules about a whole file: a silence anywhere in the file applies to them."""
 
 
-@dataclass(frozen=True)
-class Hit:
-    line: int
-    column: int
-    rule: str
-    message: str
-
-
 def check(
     sql_file: SqlFile, created: set[str], tenant_tables: set[str], parents: dict[str, str]
-) -> list[Hit]:
+) -> list[RuleHit]:
     """cmmsdb's rules on one parsed file. `created`: objects created by its migration (for a
     rollback file, by it and its forward file); `tenant_tables`: every table known to carry
     organization_id, `parents`: every known partition's table (this run's files and the
@@ -82,12 +73,12 @@ def _new_tenant_tables(sql_file: SqlFile) -> Iterator[Any]:
                 yield node
 
 
-def _missing_rollback(sql_file: SqlFile) -> Iterator[Hit]:
+def _missing_rollback(sql_file: SqlFile) -> Iterator[RuleHit]:
     if not sql_file.is_rollback and not sql_file.rollback_path.is_file():
-        yield Hit(1, 1, "missing-rollback", f"no rollback file {sql_file.rollback_path.name}")
+        yield RuleHit(1, 1, "missing-rollback", f"no rollback file {sql_file.rollback_path.name}")
 
 
-def _tenant_tables(sql_file: SqlFile) -> Iterator[Hit]:
+def _tenant_tables(sql_file: SqlFile) -> Iterator[RuleHit]:
     if sql_file.is_rollback:
         return
     lines = {id(s.node): s for s in sql_file.statements}
@@ -106,7 +97,7 @@ def _tenant_tables(sql_file: SqlFile) -> Iterator[Hit]:
         }
         for rule, message in wanted.items():
             if rule not in found:
-                yield Hit(statement.start, statement.column, rule, message)
+                yield RuleHit(statement.start, statement.column, rule, message)
 
 
 def _isolation(sql_file: SqlFile, table: str) -> set[str]:
@@ -134,7 +125,7 @@ def _isolation(sql_file: SqlFile, table: str) -> set[str]:
     return found
 
 
-def _foreign_keys(sql_file: SqlFile, tenant_tables: set[str]) -> Iterator[Hit]:
+def _foreign_keys(sql_file: SqlFile, tenant_tables: set[str]) -> Iterator[RuleHit]:
     for statement in sql_file.statements:
         for table, constraint in _foreign_keys_of(statement.node):
             referenced = object_name(constraint.pktable)
@@ -145,7 +136,7 @@ def _foreign_keys(sql_file: SqlFile, tenant_tables: set[str]) -> Iterator[Hit]:
             composite = columns[:1] == [TENANT_KEY] and len(columns) > 1
             if composite and (not keys or keys[:1] == [TENANT_KEY]):
                 continue
-            yield Hit(
+            yield RuleHit(
                 statement.start,
                 statement.column,
                 "tenant-fk-not-composite",
@@ -196,14 +187,14 @@ def _root(table: str, parents: dict[str, str]) -> str:
     return table
 
 
-def _concurrently(sql_file: SqlFile) -> Iterator[Hit]:
+def _concurrently(sql_file: SqlFile) -> Iterator[RuleHit]:
     if not sql_file.transactional:
         return
     where = "its forward migration's" if sql_file.is_rollback else "its"
     for statement in sql_file.statements:
         what = _concurrent_operation(statement.node)
         if what:
-            yield Hit(
+            yield RuleHit(
                 statement.start,
                 statement.column,
                 "concurrently-in-transaction",
@@ -229,7 +220,7 @@ def _concurrent_operation(node: Any) -> str | None:
 
 def _existing_tables(
     sql_file: SqlFile, created: set[str], parents: dict[str, str]
-) -> Iterator[Hit]:
+) -> Iterator[RuleHit]:
     """Partitions count as their table: an index built partition by partition changes one."""
     changed: list[str] = []
     for statement in sql_file.statements:
@@ -240,7 +231,7 @@ def _existing_tables(
                 if len(changed) == 2:
                     line, column = statement.start, statement.column
     if len(changed) > 1:
-        yield Hit(
+        yield RuleHit(
             line,
             column,
             "multiple-existing-tables",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
-from cmmsdb.linter.source import SqlFile, Statement, object_name
+from cmmsdb.linter.source import RuleHit, SqlFile, Statement, object_name
 
 RULES: dict[str, str] = {
     "rls-off": "row-level security stays ENABLEd and FORCEd: DISABLE or NO FORCE ROW LEVEL "
@@ -55,14 +55,6 @@ _TRIGGERS_OFF = {
     "AT_DisableTrigUser": "DISABLE TRIGGER USER",
 }
 AUDIT_FUNCTION = "audit_row_change"
-
-
-@dataclass(frozen=True)
-class Hit:
-    line: int
-    column: int
-    rule: str
-    message: str
 
 
 @dataclass
@@ -118,17 +110,19 @@ class _Made:
                 }
 
 
-def check(sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: Known) -> list[Hit]:
+def check(
+    sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: Known
+) -> list[RuleHit]:
     """The security rules on one parsed file. `forward`: a rollback file's forward file;
     `created`: the objects its migration creates (their own policies and triggers may go)."""
     made = _Made()
     made.add(sql_file.statements)
     if forward is not None:
         made.add(forward.statements)
-    hits: list[Hit] = []
+    hits: list[RuleHit] = []
     for statement in sql_file.statements:
         for rule, message in _statement_hits(statement.node, sql_file, made, created, known):
-            hits.append(Hit(statement.start, statement.column, rule, message))
+            hits.append(RuleHit(statement.start, statement.column, rule, message))
         node = statement.node
         if (
             type(node).__name__ == "CreateFunctionStmt"
@@ -139,7 +133,7 @@ def check(sql_file: SqlFile, forward: SqlFile | None, created: set[str], known: 
     return hits
 
 
-def _unqualified(sql_file: SqlFile, statement: Statement) -> list[Hit]:
+def _unqualified(sql_file: SqlFile, statement: Statement) -> list[RuleHit]:
     """The relations a SECURITY DEFINER function's body names without a schema (CTE names
     aside), each at its line in the file: every statement of an SQL body, every SQL
     statement and expression of a PL/pgSQL body (its DECLAREd %TYPE and %ROWTYPE too).
@@ -162,7 +156,7 @@ def _unqualified(sql_file: SqlFile, statement: Statement) -> list[Hit]:
         for relation, lineno in _plpgsql_relations(node):
             found.append((first + lineno - 1, relation))
     return [
-        Hit(
+        RuleHit(
             line,
             1,
             "definer-unqualified",

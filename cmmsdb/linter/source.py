@@ -105,6 +105,16 @@ class Hit:
     message: str
 
 
+@dataclass(frozen=True)
+class RuleHit:
+    """What one of cmmsdb's own rules found in the file it checks: where, which rule, why."""
+
+    line: int
+    column: int
+    rule: str
+    message: str
+
+
 def load(path: Path) -> SqlFile:
     """Read and parse one file. A file that does not parse is still returned, with
     `problem` set, so that it becomes a finding rather than stopping the run."""
