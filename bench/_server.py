@@ -37,6 +37,15 @@ def fresh_database(dsn: str) -> str:
     return make_conninfo(dsn, dbname=name)
 
 
+def migrated_database(dsn: str | None) -> str:
+    """A fresh database on the benchmark's server (see server_dsn), migrated to head."""
+    import cmmsdb
+
+    database = fresh_database(server_dsn(dsn))
+    cmmsdb.migrate(database)
+    return database
+
+
 def drop_database(dsn: str, name: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

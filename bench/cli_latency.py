@@ -17,9 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import fresh_database, server_dsn
-
-import cmmsdb
+from _server import migrated_database
 
 
 def wall_times(command: list[str], runs: int) -> list[float]:
@@ -37,8 +35,7 @@ def main() -> None:
     parser.add_argument("--dsn")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    database = fresh_database(server_dsn(args.dsn))
-    cmmsdb.migrate(database)
+    database = migrated_database(args.dsn)
     entry = shutil.which("cmmsdb") or str(Path(sys.executable).parent / "cmmsdb")
     cases = {
         "python -c pass": [sys.executable, "-c", "pass"],

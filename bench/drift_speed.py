@@ -18,10 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _server import fresh_database, server_dsn
+from _server import migrated_database
 from _timing import timed
 
-import cmmsdb
 from cmmsdb import catalog
 from cmmsdb import schema_drift as drift
 from cmmsdb.resources import default_migrations_dir
@@ -39,8 +38,7 @@ def main() -> None:
     parser.add_argument("--dsn")
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    database = fresh_database(server_dsn(args.dsn))
-    cmmsdb.migrate(database)
+    database = migrated_database(args.dsn)
     target, folder = Target(database, "bench"), default_migrations_dir()
     command = [sys.executable, "-m", "cmmsdb", "drift", "--dsn", database]
     with psycopg.connect(database, autocommit=True) as conn:
