@@ -40,6 +40,9 @@ DEFINER_FUNCTIONS: dict[str, tuple[str, ...]] = {
 DEFINER_OWNERS: tuple[str, ...] = tuple(DEFINER_FUNCTIONS)
 ALL_ROLES: tuple[str, ...] = (OWNER_ROLE, *APP_ROLES, *DEFINER_OWNERS)
 
+SECRET_COLUMNS: str = _DATA["secrets"]["pattern"]
+"""A regular expression (PostgreSQL's ~) matching the names of credential columns."""
+
 EXCEPTIONS: dict[str, dict[str, str]] = _DATA["exceptions"]
 """Each exception list, table or function name -> why it is exempt."""
 NOT_AUDITED: tuple[str, ...] = tuple(EXCEPTIONS["not-audited"])
@@ -59,6 +62,8 @@ def query_parameters() -> dict[str, Any]:
         "tenant_context": TENANT_CONTEXT,
         "owner": OWNER_ROLE,
         "app_roles": list(APP_ROLES),
+        "readonly_role": READONLY_ROLE,
+        "secret_columns": SECRET_COLUMNS,
         "definer_owners": list(DEFINER_OWNERS),
         "roles": list(ALL_ROLES),
         "not_audited": list(NOT_AUDITED),

@@ -93,6 +93,11 @@ RULES: tuple[Rule, ...] = (
         "verify_active_views.sql",
     ),
     Rule(
+        "readonly-secrets",
+        "cmms_readonly reads no credential column, and every other column of what it reads",
+        "verify_readonly_secrets.sql",
+    ),
+    Rule(
         "definer-search-path",
         "SECURITY DEFINER functions SET search_path = pg_catalog, pg_temp",
         "verify_definer_search_path.sql",

@@ -165,6 +165,16 @@ VIOLATIONS = {
         "active-views",
         "cmms.active_tags",
     ),
+    "readonly-secrets": (
+        "GRANT SELECT (password_hash) ON cmms.users TO cmms_readonly",
+        "readonly-secrets",
+        "cmms.users.password_hash",
+    ),
+    "readonly-withheld": (
+        "REVOKE SELECT (email) ON cmms.users FROM cmms_readonly",
+        "readonly-secrets",
+        "cmms.users.email",
+    ),
     "outside-cmms": (
         "CREATE TABLE public.stray (id int); ALTER TABLE public.stray OWNER TO cmms_owner",
         "outside-cmms",

@@ -3,7 +3,9 @@
 -- active_<table> WITH (security_invoker = true), so that the reader's row-level security
 -- applies, that hides rows WHERE deleted_at IS NULL and shows every column of its table. A
 -- view stores the columns it had when it was made (SELECT * included), so a column added
--- later, by a migration or a module, is not in it until the view is replaced.
+-- later, by a migration or a module, is not in it until the view is replaced. Credential
+-- columns (%(secret_columns)s) are left out of views: the reporting role, which may not
+-- read them, reads the views (rule readonly-secrets).
 WITH soft AS (
     SELECT t.oid AS table_oid, v.oid AS view_oid, t.relname::text AS name
     FROM pg_class AS t
@@ -41,6 +43,7 @@ SELECT
 FROM soft AS s
 INNER JOIN pg_attribute AS a ON a.attrelid = s.table_oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE s.view_oid IS NOT NULL
+  AND a.attname !~ %(secret_columns)s
   AND NOT EXISTS (
       SELECT FROM pg_attribute AS b
       WHERE b.attrelid = s.view_oid AND b.attname = a.attname AND NOT b.attisdropped
