@@ -287,7 +287,7 @@ def test_the_postgis_module_replaces_assets_within_with_the_same_results(
         return
 
     report = migrator.migrate(target, MIGRATIONS, modules=["postgis"])
-    assert [s.id for s in report.steps][-1] == "postgis/0004.add-geog-to-active-views"
+    assert [s.id for s in report.steps][-1] == "postgis/0006.add-geography-to-contractors"
     check_radius_results(app, places)
     admin.execute(
         "INSERT INTO cmms.assets (organization_id, name, latitude, longitude)"

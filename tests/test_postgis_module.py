@@ -49,6 +49,8 @@ def test_postgis_module_adds_indexed_geography_or_says_postgis_is_missing(
         "postgis/0002.replace-function-assets-within",
         "postgis/0003.assets-within-as-cmms-search",
         "postgis/0004.add-geog-to-active-views",
+        "postgis/0005.add-geography-to-vendors",
+        "postgis/0006.add-geography-to-contractors",
     ]
     with psycopg.connect(migrated_db, autocommit=True) as conn:
         org = conn.execute(
@@ -78,7 +80,8 @@ def test_postgis_module_adds_indexed_geography_or_says_postgis_is_missing(
     with psycopg.connect(migrated_db, autocommit=True) as conn:
         views = conn.execute(
             "SELECT relname, reloptions, relacl::text[] FROM pg_class"
-            " WHERE oid IN ('cmms.active_assets'::regclass, 'cmms.active_locations'::regclass)"
+            " WHERE relname IN ('active_assets', 'active_locations', 'active_vendors',"
+            " 'active_contractors') AND relnamespace = 'cmms'::regnamespace"
             " ORDER BY 1"
         ).fetchall()
         located = conn.execute(

@@ -1,0 +1,7 @@
+-- A btree on each tenant's vendors coordinates, for the latitude/longitude box of a radius
+-- search under row-level security (as 0053 for assets: plain comparisons are leakproof).
+-- Built concurrently: the table is in use.
+-- transactional: false
+CREATE INDEX CONCURRENTLY IF NOT EXISTS vendors_organization_id_latitude_longitude_idx
+ON cmms.vendors (organization_id, latitude, longitude)
+WHERE deleted_at IS NULL;

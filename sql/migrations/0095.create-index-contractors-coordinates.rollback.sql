@@ -1,0 +1,2 @@
+-- Drops the coordinates index, concurrently.
+DROP INDEX CONCURRENTLY IF EXISTS cmms.contractors_organization_id_latitude_longitude_idx;
