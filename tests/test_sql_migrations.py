@@ -94,7 +94,7 @@ def test_coordinates_are_range_checked_and_indexed_for_distance(conn) -> None:
                 WHERE attrelid = t::regclass AND attname IN ('latitude', 'longitude'))""",
         )
     }
-    assert placed >= {"cmms.locations", "cmms.assets"}
+    assert placed >= {"cmms.locations", "cmms.assets", "cmms.vendors", "cmms.contractors"}
     org = conn.execute(
         "INSERT INTO cmms.organizations (name, slug) VALUES ('Geo', 'geo') RETURNING id"
     ).fetchone()[0]
@@ -105,12 +105,15 @@ def test_coordinates_are_range_checked_and_indexed_for_distance(conn) -> None:
         for latitude, longitude in ((90.5, 0), (0, 180.5), (-91, 0), (0, -181)):
             with pytest.raises(psycopg.errors.CheckViolation):
                 conn.execute(move, [latitude, longitude, row_id])
+        # earthdistance's GiST, or the btree of a latitude/longitude box (usable under RLS).
         distance_indexes = rows(
             conn,
             f"""SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
                 JOIN pg_am AS m ON m.oid = c.relam WHERE i.indrelid = '{table}'::regclass
-                AND m.amname = 'gist' AND pg_get_expr(i.indexprs, i.indrelid)
-                LIKE '%earth_point(latitude, longitude)%'""",
+                AND ((m.amname = 'gist' AND pg_get_expr(i.indexprs, i.indrelid)
+                      LIKE '%earth_point(latitude, longitude)%')
+                  OR pg_get_indexdef(i.indexrelid)
+                      LIKE '%btree (organization_id, latitude, longitude)%')""",
         )
         assert distance_indexes, table
 

@@ -50,7 +50,9 @@ def test_the_reporting_role_reads_the_other_columns(readonly: Conn, world: World
 def test_the_application_still_reads_password_hashes(
     login: Callable[[str], str], admin: Conn, world: World
 ) -> None:
-    admin.execute("UPDATE cmms.users SET password_hash = '$argon2id$x' WHERE id = %s", [world.alice])
+    admin.execute(
+        "UPDATE cmms.users SET password_hash = '$argon2id$x' WHERE id = %s", [world.alice]
+    )
     with psycopg.connect(login("cmms_app")) as app:
         app.execute("SELECT cmms.set_context(%s)", [world.a])
         row = app.execute("SELECT password_hash FROM cmms.users WHERE id = %s", [world.alice])
