@@ -57,3 +57,25 @@ def test_the_application_still_reads_password_hashes(
         app.execute("SELECT cmms.set_context(%s)", [world.a])
         row = app.execute("SELECT password_hash FROM cmms.users WHERE id = %s", [world.alice])
         assert row.fetchone() == ("$argon2id$x",)
+
+
+def test_a_gdpr_export_by_the_reporting_role_holds_no_credential(
+    readonly: Conn, admin: Conn, world: World
+) -> None:
+    admin.execute(
+        "UPDATE cmms.users SET password_hash = '$argon2id$x' WHERE id = %s", [world.alice]
+    )
+    admin.execute(
+        "INSERT INTO cmms.user_sessions (organization_id, user_id, refresh_token_hash, expires_at)"
+        " VALUES (%s, %s, 'token-hash', now() + interval '1 day')",
+        [world.a, world.alice],
+    )
+    with readonly:
+        (export,) = readonly.execute(
+            "SELECT cmms.export_user_data(%s)::text", [world.alice]
+        ).fetchone() or (None,)
+    assert export is not None
+    assert "argon2id" not in export
+    assert "token-hash" not in export
+    assert '"has_password": null' in export
+    assert '"user_sessions"' in export
