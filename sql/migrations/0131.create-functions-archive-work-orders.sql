@@ -108,7 +108,7 @@ BEGIN
                 '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
                 || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
             ELSE '(x.organization_id, x.work_order_id)'
-        END || ' IN (SELECT * FROM pg_catalog.unnest($1, $2))'
+        END || ' IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)))'
             || CASE WHEN v_table LIKE 'checklist\_%' THEN ')' ELSE '' END;
         v_cols := cmms_archive.archive_columns(v_table);
         EXECUTE pg_catalog.format(
@@ -180,7 +180,7 @@ BEGIN
                 '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
                 || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
             ELSE '(x.organization_id, x.work_order_id)'
-        END || ' IN (SELECT * FROM pg_catalog.unnest($1, $2))'
+        END || ' IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)))'
             || CASE WHEN v_table LIKE 'checklist\_%' THEN ')' ELSE '' END;
         v_cols := cmms_archive.archive_columns(v_table);
         EXECUTE pg_catalog.format(
