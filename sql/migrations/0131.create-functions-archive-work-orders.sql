@@ -182,6 +182,16 @@ BEGIN
             ELSE '(x.organization_id, x.work_order_id)'
         END || ' IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)))'
             || CASE WHEN v_table LIKE 'checklist\_%' THEN ')' ELSE '' END;
+        IF v_table = 'maintenance_logs' THEN
+            -- The insert trigger of work_orders (record_work_order_change) has just logged
+            -- each restored work order's status as if it were new: the archived log holds
+            -- the real history, so the rows this transaction made are dropped.
+            DELETE FROM cmms.maintenance_logs AS l
+            WHERE (l.organization_id, l.work_order_id) IN (
+                    SELECT * FROM ROWS FROM (pg_catalog.unnest(v_orgs), pg_catalog.unnest(v_ids))
+                )
+                AND l.xmin = pg_catalog.pg_current_xact_id()::xid;
+        END IF;
         v_cols := cmms_archive.archive_columns(v_table);
         EXECUTE pg_catalog.format(
             'WITH moved AS (DELETE FROM cmms_archive.%1$I AS x WHERE %2$s RETURNING x.*)'
@@ -197,6 +207,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION cmms_archive.restore_work_orders(uuid, uuid[]) IS
-'Moves archived work orders of one organization (by id), with their dependants, back into cmms; returns rows moved per table. Fails, changing nothing, if a row they reference (asset, user, part) is gone. Run by a role that bypasses RLS.';
+'Moves archived work orders of one organization (by id), with their dependants, back into cmms; returns rows moved per table. The rows go back through INSERT, so the live tables'' insert triggers run (the maintenance log that record_work_order_change adds is dropped). Fails, changing nothing, if a row they reference (asset, user, part) is gone. Run by a role that bypasses RLS.';
 
 REVOKE EXECUTE ON FUNCTION cmms_archive.restore_work_orders(uuid, uuid[]) FROM PUBLIC;
