@@ -160,7 +160,8 @@ def test_a_second_run_finds_nothing_and_a_restore_gives_back_identical_rows(
     before = _rows(admin, "cmms", org)
     assert _run(migrated_db).work_orders == 3
     again = _run(migrated_db)
-    assert again.work_orders == 0 and again.batches == 0
+    assert again.work_orders == 0
+    assert again.batches == 0
 
     restored = archiving.restore(Target(migrated_db, "test"), org, ids)
 
@@ -176,7 +177,8 @@ def test_batches_of_the_given_size(migrated_db: str, admin: Conn) -> None:
     seen: list[archiving.Batch] = []
     report = _run(migrated_db, batch_size=2, on_batch=seen.append)
     assert [b.work_orders for b in seen] == [2, 2, 1]
-    assert report.batches == 3 and report.work_orders == 5
+    assert report.batches == 3
+    assert report.work_orders == 5
 
 
 def test_a_dry_run_counts_and_changes_nothing(migrated_db: str, admin: Conn) -> None:
@@ -184,7 +186,9 @@ def test_a_dry_run_counts_and_changes_nothing(migrated_db: str, admin: Conn) -> 
     _work_order(admin, org)
     before = _rows(admin, "cmms", org)
     report = _run(migrated_db, dry_run=True)
-    assert report.dry_run and report.work_orders == 1 and report.rows["comments"] == 2
+    assert report.dry_run
+    assert report.work_orders == 1
+    assert report.rows["comments"] == 2
     assert _rows(admin, "cmms", org) == before
     assert _count(admin, "cmms_archive.work_orders", org) == 0
 
@@ -195,7 +199,8 @@ def test_a_work_order_that_a_part_transaction_or_request_points_at_stays_live(
     org = _org(admin)
     wo = _work_order(admin, org)
     admin.execute(
-        "INSERT INTO cmms.work_requests (organization_id, title, requester_name, status, work_order_id)"
+        "INSERT INTO cmms.work_requests"
+        " (organization_id, title, requester_name, status, work_order_id)"
         " VALUES (%s, 'Leak', 'Ann', 'converted', %s)",
         [org, wo],
     )
