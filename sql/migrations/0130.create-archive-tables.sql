@@ -11,10 +11,12 @@ GRANT USAGE ON SCHEMA cmms_archive TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.work_orders (LIKE cmms.work_orders INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.work_orders ADD CONSTRAINT work_orders_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.work_orders
+ADD CONSTRAINT work_orders_pkey PRIMARY KEY (organization_id, id);
 
 COMMENT ON TABLE cmms_archive.work_orders IS
-'Rows of cmms.work_orders moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.work_orders moved out of the live table by cmmsdb archive; same columns; restore with '
+'cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.work_orders ENABLE ROW LEVEL SECURITY;
 
@@ -28,13 +30,15 @@ GRANT SELECT ON cmms_archive.work_orders TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.work_order_assets (LIKE cmms.work_order_assets INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.work_order_assets ADD CONSTRAINT work_order_assets_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.work_order_assets
+ADD CONSTRAINT work_order_assets_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX work_order_assets_organization_id_work_order_id_idx
 ON cmms_archive.work_order_assets (organization_id, work_order_id);
 
 COMMENT ON TABLE cmms_archive.work_order_assets IS
-'Rows of cmms.work_order_assets moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.work_order_assets moved out of the live table by cmmsdb archive; same columns; restore '
+'with cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.work_order_assets ENABLE ROW LEVEL SECURITY;
 
@@ -48,13 +52,15 @@ GRANT SELECT ON cmms_archive.work_order_assets TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.maintenance_logs (LIKE cmms.maintenance_logs INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.maintenance_logs ADD CONSTRAINT maintenance_logs_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.maintenance_logs
+ADD CONSTRAINT maintenance_logs_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX maintenance_logs_organization_id_work_order_id_idx
 ON cmms_archive.maintenance_logs (organization_id, work_order_id);
 
 COMMENT ON TABLE cmms_archive.maintenance_logs IS
-'Rows of cmms.maintenance_logs moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.maintenance_logs moved out of the live table by cmmsdb archive; same columns; restore '
+'with cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.maintenance_logs ENABLE ROW LEVEL SECURITY;
 
@@ -68,13 +74,15 @@ GRANT SELECT ON cmms_archive.maintenance_logs TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.checklists (LIKE cmms.checklists INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.checklists ADD CONSTRAINT checklists_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.checklists
+ADD CONSTRAINT checklists_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX checklists_organization_id_work_order_id_idx
 ON cmms_archive.checklists (organization_id, work_order_id);
 
 COMMENT ON TABLE cmms_archive.checklists IS
-'Rows of cmms.checklists moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.checklists moved out of the live table by cmmsdb archive; same columns; restore with '
+'cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.checklists ENABLE ROW LEVEL SECURITY;
 
@@ -88,13 +96,15 @@ GRANT SELECT ON cmms_archive.checklists TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.checklist_items (LIKE cmms.checklist_items INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.checklist_items ADD CONSTRAINT checklist_items_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.checklist_items
+ADD CONSTRAINT checklist_items_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX checklist_items_organization_id_checklist_id_idx
 ON cmms_archive.checklist_items (organization_id, checklist_id);
 
 COMMENT ON TABLE cmms_archive.checklist_items IS
-'Rows of cmms.checklist_items moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.checklist_items moved out of the live table by cmmsdb archive; same columns; restore '
+'with cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.checklist_items ENABLE ROW LEVEL SECURITY;
 
@@ -108,13 +118,15 @@ GRANT SELECT ON cmms_archive.checklist_items TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.checklist_signatures (LIKE cmms.checklist_signatures INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.checklist_signatures ADD CONSTRAINT checklist_signatures_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.checklist_signatures
+ADD CONSTRAINT checklist_signatures_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX checklist_signatures_organization_id_checklist_id_idx
 ON cmms_archive.checklist_signatures (organization_id, checklist_id);
 
 COMMENT ON TABLE cmms_archive.checklist_signatures IS
-'Rows of cmms.checklist_signatures moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.checklist_signatures moved out of the live table by cmmsdb archive; same columns; '
+'restore with cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.checklist_signatures ENABLE ROW LEVEL SECURITY;
 
@@ -128,13 +140,15 @@ GRANT SELECT ON cmms_archive.checklist_signatures TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.comments (LIKE cmms.comments INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.comments ADD CONSTRAINT comments_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.comments
+ADD CONSTRAINT comments_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX comments_organization_id_work_order_id_idx
 ON cmms_archive.comments (organization_id, work_order_id);
 
 COMMENT ON TABLE cmms_archive.comments IS
-'Rows of cmms.comments moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.comments moved out of the live table by cmmsdb archive; same columns; restore with '
+'cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.comments ENABLE ROW LEVEL SECURITY;
 
@@ -148,13 +162,15 @@ GRANT SELECT ON cmms_archive.comments TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.labor_entries (LIKE cmms.labor_entries INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.labor_entries ADD CONSTRAINT labor_entries_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.labor_entries
+ADD CONSTRAINT labor_entries_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX labor_entries_organization_id_work_order_id_idx
 ON cmms_archive.labor_entries (organization_id, work_order_id);
 
 COMMENT ON TABLE cmms_archive.labor_entries IS
-'Rows of cmms.labor_entries moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.labor_entries moved out of the live table by cmmsdb archive; same columns; restore with'
+' cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.labor_entries ENABLE ROW LEVEL SECURITY;
 
@@ -168,13 +184,15 @@ GRANT SELECT ON cmms_archive.labor_entries TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.work_order_parts_used (LIKE cmms.work_order_parts_used INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.work_order_parts_used ADD CONSTRAINT work_order_parts_used_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.work_order_parts_used
+ADD CONSTRAINT work_order_parts_used_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX work_order_parts_used_organization_id_work_order_id_idx
 ON cmms_archive.work_order_parts_used (organization_id, work_order_id);
 
 COMMENT ON TABLE cmms_archive.work_order_parts_used IS
-'Rows of cmms.work_order_parts_used moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Rows of cmms.work_order_parts_used moved out of the live table by cmmsdb archive; same columns; '
+'restore with cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.work_order_parts_used ENABLE ROW LEVEL SECURITY;
 
@@ -188,13 +206,15 @@ GRANT SELECT ON cmms_archive.work_order_parts_used TO cmms_app, cmms_readonly;
 
 CREATE TABLE cmms_archive.attachments (LIKE cmms.attachments INCLUDING COMMENTS);
 
-ALTER TABLE cmms_archive.attachments ADD CONSTRAINT attachments_pkey PRIMARY KEY (organization_id, id);
+ALTER TABLE cmms_archive.attachments
+ADD CONSTRAINT attachments_pkey PRIMARY KEY (organization_id, id);
 
 CREATE INDEX attachments_organization_id_entity_id_idx
 ON cmms_archive.attachments (organization_id, entity_id);
 
 COMMENT ON TABLE cmms_archive.attachments IS
-'Metadata of files attached to archived work orders (the files stay in storage) moved out of the live table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
+'Metadata of files attached to archived work orders (the files stay in storage) moved out of the live'
+' table by cmmsdb archive; same columns; restore with cmms_archive.restore_work_orders.';
 
 ALTER TABLE cmms_archive.attachments ENABLE ROW LEVEL SECURITY;
 

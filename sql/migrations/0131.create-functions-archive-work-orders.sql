@@ -23,17 +23,19 @@ RETURNS text
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
+AS $$
     SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
     FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = pg_catalog.to_regclass('cmms.' || pg_catalog.quote_ident(p_table))
+    WHERE
+        a.attrelid = pg_catalog.to_regclass('cmms.' || pg_catalog.quote_ident(p_table))
         AND a.attnum > 0
         AND NOT a.attisdropped
         AND a.attgenerated = '';
-END;
+$$;
 
 COMMENT ON FUNCTION cmms_archive.archive_columns(text) IS
-'The columns of cmms.<p_table> that archive_work_orders and restore_work_orders copy: every one but the generated ones, in order, quoted.';
+'The columns of cmms.<p_table> that archive_work_orders and restore_work_orders copy: every one but '
+'the generated ones, in order, quoted.';
 
 REVOKE EXECUTE ON FUNCTION cmms_archive.archive_columns(text) FROM PUBLIC;
 
@@ -125,7 +127,10 @@ END;
 $$;
 
 COMMENT ON FUNCTION cmms_archive.archive_work_orders(timestamptz, integer) IS
-'Moves one batch (up to p_batch_size) of closed or cancelled work orders finished before p_before, with their dependants, into cmms_archive; returns rows moved per table (none: nothing left). Skips work orders locked by others and those that work requests, calendar events or part transactions reference. Run by a role that bypasses RLS, one call per transaction.';
+'Moves one batch (up to p_batch_size) of closed or cancelled work orders finished before p_before, '
+'with their dependants, into cmms_archive; returns rows moved per table (none: nothing left). Skips '
+'work orders locked by others and those that work requests, calendar events or part transactions '
+'reference. Run by a role that bypasses RLS, one call per transaction.';
 
 REVOKE EXECUTE ON FUNCTION cmms_archive.archive_work_orders(timestamptz, integer) FROM PUBLIC;
 
@@ -207,6 +212,9 @@ END;
 $$;
 
 COMMENT ON FUNCTION cmms_archive.restore_work_orders(uuid, uuid[]) IS
-'Moves archived work orders of one organization (by id), with their dependants, back into cmms; returns rows moved per table. The rows go back through INSERT, so the live tables'' insert triggers run (the maintenance log that record_work_order_change adds is dropped). Fails, changing nothing, if a row they reference (asset, user, part) is gone. Run by a role that bypasses RLS.';
+'Moves archived work orders of one organization (by id), with their dependants, back into cmms; '
+'returns rows moved per table. The rows go back through INSERT, so the live tables'' insert triggers '
+'run (the maintenance log that record_work_order_change adds is dropped). Fails, changing nothing, if'
+' a row they reference (asset, user, part) is gone. Run by a role that bypasses RLS.';
 
 REVOKE EXECUTE ON FUNCTION cmms_archive.restore_work_orders(uuid, uuid[]) FROM PUBLIC;
