@@ -294,7 +294,7 @@ def _call(conn: psycopg.Connection[Any], which: str, params: list[Any]) -> dict[
         return {name: int(count) for name, count in conn.execute(_CALLS[which], params)}
     except errors.LockNotAvailable:
         raise
-    except errors.UndefinedFunction:
+    except (errors.UndefinedFunction, errors.InvalidSchemaName):
         raise ArchiveError(
             "the database has no cmms_archive archiving functions",
             "run `cmmsdb migrate` first (migrations 0130 and 0131)",
