@@ -85,13 +85,10 @@ def parse_age(text: str) -> Age:
     return Age(int(match.group(1)), match.group(2).lower())
 
 
-@dataclass(frozen=True)
-class Batch:
-    """One committed (or, on a dry run, rolled-back) batch: rows moved per table."""
+class _Moved:
+    """Rows moved per table; `work_orders` is how many work orders."""
 
-    number: int
     rows: dict[str, int]
-    seconds: float
 
     @property
     def work_orders(self) -> int:
@@ -99,7 +96,16 @@ class Batch:
 
 
 @dataclass(frozen=True)
-class ArchiveReport:
+class Batch(_Moved):
+    """One committed (or, on a dry run, rolled-back) batch: rows moved per table."""
+
+    number: int
+    rows: dict[str, int]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ArchiveReport(_Moved):
     """The result of `cmmsdb archive`: rows moved (or, dry run, that would move) per table.
 
     `before` is the cut-off: closed or cancelled work orders finished (completed_at, else
@@ -117,10 +123,6 @@ class ArchiveReport:
     seconds: float
     longest_batch_seconds: float
 
-    @property
-    def work_orders(self) -> int:
-        return self.rows.get("work_orders", 0)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
@@ -137,17 +139,13 @@ class ArchiveReport:
 
 
 @dataclass(frozen=True)
-class RestoreReport:
+class RestoreReport(_Moved):
     """The result of restore: rows moved back per table."""
 
     target: str
     organization_id: UUID
     requested: int
     rows: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def work_orders(self) -> int:
-        return self.rows.get("work_orders", 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {

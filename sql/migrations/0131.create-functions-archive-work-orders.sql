@@ -39,6 +39,34 @@ COMMENT ON FUNCTION cmms_archive.archive_columns(text) IS
 
 REVOKE EXECUTE ON FUNCTION cmms_archive.archive_columns(text) FROM PUBLIC;
 
+CREATE FUNCTION cmms_archive.archive_filter(p_table text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE p_table
+        WHEN 'work_orders' THEN '(x.organization_id, x.id)'
+        WHEN 'attachments' THEN
+            'x.entity_type = ''work_order'' AND (x.organization_id, x.entity_id)'
+        WHEN 'checklist_items' THEN
+            '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
+            || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
+        WHEN 'checklist_signatures' THEN
+            '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
+            || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
+        ELSE '(x.organization_id, x.work_order_id)'
+    END || ' IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)))'
+    || CASE WHEN p_table LIKE 'checklist\_%' THEN ')' ELSE '' END;
+$$;
+
+COMMENT ON FUNCTION cmms_archive.archive_filter(text) IS
+'The WHERE condition (row alias x) that picks the rows of <p_table> belonging to the work orders '
+'whose organization ids and ids are parameters $1 and $2 (uuid[]), for archive_work_orders and '
+'restore_work_orders.';
+
+REVOKE EXECUTE ON FUNCTION cmms_archive.archive_filter(text) FROM PUBLIC;
+
 CREATE FUNCTION cmms_archive.archive_work_orders(p_before timestamptz, p_batch_size integer)
 RETURNS TABLE (table_name text, row_count bigint)
 LANGUAGE plpgsql
@@ -99,19 +127,7 @@ BEGIN
         'maintenance_logs', 'comments', 'labor_entries', 'work_order_parts_used',
         'attachments', 'work_orders'
     ] LOOP
-        v_where := CASE v_table
-            WHEN 'work_orders' THEN '(x.organization_id, x.id)'
-            WHEN 'attachments' THEN
-                'x.entity_type = ''work_order'' AND (x.organization_id, x.entity_id)'
-            WHEN 'checklist_items' THEN
-                '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
-                || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
-            WHEN 'checklist_signatures' THEN
-                '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
-                || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
-            ELSE '(x.organization_id, x.work_order_id)'
-        END || ' IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)))'
-            || CASE WHEN v_table LIKE 'checklist\_%' THEN ')' ELSE '' END;
+        v_where := cmms_archive.archive_filter(v_table);
         v_cols := cmms_archive.archive_columns(v_table);
         EXECUTE pg_catalog.format(
             'WITH moved AS (DELETE FROM cmms.%1$I AS x WHERE %2$s RETURNING x.*)'
@@ -174,19 +190,7 @@ BEGIN
         'work_order_assets', 'maintenance_logs', 'comments', 'labor_entries',
         'work_order_parts_used', 'attachments'
     ] LOOP
-        v_where := CASE v_table
-            WHEN 'work_orders' THEN '(x.organization_id, x.id)'
-            WHEN 'attachments' THEN
-                'x.entity_type = ''work_order'' AND (x.organization_id, x.entity_id)'
-            WHEN 'checklist_items' THEN
-                '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
-                || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
-            WHEN 'checklist_signatures' THEN
-                '(x.organization_id, x.checklist_id) IN (SELECT c.organization_id, c.id'
-                || ' FROM cmms.checklists AS c WHERE (c.organization_id, c.work_order_id)'
-            ELSE '(x.organization_id, x.work_order_id)'
-        END || ' IN (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)))'
-            || CASE WHEN v_table LIKE 'checklist\_%' THEN ')' ELSE '' END;
+        v_where := cmms_archive.archive_filter(v_table);
         IF v_table = 'maintenance_logs' THEN
             -- The insert trigger of work_orders (record_work_order_change) has just logged
             -- each restored work order's status as if it were new: the archived log holds
