@@ -42,9 +42,11 @@ def archive(
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Move closed and cancelled work orders finished before --older-than, with their logs,
-    checklists, parts used, comments, attachments' metadata and labor, into schema
-    cmms_archive, in batches. Exits 0 even when nothing is old enough (see docs/archive.md)."""
+    """Move old closed and cancelled work orders into schema cmms_archive.
+
+    Those finished before --older-than move, with their logs, checklists, parts used,
+    comments, attachments' metadata and labor, in batches. Exits 0 even when nothing is old
+    enough (see docs/archive.md)."""
     from cmmsdb import archiving
     from cmmsdb.migrator import Options
 
