@@ -42,7 +42,7 @@ def archive(
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Move old closed and cancelled work orders into schema cmms_archive.
+    """Move old closed and cancelled work orders to cmms_archive.
 
     Those finished before --older-than move, with their logs, checklists, parts used,
     comments, attachments' metadata and labor, in batches. Exits 0 even when nothing is old
