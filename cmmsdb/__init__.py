@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from cmmsdb.archiving import ArchiveReport
     from cmmsdb.baselining import BaselineReport
     from cmmsdb.linter import LintReport
     from cmmsdb.migration_history import HistoryReport
@@ -133,6 +134,18 @@ def repair(dsn: str, migration: str, *, migrations_dir: Path | str | None = None
     from cmmsdb import repairing
 
     return repairing.repair(_target(dsn), _folder(migrations_dir), migration)
+
+
+__all__ += ["archive"]
+
+
+def archive(dsn: str, older_than: str, **options: Any) -> ArchiveReport:
+    """Move closed and cancelled work orders finished more than `older_than` ("2y", "18m",
+    "90d") ago, with their dependants, into cmms_archive. Options as
+    `cmmsdb.archiving.archive` (batch_size, dry_run, now, options, on_batch)."""
+    from cmmsdb import archiving
+
+    return archiving.archive(_target(dsn), older_than=older_than, **options)
 
 
 def _target(dsn: str) -> Any:

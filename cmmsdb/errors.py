@@ -203,3 +203,7 @@ class SeedInterrupted(CmmsdbError):
 
 class ConfirmationRequired(ConfigurationError):
     """A destructive command was not confirmed: no --yes, and no terminal to ask on."""
+
+
+class ArchiveError(CmmsdbError):
+    """Archiving or restoring work orders failed: bad age, missing privilege, lock or data."""
