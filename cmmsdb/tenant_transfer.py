@@ -39,6 +39,8 @@ from cmmsdb.errors import (
     TenantExists,
     TenantNotFound,
     TenantTransferError,
+    first_line,
+    listed,
 )
 from cmmsdb.migrations import module_of
 from cmmsdb.resources import query
@@ -156,9 +158,7 @@ def export(
     )
 
 
-def _copy_out(
-    conn: psycopg.Connection[Any], table: str, org: uuid.UUID, folder: Path
-) -> TableData:
+def _copy_out(conn: psycopg.Connection[Any], table: str, org: uuid.UUID, folder: Path) -> TableData:
     """One table's rows of the tenant into folder/<table>.copy, hashed as they stream."""
     from psycopg import sql
 
@@ -277,7 +277,8 @@ def read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
         raise _corrupt(archive, f"{MANIFEST} does not describe a {FORMAT}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise _corrupt(
-            archive, f"format version {manifest.get('format_version')} (this reads {FORMAT_VERSION})"
+            archive,
+            f"format version {manifest.get('format_version')} (this reads {FORMAT_VERSION})",
         )
     return manifest
 
@@ -329,7 +330,7 @@ def _copy_in(
         except Exception as exc:
             conn.rollback()
             raise TenantTransferError(
-                f"loading {table.name} failed: {_first_line(exc)}; nothing was loaded"
+                f"loading {table.name} failed: {first_line(exc)}; nothing was loaded"
             ) from None
         if cur.rowcount != table.rows:
             conn.rollback()
@@ -347,9 +348,9 @@ def _require_schema_version(
     missing = [m for m in applied if m not in here]
     extra = [m for m in here if m not in applied]
     if missing:
-        difference = f"{where} lacks {_listed(missing)}"
+        difference = f"{where} lacks {listed(missing)}"
     elif extra:
-        difference = f"{where} has {_listed(extra)} applied, the archive does not"
+        difference = f"{where} has {listed(extra)} applied, the archive does not"
     else:
         difference = "the migrations were applied in another order"
     raise SchemaVersionMismatch(
@@ -371,7 +372,7 @@ def _require_same_tables(
     unknown = sorted(set(tables) - set(order))
     if unknown:
         raise SchemaVersionMismatch(
-            f"{archive} holds tables the target lacks: {_listed(unknown)}; nothing was loaded",
+            f"{archive} holds tables the target lacks: {listed(unknown)}; nothing was loaded",
             "check the target with `cmmsdb drift`",
         )
 
@@ -413,9 +414,7 @@ def delete(
         for name in [*reversed(order), *archives]:
             _delete_rows(conn, name, org)
         conn.commit()
-    return TransferReport(
-        "delete", target.display, str(org), counts, time.monotonic() - started
-    )
+    return TransferReport("delete", target.display, str(org), counts, time.monotonic() - started)
 
 
 def _archives(conn: psycopg.Connection[Any]) -> list[str]:
@@ -550,15 +549,3 @@ def _corrupt(archive: Path, what: str) -> ArchiveInvalid:
         f"{archive} is corrupted or was edited: {what}; nothing was loaded",
         "export the tenant again, or use an intact copy",
     )
-
-
-def _listed(ids: list[str], shown: int = 3) -> str:
-    from cmmsdb.errors import listed
-
-    return listed(ids, shown)
-
-
-def _first_line(exc: BaseException) -> str:
-    from cmmsdb.errors import first_line
-
-    return first_line(exc)
