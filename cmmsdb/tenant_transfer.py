@@ -22,8 +22,7 @@ import tarfile
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,17 +253,15 @@ def import_archive(
     )
 
 
-@contextmanager
-def _open(archive: Path) -> Iterator[tarfile.TarFile]:
+def _open(archive: Path) -> tarfile.TarFile:
+    """The archive, opened for reading (the caller closes it), or one clear error."""
     try:
-        tar = tarfile.open(archive, "r:")
+        return tarfile.open(archive, "r:")
     except (OSError, tarfile.TarError) as exc:
         raise ArchiveInvalid(
-            f"{archive} is not a tenant archive: {exc}; nothing was loaded",
+            f"{archive} is not a tenant archive: {first_line(exc)}; nothing was loaded",
             "pass a file written by `cmmsdb tenant export`",
         ) from None
-    with tar:
-        yield tar
 
 
 def read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
@@ -473,8 +470,12 @@ def table_columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
 
 
 def load_order(conn: psycopg.Connection[Any]) -> list[str]:
-    """The tenant tables, every table after the tables it references (the organization
-    first); a delete runs it backwards. Ties (and cycles, if one appears) go by name."""
+    """The tenant tables, every table after the tables it references; a delete runs it
+    backwards. The organization comes first even for a table with no foreign key to it
+    (the audit trail outlives the rows it records): every row belongs to it. Ties go by
+    name. (During the load and the delete no foreign key is checked, so a cycle of
+    references is no obstacle; the order is for a reader, and for a later loader that
+    checks them.)"""
     tables = tenant_tables(conn)
     parameters = {"schema": conventions.SCHEMA}
     prefix = f"{conventions.SCHEMA}."
@@ -482,6 +483,8 @@ def load_order(conn: psycopg.Connection[Any]) -> list[str]:
         (child.removeprefix(prefix), parent.removeprefix(prefix))
         for child, parent in conn.execute(query("tenant_references.sql"), parameters)
     ]
+    root = conventions.TENANT_ROOT
+    edges += [(table, root) for table in tables if table != root]
     return topological(tables, edges)
 
 
@@ -491,12 +494,19 @@ def topological(names: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[
     ordered: list[str] = []
     while pending:
         ready = sorted(name for name, parents in pending.items() if not parents)
-        chosen = ready[:1] or sorted(pending)[:1]
+        chosen = ready[:1] or [_most_referenced(pending)]
         ordered.append(chosen[0])
         del pending[chosen[0]]
         for parents in pending.values():
             parents.discard(chosen[0])
     return ordered
+
+
+def _most_referenced(pending: dict[str, set[str]]) -> str:
+    """Where references go round (an organization's logo is one of its attachments), the
+    table the most others wait for comes first; by name among equals."""
+    waits = {name: sum(name in parents for parents in pending.values()) for name in pending}
+    return min(pending, key=lambda name: (-waits[name], name))
 
 
 def _require_role(conn: psycopg.Connection[Any], *, superuser: bool, doing: str) -> None:

@@ -1,0 +1,293 @@
+"""cmmsdb.tenant_transfer against real databases: an export, a delete and an import give
+back exactly the rows a tenant had, in every tenant table, audit trail included; the other
+tenant is never touched; and every refusal (tenant already there, other schema version,
+tampered archive, no confirmation) leaves the target as it was."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+import cmmsdb
+from cmmsdb import conventions, tenant_transfer
+from cmmsdb.catalog import tenant_tables
+from cmmsdb.errors import (
+    ArchiveInvalid,
+    ConfirmationRequired,
+    PermissionDenied,
+    SchemaVersionMismatch,
+    TenantExists,
+    TenantNotFound,
+    TenantTransferError,
+)
+from cmmsdb.seeding import seed
+from cmmsdb.target import Target
+from tests.conftest import Server, _unique
+from tests.rows import make_row
+
+Tenants = tuple[uuid.UUID, uuid.UUID]
+
+
+@pytest.fixture
+def tenants(migrated_db: str, admin: psycopg.Connection[Any]) -> Tenants:
+    """Two seeded tenants; the first also gets one row of every tenant table (the seeder
+    leaves some empty), made with its triggers on, so that it has audit records of them."""
+    report = seed(Target(migrated_db, "test"), profile="small", tenants=2, scale=0.3, seed=3)
+    first, second = (uuid.UUID(org) for org in report.organizations)
+    for table in tenant_tables(admin):
+        make_row(admin, table, first)
+    return first, second
+
+
+@pytest.fixture
+def other_db(pg_server: Server, migrated_template: str) -> Iterator[str]:
+    """A second migrated database: where a tenant moves to."""
+    janitor = pg_server.janitor(_unique("cmmsdb_test"), template_dbname=migrated_template)
+    janitor.init()
+    yield pg_server.dsn_for(janitor.dbname)
+    janitor.drop()
+
+
+def digests(dsn: str, org: uuid.UUID) -> dict[str, tuple[int, str]]:
+    """Per tenant table, the tenant's row count and an md5 of its rows in id order."""
+    with psycopg.connect(dsn) as conn:
+        found = {}
+        for table in tenant_tables(conn):
+            statement = sql.SQL(
+                "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), ''))"
+                " FROM {} AS t WHERE {} = %s"
+            ).format(
+                sql.Identifier(conventions.SCHEMA, table),
+                sql.Identifier(tenant_transfer.tenant_key(table)),
+            )
+            row = conn.execute(statement, [org]).fetchone()
+            assert row is not None
+            found[table] = (row[0], row[1])
+        return found
+
+
+def target(dsn: str) -> Target:
+    return Target(dsn, "test")
+
+
+def test_round_trip_gives_back_every_row_and_leaves_the_other_tenant_alone(
+    migrated_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, other = tenants
+    before, untouched = digests(migrated_db, mine), digests(migrated_db, other)
+    assert all(count > 0 for count, _ in before.values()), "every tenant table has rows"
+    archive = tmp_path / "tenant.tar"
+
+    exported = tenant_transfer.export(target(migrated_db), str(mine), archive)
+    assert exported.tables == {table: count for table, (count, _) in before.items()}
+    assert digests(migrated_db, other) == untouched
+
+    deleted = tenant_transfer.delete(target(migrated_db), str(mine), yes=True)
+    assert deleted.total_rows == exported.total_rows
+    assert all(count == 0 for count, _ in digests(migrated_db, mine).values())
+    assert digests(migrated_db, other) == untouched
+
+    imported = tenant_transfer.import_archive(target(migrated_db), archive)
+    assert imported.total_rows == exported.total_rows
+    assert digests(migrated_db, mine) == before
+    assert digests(migrated_db, other) == untouched
+
+
+def test_a_tenant_moves_to_another_database(
+    migrated_db: str, other_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    archive = tmp_path / "tenant.tar"
+    tenant_transfer.export(target(migrated_db), str(mine), archive)
+
+    tenant_transfer.import_archive(target(other_db), archive)
+
+    assert digests(other_db, mine) == digests(migrated_db, mine)
+
+
+def test_the_archive_is_a_tar_with_a_manifest_first(
+    migrated_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    archive = tmp_path / "tenant.tar"
+    report = tenant_transfer.export(target(migrated_db), str(mine), archive)
+
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert names[0] == "manifest.json"
+    assert manifest["format"] == "cmmsdb-tenant-archive"
+    assert manifest["organization"] == str(mine)
+    assert manifest["schema_version"]["migrations"] == report.schema_version
+    assert manifest["schema_version"]["migrations"][-1].startswith("0099")
+    assert [t["name"] for t in manifest["tables"]][0] == "organizations"
+    assert {t["file"] for t in manifest["tables"]} == set(names[1:])
+    work_orders = next(t for t in manifest["tables"] if t["name"] == "work_orders")
+    assert "search_vector" not in work_orders["columns"]  # generated: the server computes it
+
+
+def test_load_order_puts_every_table_after_those_it_references(
+    admin: psycopg.Connection[Any],
+) -> None:
+    order = tenant_transfer.load_order(admin)
+    edges = admin.execute(
+        "SELECT DISTINCT conrelid::regclass::text, confrelid::regclass::text"
+        " FROM pg_constraint WHERE contype = 'f' AND conrelid <> confrelid"
+        " AND connamespace = 'cmms'::regnamespace"
+    ).fetchall()
+    position = {name: i for i, name in enumerate(order)}
+    assert order[0] == "organizations"
+    assert sorted(order) == sorted(tenant_tables(admin))
+    for child, parent in edges:
+        child, parent = child.removeprefix("cmms."), parent.removeprefix("cmms.")
+        # the organization's own references (its logo is one of its attachments) close a
+        # cycle: the organization goes first anyway, and the load checks no foreign key
+        if child in position and parent in position and child != "organizations":
+            assert position[parent] < position[child], (child, parent)
+
+
+def test_import_refuses_an_organization_already_there(
+    migrated_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    archive = tmp_path / "tenant.tar"
+    tenant_transfer.export(target(migrated_db), str(mine), archive)
+    before = digests(migrated_db, mine)
+
+    with pytest.raises(TenantExists, match=f"organization {mine} is already in"):
+        tenant_transfer.import_archive(target(migrated_db), archive)
+    assert digests(migrated_db, mine) == before
+
+
+def test_import_refuses_another_schema_version(
+    migrated_db: str, other_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    archive = tmp_path / "tenant.tar"
+    tenant_transfer.export(target(migrated_db), str(mine), archive)
+    cmmsdb.rollback(other_db)
+
+    with pytest.raises(SchemaVersionMismatch, match="lacks 0099") as refused:
+        tenant_transfer.import_archive(target(other_db), archive)
+    assert "\n" not in str(refused.value)
+    assert all(count == 0 for count, _ in digests(other_db, mine).values())
+
+
+def _tampered(archive: Path, member: str, out: Path) -> Path:
+    """A copy of `archive` with one byte of `member` changed, the manifest left as it was."""
+    with tarfile.open(archive) as source, tarfile.open(out, "w") as copy:
+        for info in source.getmembers():
+            data = bytearray(source.extractfile(info).read())  # type: ignore[union-attr]
+            if info.name == member:
+                data[len(data) // 2] ^= 0xFF
+            copy.addfile(info, io.BytesIO(bytes(data)))
+    return out
+
+
+def test_a_tampered_archive_is_refused_with_nothing_loaded(
+    migrated_db: str, other_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    archive = tmp_path / "tenant.tar"
+    tenant_transfer.export(target(migrated_db), str(mine), archive)
+    bad = _tampered(archive, "tables/work_orders.copy", tmp_path / "bad.tar")
+
+    with pytest.raises(ArchiveInvalid, match="work_orders.copy does not match its checksum"):
+        tenant_transfer.import_archive(target(other_db), bad)
+    assert all(count == 0 for count, _ in digests(other_db, mine).values())
+
+
+@pytest.mark.parametrize("content", [b"", b"not a tar at all" * 100])
+def test_a_file_that_is_no_archive_is_refused(
+    other_db: str, tmp_path: Path, content: bytes
+) -> None:
+    bad = tmp_path / "bad.tar"
+    bad.write_bytes(content)
+
+    with pytest.raises(ArchiveInvalid, match="nothing was loaded"):
+        tenant_transfer.import_archive(target(other_db), bad)
+
+
+def test_delete_dry_run_counts_and_changes_nothing(migrated_db: str, tenants: Tenants) -> None:
+    mine, _ = tenants
+    before = digests(migrated_db, mine)
+
+    plan = tenant_transfer.delete(target(migrated_db), str(mine), dry_run=True)
+
+    assert plan.dry_run
+    assert {t: c for t, c in plan.tables.items() if "." not in t} == {
+        table: count for table, (count, _) in before.items()
+    }
+    assert digests(migrated_db, mine) == before
+
+
+def test_delete_asks_and_refuses_without_a_yes(migrated_db: str, tenants: Tenants) -> None:
+    mine, _ = tenants
+    before = digests(migrated_db, mine)
+    asked: list[int] = []
+
+    def no(plan: tenant_transfer.TransferReport) -> bool:
+        asked.append(plan.total_rows)
+        return False
+
+    with pytest.raises(ConfirmationRequired, match="nothing was deleted"):
+        tenant_transfer.delete(target(migrated_db), str(mine), confirm=no)
+    with pytest.raises(ConfirmationRequired):
+        tenant_transfer.delete(target(migrated_db), str(mine))
+    assert asked == [sum(count for count, _ in before.values())]
+    assert digests(migrated_db, mine) == before
+
+    tenant_transfer.delete(target(migrated_db), str(mine), confirm=lambda plan: True)
+    assert all(count == 0 for count, _ in digests(migrated_db, mine).values())
+
+
+def test_delete_removes_the_archived_audit_trail_too(
+    migrated_db: str, admin: psycopg.Connection[Any], tenants: Tenants
+) -> None:
+    mine, other = tenants
+    admin.execute("CREATE TABLE cmms_archive.activity_logs_p2020_01 (LIKE cmms.activity_logs)")
+    admin.execute(
+        "INSERT INTO cmms_archive.activity_logs_p2020_01"
+        " SELECT * FROM cmms.activity_logs WHERE organization_id = ANY(%s) LIMIT 10",
+        [[mine, other]],
+    )
+    archived = "cmms_archive.activity_logs_p2020_01"
+    plan = tenant_transfer.delete(target(migrated_db), str(mine), dry_run=True)
+    assert archived in plan.tables
+
+    tenant_transfer.delete(target(migrated_db), str(mine), yes=True)
+
+    left = admin.execute(
+        f"SELECT count(*) FILTER (WHERE organization_id = %s), count(*) FROM {archived}", [mine]
+    ).fetchone()
+    assert left is not None and left[0] == 0 and left[1] == 10 - plan.tables[archived]
+
+
+def test_export_refuses_an_unknown_organization_and_writes_no_file(
+    migrated_db: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "tenant.tar"
+    with pytest.raises(TenantNotFound):
+        tenant_transfer.export(target(migrated_db), str(uuid.uuid4()), archive)
+    with pytest.raises(TenantTransferError, match="is not an organization id"):
+        tenant_transfer.export(target(migrated_db), "acme", archive)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_role_under_row_level_security_is_refused(
+    app_login: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    with pytest.raises(PermissionDenied, match="row-level security"):
+        tenant_transfer.export(target(app_login), str(mine), tmp_path / "tenant.tar")
+    with pytest.raises(PermissionDenied, match="not a superuser"):
+        tenant_transfer.delete(target(app_login), str(mine), yes=True)
