@@ -9,7 +9,7 @@ import io
 import json
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -182,15 +182,31 @@ def test_import_refuses_another_schema_version(
     assert all(count == 0 for count, _ in digests(other_db, mine).values())
 
 
-def _tampered(archive: Path, member: str, out: Path) -> Path:
-    """A copy of `archive` with one byte of `member` changed, the manifest left as it was."""
+def _rewritten(archive: Path, out: Path, change: Callable[[str, bytes], bytes]) -> Path:
+    """A copy of `archive` with each member's bytes passed through `change(name, data)`."""
     with tarfile.open(archive) as source, tarfile.open(out, "w") as copy:
         for info in source.getmembers():
-            data = bytearray(source.extractfile(info).read())  # type: ignore[union-attr]
-            if info.name == member:
-                data[len(data) // 2] ^= 0xFF
-            copy.addfile(info, io.BytesIO(bytes(data)))
+            data = change(info.name, source.extractfile(info).read())  # type: ignore[union-attr]
+            info.size = len(data)
+            copy.addfile(info, io.BytesIO(data))
     return out
+
+
+def _flip_a_byte(name: str, data: bytes) -> bytes:
+    if name != "tables/work_orders.copy":
+        return data
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+
+def _one_more_work_order(name: str, data: bytes) -> bytes:
+    if name != "manifest.json":
+        return data
+    manifest = json.loads(data)
+    for table in manifest["tables"]:
+        if table["name"] == "work_orders":
+            table["rows"] += 1
+    return json.dumps(manifest).encode()
 
 
 def test_a_tampered_archive_is_refused_with_nothing_loaded(
@@ -199,10 +215,13 @@ def test_a_tampered_archive_is_refused_with_nothing_loaded(
     mine, _ = tenants
     archive = tmp_path / "tenant.tar"
     tenant_transfer.export(target(migrated_db), str(mine), archive)
-    bad = _tampered(archive, "tables/work_orders.copy", tmp_path / "bad.tar")
+    flipped = _rewritten(archive, tmp_path / "flipped.tar", _flip_a_byte)
+    counted = _rewritten(archive, tmp_path / "counted.tar", _one_more_work_order)
 
     with pytest.raises(ArchiveInvalid, match="work_orders.copy does not match its checksum"):
-        tenant_transfer.import_archive(target(other_db), bad)
+        tenant_transfer.import_archive(target(other_db), flipped)
+    with pytest.raises(ArchiveInvalid, match=r"work_orders.copy holds \d+ rows, not"):
+        tenant_transfer.import_archive(target(other_db), counted)
     assert all(count == 0 for count, _ in digests(other_db, mine).values())
 
 
