@@ -129,7 +129,7 @@ def test_the_archive_is_a_tar_with_a_manifest_first(
     assert manifest["organization"] == str(mine)
     assert manifest["schema_version"]["migrations"] == report.schema_version
     assert manifest["schema_version"]["migrations"][-1].startswith("0099")
-    assert [t["name"] for t in manifest["tables"]][0] == "organizations"
+    assert next(t["name"] for t in manifest["tables"]) == "organizations"
     assert {t["file"] for t in manifest["tables"]} == set(names[1:])
     work_orders = next(t for t in manifest["tables"] if t["name"] == "work_orders")
     assert "search_vector" not in work_orders["columns"]  # generated: the server computes it
@@ -218,7 +218,7 @@ def test_a_tampered_archive_is_refused_with_nothing_loaded(
     flipped = _rewritten(archive, tmp_path / "flipped.tar", _flip_a_byte)
     counted = _rewritten(archive, tmp_path / "counted.tar", _one_more_work_order)
 
-    with pytest.raises(ArchiveInvalid, match="work_orders.copy does not match its checksum"):
+    with pytest.raises(ArchiveInvalid, match=r"work_orders\.copy does not match its checksum"):
         tenant_transfer.import_archive(target(other_db), flipped)
     with pytest.raises(ArchiveInvalid, match=r"work_orders.copy holds \d+ rows, not"):
         tenant_transfer.import_archive(target(other_db), counted)
@@ -288,7 +288,9 @@ def test_delete_removes_the_archived_audit_trail_too(
     left = admin.execute(
         f"SELECT count(*) FILTER (WHERE organization_id = %s), count(*) FROM {archived}", [mine]
     ).fetchone()
-    assert left is not None and left[0] == 0 and left[1] == 10 - plan.tables[archived]
+    assert left is not None
+    assert left[0] == 0
+    assert left[1] == 10 - plan.tables[archived]
 
 
 def test_export_refuses_an_unknown_organization_and_writes_no_file(

@@ -52,14 +52,16 @@ def test_export_delete_import_with_json(
     assert export.exit_code == 0, export.stderr
     exported = json.loads(export.stdout)
     assert set(exported) == REPORT_KEYS
-    assert exported["action"] == "export" and exported["organization"] == org
+    assert exported["action"] == "export"
+    assert exported["organization"] == org
     assert exported["tables"]["organizations"] == 1
     assert 0 < exported["bytes"] < archive.stat().st_size  # the tables, inside the tar
 
     dry = cli("tenant", "delete", org, "--dry-run", "--dsn", migrated_db, "--json")
     assert dry.exit_code == 0, dry.stderr
     plan = json.loads(dry.stdout)
-    assert plan["dry_run"] and plan["total_rows"] == exported["total_rows"]
+    assert plan["dry_run"]
+    assert plan["total_rows"] == exported["total_rows"]
     assert organizations(migrated_db) == 1
 
     delete = cli("tenant", "delete", org, "--yes", "--dsn", migrated_db, "--json")
