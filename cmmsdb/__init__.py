@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cmmsdb.repairing import RepairReport
     from cmmsdb.schema_drift import DriftReport
     from cmmsdb.seeding import SeedReport
+    from cmmsdb.tenant_transfer import TransferReport
     from cmmsdb.verifier import VerifyReport
 
 __version__ = "0.1.0"
@@ -133,6 +134,32 @@ def repair(dsn: str, migration: str, *, migrations_dir: Path | str | None = None
     from cmmsdb import repairing
 
     return repairing.repair(_target(dsn), _folder(migrations_dir), migration)
+
+
+__all__ += ["tenant_delete", "tenant_export", "tenant_import"]
+
+
+def tenant_export(dsn: str, organization: str, output: Path | str) -> TransferReport:
+    """Write every row of `organization` on `dsn` (audit trail included), as of one snapshot,
+    to the archive `output` (docs/tenant-export.md)."""
+    from cmmsdb import tenant_transfer
+
+    return tenant_transfer.export(_target(dsn), organization, Path(output))
+
+
+def tenant_import(dsn: str, archive: Path | str) -> TransferReport:
+    """Load a tenant archive into `dsn` (same schema version, organization not there yet)."""
+    from cmmsdb import tenant_transfer
+
+    return tenant_transfer.import_archive(_target(dsn), Path(archive))
+
+
+def tenant_delete(dsn: str, organization: str, **options: Any) -> TransferReport:
+    """Remove `organization` and every row of it from `dsn`. Options as
+    `cmmsdb.tenant_transfer.delete` (dry_run, yes, confirm)."""
+    from cmmsdb import tenant_transfer
+
+    return tenant_transfer.delete(_target(dsn), organization, **options)
 
 
 def _target(dsn: str) -> Any:
