@@ -337,19 +337,18 @@ def _copy_in(
 def _require_schema_version(
     conn: psycopg.Connection[Any], applied: list[str], archive: Path, where: str
 ) -> None:
-    """Refuse a target at another schema version, naming the first difference: rows of
-    another schema would load into the wrong columns, or not at all."""
+    """Refuse a target at another schema version (another set of applied migrations, those
+    of modules included; the order they were applied in does not matter), naming the
+    difference: rows of another schema would load into the wrong columns, or not at all."""
     here = [m.id for m in ledger.read(conn)]
-    if here == applied:
-        return
     missing = [m for m in applied if m not in here]
     extra = [m for m in here if m not in applied]
+    if not missing and not extra:
+        return
     if missing:
         difference = f"{where} lacks {listed(missing)}"
-    elif extra:
-        difference = f"{where} has {listed(extra)} applied, the archive does not"
     else:
-        difference = "the migrations were applied in another order"
+        difference = f"{where} has {listed(extra)} applied, the archive does not"
     raise SchemaVersionMismatch(
         f"{archive} was exported at another schema version: {difference}; nothing was loaded",
         "migrate the target (or export from a source) to the same migrations",
