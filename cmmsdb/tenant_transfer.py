@@ -22,7 +22,8 @@ import tarfile
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,12 +140,11 @@ def export(
         _require_role(conn, superuser=False, doing="export a tenant")
         _require_tenant(conn, org, present=True, where=target.display)
         applied = [m.id for m in ledger.read(conn)]
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=output.parent, prefix=".tenant-export-") as tmp:
-            tables = [_copy_out(conn, table, org, Path(tmp)) for table in load_order(conn)]
+        with _writing(output), _staging(output) as tmp:
+            tables = [_copy_out(conn, table, org, tmp) for table in load_order(conn)]
             conn.rollback()
             manifest = _manifest(org, applied, tables, conn.info.parameter_status("server_version"))
-            _write_archive(output, manifest, tables, Path(tmp))
+            _write_archive(output, manifest, tables, tmp)
     return TransferReport(
         "export",
         target.display,
@@ -155,6 +155,28 @@ def export(
         sum(t.bytes for t in tables),
         applied,
     )
+
+
+@contextmanager
+def _writing(output: Path) -> Iterator[None]:
+    """A file system error (no room, no permission, a folder named like the archive) as one
+    line rather than a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise TenantTransferError(
+            f"cannot write {output}: {exc.strerror or exc}; no archive was written",
+            "choose another --output, or make room",
+        ) from None
+
+
+@contextmanager
+def _staging(output: Path) -> Iterator[Path]:
+    """A temporary folder beside `output` for the table files (same file system: the finished
+    archive is renamed into place), removed afterwards whatever happens."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".tenant-export-") as tmp:
+        yield Path(tmp)
 
 
 def _copy_out(conn: psycopg.Connection[Any], table: str, org: uuid.UUID, folder: Path) -> TableData:
@@ -255,6 +277,8 @@ def import_archive(
 
 def _open(archive: Path) -> tarfile.TarFile:
     """The archive, opened for reading (the caller closes it), or one clear error."""
+    if not archive.is_file():
+        raise TenantTransferError(f"{archive} is not a file", "pass an archive's path")
     try:
         return tarfile.open(archive, "r:")
     except (OSError, tarfile.TarError) as exc:

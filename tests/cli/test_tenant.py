@@ -125,3 +125,19 @@ def test_tenant_help_lists_the_commands(cli: Any) -> None:
     assert run.exit_code == 0
     for command in ("export", "import", "delete"):
         assert command in run.stdout
+
+
+def test_file_system_errors_are_one_line(
+    cli: Any, migrated_db: str, org: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "taken"
+    folder.mkdir()
+
+    assert_one_clean_error(
+        cli("tenant", "export", org, "-o", str(folder), "--dsn", migrated_db), "cannot write"
+    )
+    assert_one_clean_error(
+        cli("tenant", "import", str(tmp_path / "missing.tar"), "--dsn", migrated_db),
+        "is not a file",
+    )
+    assert list(folder.iterdir()) == []
