@@ -18,17 +18,8 @@ import pytest
 from psycopg import sql
 
 import cmmsdb
-from cmmsdb import conventions, tenant_transfer
+from cmmsdb import conventions, errors, tenant_transfer
 from cmmsdb.catalog import tenant_tables
-from cmmsdb.errors import (
-    ArchiveInvalid,
-    ConfirmationRequired,
-    PermissionDenied,
-    SchemaVersionMismatch,
-    TenantExists,
-    TenantNotFound,
-    TenantTransferError,
-)
 from cmmsdb.seeding import seed
 from cmmsdb.target import Target
 from tests.conftest import Server, _unique
@@ -55,6 +46,14 @@ def other_db(pg_server: Server, migrated_template: str) -> Iterator[str]:
     janitor.init()
     yield pg_server.dsn_for(janitor.dbname)
     janitor.drop()
+
+
+@pytest.fixture
+def archive(migrated_db: str, tenants: Tenants, tmp_path: Path) -> Path:
+    """The first tenant, exported."""
+    exported = tmp_path / "tenant.tar"
+    tenant_transfer.export(target(migrated_db), str(tenants[0]), exported)
+    return exported
 
 
 def digests(dsn: str, org: uuid.UUID) -> dict[str, tuple[int, str]]:
@@ -103,11 +102,9 @@ def test_round_trip_gives_back_every_row_and_leaves_the_other_tenant_alone(
 
 
 def test_a_tenant_moves_to_another_database(
-    migrated_db: str, other_db: str, tenants: Tenants, tmp_path: Path
+    migrated_db: str, other_db: str, tenants: Tenants, archive: Path, tmp_path: Path
 ) -> None:
     mine, _ = tenants
-    archive = tmp_path / "tenant.tar"
-    tenant_transfer.export(target(migrated_db), str(mine), archive)
 
     tenant_transfer.import_archive(target(other_db), archive)
 
@@ -166,27 +163,23 @@ def test_load_order_puts_every_table_after_those_it_references(
 
 
 def test_import_refuses_an_organization_already_there(
-    migrated_db: str, tenants: Tenants, tmp_path: Path
+    migrated_db: str, tenants: Tenants, archive: Path
 ) -> None:
     mine, _ = tenants
-    archive = tmp_path / "tenant.tar"
-    tenant_transfer.export(target(migrated_db), str(mine), archive)
     before = digests(migrated_db, mine)
 
-    with pytest.raises(TenantExists, match=f"organization {mine} is already in"):
+    with pytest.raises(errors.TenantExists, match=f"organization {mine} is already in"):
         tenant_transfer.import_archive(target(migrated_db), archive)
     assert digests(migrated_db, mine) == before
 
 
 def test_import_refuses_another_schema_version(
-    migrated_db: str, other_db: str, tenants: Tenants, tmp_path: Path
+    migrated_db: str, other_db: str, tenants: Tenants, archive: Path
 ) -> None:
     mine, _ = tenants
-    archive = tmp_path / "tenant.tar"
-    tenant_transfer.export(target(migrated_db), str(mine), archive)
     cmmsdb.rollback(other_db)
 
-    with pytest.raises(SchemaVersionMismatch, match="lacks 0099") as refused:
+    with pytest.raises(errors.SchemaVersionMismatch, match="lacks 0099") as refused:
         tenant_transfer.import_archive(target(other_db), archive)
     assert "\n" not in str(refused.value)
     assert all(count == 0 for count, _ in digests(other_db, mine).values())
@@ -220,17 +213,17 @@ def _one_more_work_order(name: str, data: bytes) -> bytes:
 
 
 def test_a_tampered_archive_is_refused_with_nothing_loaded(
-    migrated_db: str, other_db: str, tenants: Tenants, tmp_path: Path
+    migrated_db: str, other_db: str, tenants: Tenants, archive: Path, tmp_path: Path
 ) -> None:
     mine, _ = tenants
-    archive = tmp_path / "tenant.tar"
-    tenant_transfer.export(target(migrated_db), str(mine), archive)
     flipped = _rewritten(archive, tmp_path / "flipped.tar", _flip_a_byte)
     counted = _rewritten(archive, tmp_path / "counted.tar", _one_more_work_order)
 
-    with pytest.raises(ArchiveInvalid, match=r"work_orders\.copy does not match its checksum"):
+    with pytest.raises(
+        errors.ArchiveInvalid, match=r"work_orders\.copy does not match its checksum"
+    ):
         tenant_transfer.import_archive(target(other_db), flipped)
-    with pytest.raises(ArchiveInvalid, match=r"work_orders.copy holds \d+ rows, not"):
+    with pytest.raises(errors.ArchiveInvalid, match=r"work_orders.copy holds \d+ rows, not"):
         tenant_transfer.import_archive(target(other_db), counted)
     assert all(count == 0 for count, _ in digests(other_db, mine).values())
 
@@ -242,7 +235,7 @@ def test_a_file_that_is_no_archive_is_refused(
     bad = tmp_path / "bad.tar"
     bad.write_bytes(content)
 
-    with pytest.raises(ArchiveInvalid, match="nothing was loaded"):
+    with pytest.raises(errors.ArchiveInvalid, match="nothing was loaded"):
         tenant_transfer.import_archive(target(other_db), bad)
 
 
@@ -268,9 +261,9 @@ def test_delete_asks_and_refuses_without_a_yes(migrated_db: str, tenants: Tenant
         asked.append(plan.total_rows)
         return False
 
-    with pytest.raises(ConfirmationRequired, match="nothing was deleted"):
+    with pytest.raises(errors.ConfirmationRequired, match="nothing was deleted"):
         tenant_transfer.delete(target(migrated_db), str(mine), confirm=no)
-    with pytest.raises(ConfirmationRequired):
+    with pytest.raises(errors.ConfirmationRequired):
         tenant_transfer.delete(target(migrated_db), str(mine))
     assert asked == [sum(count for count, _ in before.values())]
     assert digests(migrated_db, mine) == before
@@ -307,9 +300,9 @@ def test_export_refuses_an_unknown_organization_and_writes_no_file(
     migrated_db: str, tmp_path: Path
 ) -> None:
     archive = tmp_path / "tenant.tar"
-    with pytest.raises(TenantNotFound):
+    with pytest.raises(errors.TenantNotFound):
         tenant_transfer.export(target(migrated_db), str(uuid.uuid4()), archive)
-    with pytest.raises(TenantTransferError, match="is not an organization id"):
+    with pytest.raises(errors.TenantTransferError, match="is not an organization id"):
         tenant_transfer.export(target(migrated_db), "acme", archive)
     assert list(tmp_path.iterdir()) == []
 
@@ -318,7 +311,7 @@ def test_a_role_under_row_level_security_is_refused(
     app_login: str, tenants: Tenants, tmp_path: Path
 ) -> None:
     mine, _ = tenants
-    with pytest.raises(PermissionDenied, match="row-level security"):
+    with pytest.raises(errors.PermissionDenied, match="row-level security"):
         tenant_transfer.export(target(app_login), str(mine), tmp_path / "tenant.tar")
-    with pytest.raises(PermissionDenied, match="not a superuser"):
+    with pytest.raises(errors.PermissionDenied, match="not a superuser"):
         tenant_transfer.delete(target(app_login), str(mine), yes=True)
