@@ -34,7 +34,10 @@ def export(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Write every row of a tenant, audit trail included, as of one snapshot, to an archive."""
+    """Write a tenant's rows, as of one snapshot, to an archive.
+
+    Every tenant table, the audit trail included (docs/tenant-export.md).
+    """
     from cmmsdb import tenant_transfer
 
     target, _ = target_and_folder(dsn, None)
@@ -49,7 +52,10 @@ def import_(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Load a tenant archive into a database at the same schema version, ids kept."""
+    """Load a tenant archive, ids and audit trail kept.
+
+    The target must be at the archive's schema version and not hold the organization.
+    """
     from cmmsdb import tenant_transfer
 
     target, _ = target_and_folder(dsn, None)
@@ -73,7 +79,10 @@ def delete(
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
-    """Remove a tenant completely, audit trail included (offboarding)."""
+    """Remove a tenant completely, audit trail included.
+
+    Offboarding: every row of the organization, archived audit records too.
+    """
     from cmmsdb import tenant_transfer
 
     target, _ = target_and_folder(dsn, None)
