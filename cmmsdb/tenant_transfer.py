@@ -6,6 +6,8 @@ another database or region, GDPR organization export, and offboarding.
   file per tenant table, tables/<name>.copy. docs/tenant-export.md documents it.
 - The tables are the catalog's tenant tables (catalog.tenant_tables), so a table added by a
   migration is carried with no edit here; a partitioned table is read through its parent.
+  The audit trail's archived partitions (cmms_archive) are carried too, one file each, and
+  load back into the live trail.
 - Export reads one snapshot (REPEATABLE READ, READ ONLY): every table as of one moment.
 - Import and delete skip triggers (session_replication_role = replica, which takes a
   superuser): the rows go in exactly as exported (audit records, updated_at, numbers), and
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tarfile
 import tempfile
 import time
@@ -135,7 +138,8 @@ def export(
         _require_tenant(conn, org, present=True, where=target.display)
         applied = [m.id for m in ledger.read(conn)]
         with _writing(output), _staging(output) as tmp:
-            tables = [_copy_out(conn, table, org, tmp) for table in load_order(conn)]
+            names = [*load_order(conn), *_archives(conn)]
+            tables = [_copy_out(conn, name, org, tmp) for name in names]
             conn.rollback()
             manifest = _manifest(org, applied, tables, conn.info.parameter_status("server_version"))
             _write_archive(output, manifest, tables, tmp)
@@ -174,13 +178,14 @@ def _staging(output: Path) -> Iterator[Path]:
 
 
 def _copy_out(conn: psycopg.Connection[Any], table: str, org: uuid.UUID, folder: Path) -> TableData:
-    """One table's rows of the tenant into folder/<table>.copy, hashed as they stream."""
+    """One table's rows of the tenant into folder/<table>.copy, hashed as they stream (an
+    archived audit partition's file is named by its qualified name)."""
     from psycopg import sql
 
     columns = table_columns(conn, table)
     statement = sql.SQL(query("tenant_copy_out.sql")).format(
         columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-        table=sql.Identifier(conventions.SCHEMA, table),
+        table=_relation(table),
         key=sql.Identifier(tenant_key(table)),
         organization=sql.Literal(str(org)),
     )
@@ -253,6 +258,7 @@ def import_archive(
             _require_tenant(conn, org, present=False, where=target.display)
             order = load_order(conn)
             _require_same_tables(conn, order, tables, archive)
+            order += [name for name in tables if "." in name]  # archived audit records
             conn.execute(query("tenant_replica.sql"))
             for name in order:
                 _copy_in(conn, tar, tables[name], archive)
@@ -333,7 +339,7 @@ def _copy_in(
     from psycopg import sql
 
     statement = sql.SQL(query("tenant_copy_in.sql")).format(
-        table=sql.Identifier(conventions.SCHEMA, table.name),
+        table=sql.Identifier(conventions.SCHEMA, live_table(table.name)),
         columns=sql.SQL(", ").join(map(sql.Identifier, table.columns)),
     )
     handle = _member(tar, table.file, archive)
@@ -376,14 +382,17 @@ def _require_schema_version(
 def _require_same_tables(
     conn: psycopg.Connection[Any], order: list[str], tables: dict[str, TableData], archive: Path
 ) -> None:
-    """The same migrations build the same tables; a difference means the ledger lies."""
-    for name in order:
-        if name not in tables or tables[name].columns != table_columns(conn, name):
+    """The same migrations build the same tables; a difference means the ledger lies.
+    Archived audit records load into the live audit trail, so they need its columns."""
+    archived = [name for name in tables if "." in name]
+    for name in [*order, *archived]:
+        live = live_table(name)
+        if name not in tables or tables[name].columns != table_columns(conn, live):
             raise SchemaVersionMismatch(
                 f"{archive} has no table {name} with the target's columns; nothing was loaded",
                 "check the target with `cmmsdb drift`",
             )
-    unknown = sorted(set(tables) - set(order))
+    unknown = sorted(set(tables) - set(order) - set(archived))
     if unknown:
         raise SchemaVersionMismatch(
             f"{archive} holds tables the target lacks: {listed(unknown)}; nothing was loaded",
@@ -481,8 +490,19 @@ def tenant_key(table: str) -> str:
     return "id" if table == conventions.TENANT_ROOT else conventions.TENANT_KEY
 
 
+def live_table(name: str) -> str:
+    """The table of schema cmms whose rows `name` holds: itself, or for an archived monthly
+    partition (`cmms_archive.activity_logs_p2025_01`) the table it was detached from."""
+    if "." not in name:
+        return name
+    return re.sub(r"_p[0-9]{4}_[0-9]{2}$", "", name.rpartition(".")[2])
+
+
 def table_columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
-    parameters = {"schema": conventions.SCHEMA, "table": table}
+    """The columns an archive carries for `table`, a table of schema cmms or an archived
+    partition by its qualified name."""
+    schema, _, name = table.rpartition(".")
+    parameters = {"schema": schema or conventions.SCHEMA, "table": name}
     return [name for (name,) in conn.execute(query("tenant_columns.sql"), parameters)]
 
 

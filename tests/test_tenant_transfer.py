@@ -315,3 +315,34 @@ def test_a_role_under_row_level_security_is_refused(
         tenant_transfer.export(target(app_login), str(mine), tmp_path / "tenant.tar")
     with pytest.raises(errors.PermissionDenied, match="not a superuser"):
         tenant_transfer.delete(target(app_login), str(mine), yes=True)
+
+
+def test_archived_audit_records_are_exported_and_come_back_in_the_live_trail(
+    migrated_db: str, admin: psycopg.Connection[Any], tenants: Tenants, tmp_path: Path
+) -> None:
+    """Records `partitions maintain --retain` detached into cmms_archive travel with the
+    tenant; an import puts them back into cmms.activity_logs, for maintenance to file."""
+    mine, _ = tenants
+    archived = "cmms_archive.activity_logs_p2020_02"
+    with admin.transaction():
+        admin.execute("SET LOCAL session_replication_role = replica")
+        admin.execute(f"CREATE TABLE {archived} (LIKE cmms.activity_logs)")
+        moved = admin.execute(
+            "WITH gone AS (DELETE FROM cmms.activity_logs WHERE (organization_id, id) IN"
+            " (SELECT organization_id, id FROM cmms.activity_logs WHERE organization_id = %s"
+            " ORDER BY id LIMIT 7) RETURNING *)"
+            f" INSERT INTO {archived} SELECT * FROM gone",
+            [mine],
+        ).rowcount
+    live = digests(migrated_db, mine)["activity_logs"][0]
+    archive = tmp_path / "tenant.tar"
+
+    exported = tenant_transfer.export(target(migrated_db), str(mine), archive)
+    assert exported.tables[archived] == moved == 7
+    tenant_transfer.delete(target(migrated_db), str(mine), yes=True)
+    imported = tenant_transfer.import_archive(target(migrated_db), archive)
+
+    assert imported.tables[archived] == 7
+    assert digests(migrated_db, mine)["activity_logs"][0] == live + 7
+    left = admin.execute(f"SELECT count(*) FROM {archived}").fetchone()
+    assert left == (0,)
