@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 import cmmsdb
 from cmmsdb import conventions, errors, tenant_transfer
@@ -346,3 +347,36 @@ def test_archived_audit_records_are_exported_and_come_back_in_the_live_trail(
     assert digests(migrated_db, mine)["activity_logs"][0] == live + 7
     left = admin.execute(f"SELECT count(*) FROM {archived}").fetchone()
     assert left == (0,)
+
+
+@pytest.fixture
+def bypassrls_login(migrated_db: str, admin: psycopg.Connection[Any]) -> Iterator[str]:
+    """A login that is no superuser but bypasses row-level security and may read cmms,
+    cmms_archive and the ledger: what docs/tenant-export.md says export needs."""
+    role = f"cmms_test_export_{uuid.uuid4().hex[:8]}"
+    name = sql.Identifier(role)
+    admin.execute(sql.SQL("CREATE ROLE {} LOGIN BYPASSRLS").format(name))
+    for schema in ("cmms", "cmms_archive", "cmmsdb"):
+        admin.execute(
+            sql.SQL(
+                "GRANT USAGE ON SCHEMA {0} TO {1}; GRANT SELECT ON ALL TABLES IN SCHEMA {0} TO {1}"
+            )
+            .format(sql.Identifier(schema), name)
+            .as_string(admin)
+        )
+    yield make_conninfo(migrated_db, user=role)
+    admin.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(name).as_string(admin))
+
+
+def test_export_needs_only_bypassrls_and_select(
+    bypassrls_login: str, migrated_db: str, tenants: Tenants, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    by_superuser, by_reader = tmp_path / "superuser.tar", tmp_path / "reader.tar"
+    tenant_transfer.export(target(migrated_db), str(mine), by_superuser)
+
+    tenant_transfer.export(target(bypassrls_login), str(mine), by_reader)
+
+    assert checksums(by_reader) == checksums(by_superuser)
+    with pytest.raises(errors.PermissionDenied, match="not a superuser"):
+        tenant_transfer.import_archive(target(bypassrls_login), by_reader)
