@@ -301,6 +301,10 @@ def read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
             archive,
             f"format version {manifest.get('format_version')} (this reads {FORMAT_VERSION})",
         )
+    migrations = (manifest.get("schema_version") or {}).get("migrations")
+    if not isinstance(migrations, list) or not isinstance(manifest.get("tables"), list):
+        raise _corrupt(archive, f"{MANIFEST} lacks its schema version or its tables")
+    parse_organization(str(manifest.get("organization")))
     return manifest
 
 

@@ -203,6 +203,14 @@ def _flip_a_byte(name: str, data: bytes) -> bytes:
     return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
 
 
+def _no_schema_version(name: str, data: bytes) -> bytes:
+    if name != "manifest.json":
+        return data
+    manifest = json.loads(data)
+    del manifest["schema_version"]
+    return json.dumps(manifest).encode()
+
+
 def _one_more_work_order(name: str, data: bytes) -> bytes:
     if name != "manifest.json":
         return data
@@ -226,6 +234,9 @@ def test_a_tampered_archive_is_refused_with_nothing_loaded(
         tenant_transfer.import_archive(target(other_db), flipped)
     with pytest.raises(errors.ArchiveInvalid, match=r"work_orders.copy holds \d+ rows, not"):
         tenant_transfer.import_archive(target(other_db), counted)
+    unversioned = _rewritten(archive, tmp_path / "unversioned.tar", _no_schema_version)
+    with pytest.raises(errors.ArchiveInvalid, match="lacks its schema version"):
+        tenant_transfer.import_archive(target(other_db), unversioned)
     assert all(count == 0 for count, _ in digests(other_db, mine).values())
 
 
