@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cmmsdb.repairing import RepairReport
     from cmmsdb.schema_drift import DriftReport
     from cmmsdb.seeding import SeedReport
+    from cmmsdb.tenant_transfer import TransferReport
     from cmmsdb.verifier import VerifyReport
 
 __version__ = "0.1.0"
@@ -146,6 +147,32 @@ def archive(dsn: str, older_than: str, **options: Any) -> ArchiveReport:
     from cmmsdb import archiving
 
     return archiving.archive(_target(dsn), older_than=older_than, **options)
+
+
+__all__ += ["tenant_delete", "tenant_export", "tenant_import"]
+
+
+def tenant_export(dsn: str, organization: str, output: Path | str) -> TransferReport:
+    """Write every row of `organization` on `dsn` (audit trail included), as of one snapshot,
+    to the archive `output` (docs/tenant-export.md)."""
+    from cmmsdb import tenant_transfer
+
+    return tenant_transfer.export(_target(dsn), organization, Path(output))
+
+
+def tenant_import(dsn: str, archive: Path | str) -> TransferReport:
+    """Load a tenant archive into `dsn` (same schema version, organization not there yet)."""
+    from cmmsdb import tenant_transfer
+
+    return tenant_transfer.import_archive(_target(dsn), Path(archive))
+
+
+def tenant_delete(dsn: str, organization: str, **options: Any) -> TransferReport:
+    """Remove `organization` and every row of it from `dsn`. Options as
+    `cmmsdb.tenant_transfer.delete` (dry_run, yes, confirm)."""
+    from cmmsdb import tenant_transfer
+
+    return tenant_transfer.delete(_target(dsn), organization, **options)
 
 
 def _target(dsn: str) -> Any:

@@ -207,3 +207,26 @@ class ConfirmationRequired(ConfigurationError):
 
 class ArchiveError(CmmsdbError):
     """Archiving or restoring work orders failed: bad age, missing privilege, lock or data."""
+
+
+class TenantTransferError(CmmsdbError):
+    """A tenant export, import or delete cannot run as asked; nothing was written."""
+
+
+class TenantNotFound(TenantTransferError):
+    """The organization to export or delete is not in the database."""
+
+
+class TenantExists(TenantTransferError):
+    """The organization of an archive is already in the target: importing would merge two
+    tenants' rows; nothing was loaded."""
+
+
+class ArchiveInvalid(TenantTransferError):
+    """A tenant archive is not readable, or a table's checksum or row count does not match
+    its manifest (corrupted or tampered with); nothing was loaded."""
+
+
+class SchemaVersionMismatch(TenantTransferError):
+    """A tenant archive was made at another schema version than the target's; nothing was
+    loaded."""

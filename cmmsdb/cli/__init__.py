@@ -17,6 +17,7 @@ from cmmsdb.cli import migrations as migration_commands
 from cmmsdb.cli import new as new_commands
 from cmmsdb.cli import partitions as partition_commands
 from cmmsdb.cli import seed as seed_commands
+from cmmsdb.cli import tenant as tenant_commands
 from cmmsdb.cli.render import report_error, report_unexpected
 
 app = typer.Typer(
@@ -73,6 +74,7 @@ app.add_typer(local_commands.app, name="local", short_help="The embedded local P
 app.add_typer(
     partition_commands.app, name="partitions", short_help="List and maintain monthly partitions."
 )
+app.add_typer(tenant_commands.app, name="tenant", short_help="Export, import and delete a tenant.")
 
 
 def main() -> None:
