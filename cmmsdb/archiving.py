@@ -5,7 +5,7 @@ The moving is done by the stored functions cmms_archive.archive_work_orders (one
 the caller's transaction: FOR UPDATE SKIP LOCKED, then DELETE ... RETURNING into the archive
 tables, dependants first) and cmms_archive.restore_work_orders (migration 0131). This module
 runs them: one batch per transaction, each under a short lock_timeout with retries
-(cmmsdb.lock_retries.with_lock_retries), one archiver at a time (an advisory lock of its own,
+(cmmsdb.session.with_lock_retries), one archiver at a time (an advisory lock of its own,
 waited for at most `wait` seconds). An interrupted run keeps the batches it committed; a
 rerun finishes the rest. A dry run moves everything in one transaction that it rolls back:
 exact counts per table, nothing changed.
@@ -24,17 +24,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from cmmsdb import ledger
+from cmmsdb import session
 from cmmsdb.errors import ArchiveError, ConfigurationError, first_line
-from cmmsdb.lock_retries import GaveUp, with_lock_retries
-from cmmsdb.migrator import Options
+from cmmsdb.session import GaveUp, Options, with_lock_retries
 from cmmsdb.target import Target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
-
-ARCHIVE_LOCK = 7236833568497074179
-"""The advisory lock key of `cmmsdb archive` (next to ledger's migration and partition keys)."""
 
 TABLES = (
     "work_orders",
@@ -187,7 +183,9 @@ def archive(
     with connect(target, connect_timeout=options.connect_timeout) as conn:
         if not dry_run:
             ensure_writable(conn, target)
-        with ledger.advisory_lock(conn, ARCHIVE_LOCK, options.wait, "archiver", "the archive lock"):
+        with session.advisory_lock(
+            conn, session.ARCHIVE_LOCK, options.wait, "archiver", "the archive lock"
+        ):
             if dry_run:
                 batches = _dry_run(conn, before, options)
             else:
@@ -243,7 +241,7 @@ def _dry_run(conn: psycopg.Connection[Any], before: datetime, options: Options) 
     started = time.monotonic()
     try:
         with conn.transaction(force_rollback=True):
-            ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout), local=True)
+            session.set_lock_timeout(conn, session.milliseconds(options.lock_timeout), local=True)
             rows = _call(conn, "archive", [before, 2**31 - 1])
     except psycopg.errors.LockNotAvailable as exc:
         raise _gave_up("count the work orders to archive")(

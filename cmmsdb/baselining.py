@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import catalog, ledger
+from cmmsdb import catalog, ledger, session
 from cmmsdb import schema_drift as drifts
 from cmmsdb.catalog import Difference
 from cmmsdb.errors import BaselineRefused, DriftUnavailable, listed
@@ -74,7 +74,7 @@ def baseline(
     main = discover(folder)
     with connect(target, connect_timeout=connect_timeout) as conn:
         ensure_writable(conn, target)
-        with ledger.migration_lock(conn, wait):
+        with session.migration_lock(conn, wait):
             _refuse_recorded(conn, target)
             chosen, source = _choose(conn, main, to, target)
             ids = [m.id for m in chosen]

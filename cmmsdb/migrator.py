@@ -1,13 +1,13 @@
 """Apply, roll back and report migrations, with the guarantees yoyo alone does not give.
 
 - One migrator at a time: an advisory lock that the server frees when a migrator dies,
-  waited for by polling (ledger.advisory_lock), holding no snapshot that the holder's
+  waited for by polling (session.advisory_lock), holding no snapshot that the holder's
   CREATE INDEX CONCURRENTLY would wait for.
 - A transactional migration and its record commit together, or not at all.
 - A non-transactional one (CREATE INDEX CONCURRENTLY) records its progress statement by
   statement and resumes where it stopped, dropping an index its interruption left INVALID.
 - DDL waits for locks briefly, then longer at each retry up to --lock-timeout, a bounded
-  number of times (cmmsdb.lock_retries), so the application never queues behind a
+  number of times (cmmsdb.session), so the application never queues behind a
   migration for long.
 - A rollback that would drop tables or columns holding data refuses unless told yes
   (cmmsdb.data_loss).
@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import data_loss, ledger
+from cmmsdb import data_loss, ledger, session
 from cmmsdb.data_loss import DataLoss
 from cmmsdb.errors import (
     ChangedMigrations,
@@ -42,7 +42,6 @@ from cmmsdb.errors import (
     listed,
     span,
 )
-from cmmsdb.lock_retries import GaveUp, Retry, with_lock_retries
 from cmmsdb.migrations import (
     Migration,
     Script,
@@ -54,24 +53,11 @@ from cmmsdb.migrations import (
     module_of,
 )
 from cmmsdb.resources import query
+from cmmsdb.session import GaveUp, Options, Retry, with_lock_retries
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
-
-
-@dataclass(frozen=True)
-class Options:
-    """How long to wait for locks and the server, shared by migrate and rollback.
-
-    `lock_timeout` caps each attempt's wait for a table lock (attempts start at 0.1 s and
-    double up to it); `lock_retries` attempts follow the first (see cmmsdb.lock_retries).
-    """
-
-    lock_timeout: float = 1.0
-    lock_retries: int = 20
-    wait: float = 60.0
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -235,7 +221,7 @@ def migrate(
             return _dry_run(target, pending)
         ensure_writable(conn, target)
         _prepare_session(conn)
-        with ledger.migration_lock(conn, options.wait):
+        with session.migration_lock(conn, options.wait):
             applied = _applied(conn)
             migrations, pending = _plan(folder, modules, applied, to)
             if not allow_changed:
@@ -508,18 +494,18 @@ def _run_statement(
 def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
     """Bound lock waits for the statements of a non-transactional script; afterwards restore
     the bound and drop any role the script switched to for the session."""
-    previous = ledger.set_lock_timeout(conn, ledger.milliseconds(seconds))
+    previous = session.set_lock_timeout(conn, session.milliseconds(seconds))
     try:
         yield
     finally:
         if not conn.closed:  # else the server went away: nothing to restore
-            ledger.set_role(conn, "none", local=False)
-            ledger.set_lock_timeout(conn, previous)
+            session.set_role(conn, "none", local=False)
+            session.set_lock_timeout(conn, previous)
 
 
 def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: int) -> None:
     """Commit how far a non-transactional migration got, so a rerun resumes there."""
-    with ledger.as_session_user(conn):
+    with session.as_session_user(conn):
         ledger.record(
             conn,
             migration_id=migration.id,
@@ -565,7 +551,7 @@ def _book(
 ) -> None:
     """Write the ledger change of a finished script (inside the caller's transaction)."""
     duration_ms = round((time.monotonic() - started) * 1000)
-    ledger.set_role(conn, "none", local=True)
+    session.set_role(conn, "none", local=True)
     if action == "apply":
         ledger.record(
             conn,
@@ -648,7 +634,7 @@ def rollback(
             return RunReport(target.display, "rollback", True, planned, data_loss=losses)
         ensure_writable(conn, target)
         _prepare_session(conn)
-        with ledger.migration_lock(conn, options.wait):
+        with session.migration_lock(conn, options.wait):
             chosen = _to_roll_back(folder, ledger.read(conn), steps, to, everything)
             losses = data_loss.find(conn, chosen)
             if losses and not allow_data_loss and not (confirm and confirm(losses)):

@@ -28,7 +28,8 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cmmsdb import ledger, templates
+from cmmsdb import session, templates
+from cmmsdb.conventions import ARCHIVE_SCHEMA, SCHEMA
 from cmmsdb.errors import (
     ConfigurationError,
     MaintenanceFailed,
@@ -36,16 +37,13 @@ from cmmsdb.errors import (
     ReadOnlyTarget,
     first_line,
 )
-from cmmsdb.lock_retries import GaveUp, with_lock_retries
-from cmmsdb.migrator import Options
 from cmmsdb.resources import query
+from cmmsdb.session import GaveUp, Options, with_lock_retries
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
 
-SCHEMA = "cmms"
-ARCHIVE_SCHEMA = "cmms_archive"
 
 _T = TypeVar("_T")
 _RANGE_BOUNDS = re.compile(r"^FOR VALUES FROM \((.*)\) TO \((.*)\)$")
@@ -288,7 +286,7 @@ def _compose(conn: psycopg.Connection[Any], name: str, /, **parts: str) -> str:
 def _session(conn: psycopg.Connection[Any], lock_timeout: float) -> None:
     """UTC and ISO bounds, dead-client detection, and every lock wait bounded."""
     conn.execute(query("partitions_session.sql"))
-    ledger.set_lock_timeout(conn, ledger.milliseconds(lock_timeout))
+    session.set_lock_timeout(conn, session.milliseconds(lock_timeout))
 
 
 def list_partitioned(
@@ -419,15 +417,15 @@ def maintain(
         conn.execute(query("partitions_session.sql"))
         if not dry_run:
             _ensure_writable(conn, target)
-        lock = ledger.advisory_lock(
+        lock = session.advisory_lock(
             conn,
-            ledger.PARTITION_LOCK,
+            session.PARTITION_LOCK,
             options.wait,
             "partition maintainer",
             "the partition maintenance lock",
         )
         with nullcontext() if dry_run else lock:
-            ledger.set_lock_timeout(conn, ledger.milliseconds(options.lock_timeout))
+            session.set_lock_timeout(conn, session.milliseconds(options.lock_timeout))
             parents = _chosen(_parents(conn), table)
             run = _Run(
                 conn,
@@ -507,7 +505,7 @@ def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
 
 
 def _attempt(run: _Run, what: str, work: Callable[[], _T]) -> _T:
-    """Run `work` in a transaction, with lock retries (cmmsdb.lock_retries); any failure
+    """Run `work` in a transaction, with lock retries (cmmsdb.session); any failure
     becomes one error naming what was kept."""
     import psycopg
 

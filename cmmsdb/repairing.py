@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb import ledger
+from cmmsdb import ledger, session
 from cmmsdb.errors import RepairRefused, UnknownMigration
 from cmmsdb.migrations import discover, enabled_modules
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
@@ -52,7 +52,7 @@ def repair(
     discover(folder)  # a bad folder fails before connecting
     with connect(target, connect_timeout=connect_timeout) as conn:
         ensure_writable(conn, target)
-        with ledger.migration_lock(conn, wait):
+        with session.migration_lock(conn, wait):
             applied = {row.id: row for row in ledger.read(conn)}
             row = applied[_applied_id(migration, list(applied), target)]
             if row.state == "partial":

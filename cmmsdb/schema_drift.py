@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cmmsdb import catalog, ledger
+from cmmsdb import catalog, ledger, session
 from cmmsdb.catalog import Difference
 from cmmsdb.conventions import ARCHIVE_SCHEMA
 from cmmsdb.errors import ConfigurationError, DriftUnavailable
@@ -262,7 +262,7 @@ def build_expected(
     wanted = list(migrations) if migrations is not None else [m.id for m in discover(folder)]
     last_main, modules = _plan(folder, wanted)
     with _scratch_database(scratch, connect_timeout) as database:
-        options = migrator.Options(connect_timeout=connect_timeout)
+        options = session.Options(connect_timeout=connect_timeout)
         if last_main is not None:
             migrator.migrate(database, folder, to=last_main, options=options)
         if modules:

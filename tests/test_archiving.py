@@ -14,7 +14,7 @@ import pytest
 
 from cmmsdb import archiving
 from cmmsdb.errors import ConfigurationError
-from cmmsdb.migrator import Options
+from cmmsdb.session import Options
 from cmmsdb.target import Target
 
 Conn = psycopg.Connection[Any]

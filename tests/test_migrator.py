@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from cmmsdb import migrator
+from cmmsdb import migrator, session
 from cmmsdb.catalog import snapshot
 from cmmsdb.errors import (
     ChangedMigrations,
@@ -30,7 +30,7 @@ from cmmsdb.errors import (
 from cmmsdb.migrations import checksum, read_script
 from cmmsdb.target import Target
 
-FAST = migrator.Options(lock_timeout=0.2, lock_retries=1, wait=5, connect_timeout=5)
+FAST = session.Options(lock_timeout=0.2, lock_retries=1, wait=5, connect_timeout=5)
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:
@@ -221,7 +221,7 @@ def test_a_lock_released_during_the_retries_lets_the_migration_through(
     blocker.execute("LOCK TABLE a IN ACCESS SHARE MODE")
     threading.Timer(0.4, blocker.close).start()
 
-    options = migrator.Options(lock_timeout=0.2, lock_retries=3, wait=5)
+    options = session.Options(lock_timeout=0.2, lock_retries=3, wait=5)
     report = migrator.migrate(target, simple, options=options)
 
     assert "0002.create-b" in [s.id for s in report.steps]
@@ -234,7 +234,7 @@ def test_second_migrator_times_out_after_wait_naming_the_holder(
     with psycopg.connect(empty_db, autocommit=True, application_name="other-migrator") as holder:
         holder.execute("SELECT pg_advisory_lock(7236833568497074177)")
         with pytest.raises(LockTimeout, match="other-migrator"):
-            migrator.migrate(target, simple, options=migrator.Options(wait=0.5))
+            migrator.migrate(target, simple, options=session.Options(wait=0.5))
     assert tables(empty_db) == set()
 
 

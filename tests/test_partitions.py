@@ -19,7 +19,7 @@ import pytest
 
 from cmmsdb import partitions
 from cmmsdb.errors import ConfigurationError, LockTimeout, MaintenanceFailed, ReadOnlyTarget
-from cmmsdb.migrator import Options
+from cmmsdb.session import Options
 from cmmsdb.target import Target
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)

@@ -48,7 +48,7 @@ def archive(
     comments, attachments' metadata and labor, in batches. Exits 0 even when nothing is old
     enough (see docs/archive.md)."""
     from cmmsdb import archiving
-    from cmmsdb.migrator import Options
+    from cmmsdb.session import Options
 
     age = archiving.parse_age(older_than)
     target, _ = target_and_folder(dsn, None)

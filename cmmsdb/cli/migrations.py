@@ -21,7 +21,7 @@ from cmmsdb.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from cmmsdb.migrator import Options
+    from cmmsdb.session import Options
     from cmmsdb.target import Target
 
 
@@ -42,7 +42,7 @@ def target_and_folder(dsn: str | None, folder: Path | None) -> tuple[Target, Pat
 
 
 def _options(lock_timeout: float, lock_retries: int, wait: float, timeout: float) -> Options:
-    from cmmsdb.migrator import Options
+    from cmmsdb.session import Options
 
     return Options(lock_timeout, lock_retries, wait, timeout)
 

@@ -77,7 +77,7 @@ def maintain(
     """Create the partitions of this month and the next --ahead months; detach those older
     than --retain months into schema cmms_archive. Exits 1 if a default partition holds rows."""
     from cmmsdb import partitions
-    from cmmsdb.migrator import Options
+    from cmmsdb.session import Options
 
     target, _ = target_and_folder(dsn, None)
     report = partitions.maintain(

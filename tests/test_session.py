@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cmmsdb.lock_retries import lock_timeout, pause
+from cmmsdb.session import lock_timeout, pause
 
 
 @pytest.mark.serverless
