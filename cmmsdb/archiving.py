@@ -27,7 +27,7 @@ from uuid import UUID
 from cmmsdb import session
 from cmmsdb.errors import ArchiveError, ConfigurationError, first_line
 from cmmsdb.session import GaveUp, Options, with_lock_retries
-from cmmsdb.target import Target, connect, ensure_writable
+from cmmsdb.target import Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -157,7 +157,7 @@ BatchCallback = Callable[[Batch], None]
 
 
 def archive(
-    target: Target,
+    target: str | Target,
     *,
     older_than: str | Age,
     batch_size: int = 500,
@@ -169,6 +169,7 @@ def archive(
     """Move closed and cancelled work orders finished more than `older_than` ago (before
     `now`, default the current time), with their dependants, into cmms_archive, `batch_size`
     work orders per transaction, until none is left. `dry_run` rolls everything back."""
+    target = as_target(target)
     age = older_than if isinstance(older_than, Age) else parse_age(older_than)
     if batch_size < 1:
         raise ConfigurationError("--batch-size must be at least 1")

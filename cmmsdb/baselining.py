@@ -24,8 +24,8 @@ from cmmsdb import schema_drift as drifts
 from cmmsdb.catalog import Difference
 from cmmsdb.errors import BaselineRefused, DriftUnavailable, listed
 from cmmsdb.migrations import Migration, discover, find
-from cmmsdb.resources import query
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
+from cmmsdb.resources import migrations_folder, query
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -60,17 +60,20 @@ class BaselineReport:
 
 
 def baseline(
-    target: Target,
-    folder: Path,
+    target: str | Target,
+    folder: Path | str | None = None,
     *,
     to: str | None = None,
-    scratch: Target | None = None,
+    scratch: str | Target | None = None,
     wait: float = 60.0,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> BaselineReport:
     """Record the migrations of `folder` up to `to` (or those yoyo applied) as applied on
     `target` without running them, if its schema is the one they build (compared with the
     committed snapshot, or with a database migrated on the `scratch` server)."""
+    target = as_target(target)
+    folder = migrations_folder(folder)
+    scratch = as_target(scratch) if scratch else None
     main = discover(folder)
     with connect(target, connect_timeout=connect_timeout) as conn:
         ensure_writable(conn, target)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmmsdb import ledger
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,12 @@ class HistoryReport:
         return {"target": self.target, "events": [vars(event) for event in self.events]}
 
 
-def history(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> HistoryReport:
+def history(
+    target: str | Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+) -> HistoryReport:
     """Every apply, rollback, baseline and repair recorded on `target`, oldest first (none if
     cmmsdb never migrated it)."""
+    target = as_target(target)
     with connect(target, connect_timeout=connect_timeout) as conn:
         rows = ledger.read_history(conn)
     events = [

@@ -52,9 +52,16 @@ from cmmsdb.migrations import (
     find,
     module_of,
 )
-from cmmsdb.resources import query
+from cmmsdb.resources import migrations_folder, query
 from cmmsdb.session import GaveUp, Options, Retry, with_lock_retries
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database, ensure_writable
+from cmmsdb.target import (
+    DEFAULT_CONNECT_TIMEOUT,
+    Target,
+    as_target,
+    connect,
+    create_database,
+    ensure_writable,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -133,14 +140,16 @@ class StatusReport:
 
 
 def status(
-    target: Target,
-    folder: Path,
+    target: str | Target,
+    folder: Path | str | None = None,
     *,
     modules: Sequence[str] = (),
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> StatusReport:
     """Compare the migrations in `folder`, and those of the enabled modules (recorded in the
     ledger, or in `modules`), with what the database recorded as applied."""
+    target = as_target(target)
+    folder = migrations_folder(folder)
     discover(folder, modules)  # a bad folder or module name fails before connecting
     with connect(target, connect_timeout=connect_timeout) as conn:
         applied = _applied(conn)
@@ -185,8 +194,8 @@ def _state(migration: Migration | None, row: ledger.AppliedMigration | None) -> 
 
 
 def migrate(
-    target: Target,
-    folder: Path,
+    target: str | Target,
+    folder: Path | str | None = None,
     *,
     modules: Sequence[str] = (),
     to: str | None = None,
@@ -198,6 +207,8 @@ def migrate(
 ) -> RunReport:
     """Apply the pending migrations of `folder` in order, up to and including `to`, then
     those of the enabled modules: the ones the ledger records, then `modules`."""
+    target = as_target(target)
+    folder = migrations_folder(folder)
     options = options or Options()
     if to and modules:
         raise ConfigurationError(
@@ -605,8 +616,8 @@ def _drop_invalid_index(conn: psycopg.Connection[Any], statement: Statement) -> 
 
 
 def rollback(
-    target: Target,
-    folder: Path,
+    target: str | Target,
+    folder: Path | str | None = None,
     *,
     steps: int | None = None,
     to: str | None = None,
@@ -623,6 +634,8 @@ def rollback(
     A rollback that would drop tables or columns holding data (listed in the report, on a
     dry run too) raises DataLossRefused, unless `allow_data_loss` or `confirm(losses)`
     says yes."""
+    target = as_target(target)
+    folder = migrations_folder(folder)
     options = options or Options()
     discover(folder)  # a bad folder fails before connecting
     conn = connect(target, connect_timeout=options.connect_timeout)

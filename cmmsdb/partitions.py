@@ -39,7 +39,7 @@ from cmmsdb.errors import (
 )
 from cmmsdb.resources import query
 from cmmsdb.session import GaveUp, Options, with_lock_retries
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -290,13 +290,14 @@ def _session(conn: psycopg.Connection[Any], lock_timeout: float) -> None:
 
 
 def list_partitioned(
-    target: Target,
+    target: str | Target,
     *,
     lock_timeout: float = 5.0,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> PartitionList:
     """Every partitioned table in schema cmms with its partitions, row estimates and the
     exact row count of its default partition."""
+    target = as_target(target)
     import psycopg
     from psycopg import errors
 
@@ -391,7 +392,7 @@ class _Run:
 
 
 def maintain(
-    target: Target,
+    target: str | Target,
     *,
     ahead: int = 3,
     retain: int = 12,
@@ -408,6 +409,7 @@ def maintain(
     clock (default: the current time; a naive datetime is taken as UTC). `options` gives
     lock_timeout, lock_retries, wait (for another maintainer) and connect_timeout.
     """
+    target = as_target(target)
     if ahead < 0 or retain < 0:
         raise ConfigurationError("--ahead and --retain must be 0 or more")
     options = options or Options()

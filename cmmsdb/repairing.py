@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from cmmsdb import ledger, session
 from cmmsdb.errors import RepairRefused, UnknownMigration
 from cmmsdb.migrations import discover, enabled_modules
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
+from cmmsdb.resources import migrations_folder
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -40,15 +41,16 @@ class RepairReport:
 
 
 def repair(
-    target: Target,
-    folder: Path,
+    target: str | Target,
     migration: str,
+    folder: Path | str | None = None,
     *,
     wait: float = 60.0,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> RepairReport:
     """Accept the current file of applied migration `migration` (its id or a unique prefix)
     in `folder` or an enabled module, or forget it if its file is gone."""
+    target, folder = as_target(target), migrations_folder(folder)
     discover(folder)  # a bad folder fails before connecting
     with connect(target, connect_timeout=connect_timeout) as conn:
         ensure_writable(conn, target)

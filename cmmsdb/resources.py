@@ -24,6 +24,11 @@ def default_migrations_dir() -> Path:
     return shipped("sql") / "migrations"
 
 
+def migrations_folder(folder: Path | str | None) -> Path:
+    """The folder a command was given, else the shipped migrations."""
+    return Path(folder) if folder else default_migrations_dir()
+
+
 def installed_locations() -> list[Path]:
     """Folders that belong to installed packages: every site-packages (or dist-packages)
     folder, and cmmsdb's own folder when it runs from a wheel (its sql/ is package data)."""

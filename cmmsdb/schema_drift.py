@@ -34,7 +34,8 @@ from cmmsdb.catalog import Difference
 from cmmsdb.conventions import ARCHIVE_SCHEMA
 from cmmsdb.errors import ConfigurationError, DriftUnavailable
 from cmmsdb.migrations import discover, enabled_modules, module_of
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, create_database
+from cmmsdb.resources import migrations_folder
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, create_database
 
 SNAPSHOT_FILE = "schema.json"
 SNAPSHOT_FORMAT = 2
@@ -339,8 +340,8 @@ class SnapshotFile:
 
 
 def snapshot_file(
-    scratch: Target,
-    folder: Path,
+    scratch: str | Target,
+    folder: Path | str | None = None,
     output: Path | None = None,
     check: bool = False,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
@@ -348,6 +349,8 @@ def snapshot_file(
     """Migrate a scratch database with every migration of `folder` and write its
     normalised snapshot to `output` (default: beside the folder), or with `check` only
     compare it with the file."""
+    scratch = as_target(scratch)
+    folder = migrations_folder(folder)
     output = output or snapshot_path(folder)
     expected = build_expected(scratch, folder, connect_timeout=connect_timeout)
     text = expected.to_file()
@@ -361,14 +364,17 @@ def snapshot_file(
 
 
 def drift(
-    target: Target,
-    folder: Path,
+    target: str | Target,
+    folder: Path | str | None = None,
     *,
-    scratch: Target | None = None,
+    scratch: str | Target | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> DriftReport:
     """Compare the schema of `target` with the committed snapshot or, given a `scratch`
     server, with a database migrated there to the target's own applied migrations."""
+    target = as_target(target)
+    folder = migrations_folder(folder)
+    scratch = as_target(scratch) if scratch else None
     with connect(target, connect_timeout=connect_timeout) as conn:
         applied = [row.id for row in ledger.read(conn) if row.state == "applied"]
         actual = catalog.snapshot(conn)

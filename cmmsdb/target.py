@@ -106,6 +106,14 @@ def resolve(dsn: str | None, environ: Mapping[str, str] | None = None) -> Target
     return Target(server.url(), "local", server, started)
 
 
+def as_target(target: str | Target) -> Target:
+    """`target` as a Target: a connection string given to the Python API is checked here."""
+    if isinstance(target, Target):
+        return target
+    parse(target)
+    return Target(target, "api")
+
+
 def connect(
     target: Target,
     *,

@@ -47,7 +47,7 @@ from cmmsdb.errors import (
 )
 from cmmsdb.migrations import module_of
 from cmmsdb.resources import query
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -118,7 +118,7 @@ Confirm = Callable[[TransferReport], bool]
 
 
 def export(
-    target: Target,
+    target: str | Target,
     organization: str,
     output: Path,
     *,
@@ -127,6 +127,7 @@ def export(
     """Write every row of `organization` (audit trail included) to the archive `output`, as
     of one snapshot. The file appears complete or not at all (written beside, then renamed),
     so a failed export never leaves a truncated archive that looks like a backup."""
+    target = as_target(target)
     from psycopg import IsolationLevel
 
     org = parse_organization(organization)
@@ -238,11 +239,12 @@ def _write_archive(
 
 
 def import_archive(
-    target: Target, archive: Path, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    target: str | Target, archive: Path, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
 ) -> TransferReport:
     """Load the tenant of `archive` into `target`, ids and audit trail kept, in one
     transaction. Every checksum is verified before anything is loaded; the target must be
     at the archive's schema version and must not hold the organization already."""
+    target = as_target(target)
     started = time.monotonic()
     with _open(archive) as tar:
         manifest = read_manifest(tar, archive)
@@ -408,7 +410,7 @@ def _require_same_tables(
 
 
 def delete(
-    target: Target,
+    target: str | Target,
     organization: str,
     *,
     dry_run: bool = False,
@@ -419,6 +421,7 @@ def delete(
     """Remove `organization` and every row of it, its audit trail (archived partitions
     included) too, in one transaction. `dry_run` only counts. Without `yes`, `confirm` is
     asked with the counts; without either, nothing is deleted (ConfirmationRequired)."""
+    target = as_target(target)
     org = parse_organization(organization)
     started = time.monotonic()
     with connect(target, connect_timeout=connect_timeout, autocommit=False) as conn:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from cmmsdb import catalog, conventions, migrator
 from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
-from cmmsdb.resources import query
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect
+from cmmsdb.resources import migrations_folder, query
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect
 
 if TYPE_CHECKING:
     import psycopg
@@ -162,8 +162,8 @@ class VerifyReport:
 
 
 def verify(
-    target: Target,
-    folder: Path,
+    target: str | Target,
+    folder: Path | str | None = None,
     *,
     modules: Sequence[str] = (),
     definer_owners: Sequence[str] = DEFINER_OWNERS,
@@ -174,6 +174,8 @@ def verify(
     A database without schema cmms is an error, not a clean result: verifying the wrong
     database must not pass.
     """
+    target = as_target(target)
+    folder = migrations_folder(folder)
     findings = checksum_findings(target, folder, modules, connect_timeout)
     with connect(target, connect_timeout=connect_timeout) as conn:
         catalog.require_schema(conn, target.display, "verify")

@@ -148,7 +148,7 @@ def migrated_template(pg_server: Server) -> Iterator[str]:
     name = _unique("cmmsdb_template")
     janitor = pg_server.janitor(name)
     janitor.init()
-    cmmsdb.migrate(pg_server.dsn_for(name), migrations_dir=MIGRATIONS)
+    cmmsdb.migrate(pg_server.dsn_for(name), MIGRATIONS)
     with pg_server.connect() as conn:
         conn.execute(f'ALTER DATABASE "{name}" WITH is_template true')
     yield name

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from cmmsdb import catalog
-from cmmsdb.docs import render_markdown
+from cmmsdb.data_dictionary import render_markdown
 from tests.conftest import ROOT
 
 SCHEMA_MD = ROOT / "docs" / "schema.md"

@@ -92,7 +92,7 @@ def test_an_earlier_ledger_is_upgraded_in_place_and_keeps_logging_applies(
     assert [e.detail for e in migration_history.history(target).events] == [None]
 
     (simple / "0001.create-a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY); -- note\n")
-    repairing.repair(target, simple, "0001")
+    repairing.repair(target, "0001", simple)
     with psycopg.connect(empty_db, autocommit=True) as conn:
         ledger.upgrade(conn)  # idempotent
     migrator.migrate(target, simple, options=FAST)

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 
 from cmmsdb import catalog, migrator, schema_drift, verifier
-from cmmsdb.docs import render_markdown
+from cmmsdb.data_dictionary import render_markdown
 from cmmsdb.migrations import discover
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS, Server

@@ -48,7 +48,7 @@ def test_repair_accepts_an_edited_migration_and_logs_who_did_it(
         migrator.migrate(target, simple, options=FAST)
     assert "cmmsdb repair 0001.create-a" in str(refused.value.hint)
 
-    report = repairing.repair(target, simple, "0001")
+    report = repairing.repair(target, "0001", simple)
 
     assert (report.id, report.action, report.previous_checksum) == (
         "0001.create-a",
@@ -79,7 +79,7 @@ def test_repair_of_a_migration_that_matches_its_file_changes_nothing(
     target = Target(empty_db, "test")
     migrator.migrate(target, simple, options=FAST)
 
-    report = cmmsdb.repair(empty_db, "0002.create-b", migrations_dir=simple)
+    report = cmmsdb.repair(empty_db, "0002.create-b", simple)
 
     assert report.action == "none"
     assert [e.action for e in migration_history.history(target).events] == ["apply"] * 3
@@ -90,7 +90,7 @@ def test_repair_refuses_a_migration_that_is_not_applied(empty_db: str, simple: P
     migrator.migrate(target, simple, to="0001", options=FAST)
 
     with pytest.raises(RepairRefused, match="no applied migration matches '0003'"):
-        repairing.repair(target, simple, "0003")
+        repairing.repair(target, "0003", simple)
 
 
 def test_migrate_over_a_missing_file_names_the_fix_and_repair_forgets_it(
@@ -107,7 +107,7 @@ def test_migrate_over_a_missing_file_names_the_fix_and_repair_forgets_it(
     assert "cmmsdb repair 0002.create-b" in str(raised.value.hint)
     assert tables(empty_db) == {"a", "b"}  # nothing was applied
 
-    report = repairing.repair(target, simple, "0002.create-b")
+    report = repairing.repair(target, "0002.create-b", simple)
 
     assert (report.action, report.checksum) == ("forget", None)
     assert "missing" not in states(target, simple).values()

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, LockRetries, LockTimeout
+import cmmsdb
+from cmmsdb.cli.options import Dsn, Json, resolved, session_options
 
 if TYPE_CHECKING:
     from cmmsdb.archiving import ArchiveReport, Batch
+    from cmmsdb.session import Options
 
 OlderThan = Annotated[
     str,
@@ -25,22 +26,17 @@ DryRun = Annotated[
     bool,
     typer.Option("--dry-run", help="Count the rows per table that would move; change nothing."),
 ]
-Wait = Annotated[
-    float,
-    typer.Option("--wait", min=0, help="Seconds to wait for another archiver to finish."),
-]
 
 
+@session_options("archiver")
 def archive(
     older_than: OlderThan,
     dsn: Dsn = None,
     batch_size: BatchSize = 500,
     dry_run: DryRun = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 1.0,
-    lock_retries: LockRetries = 20,
-    wait: Wait = 60.0,
-    connect_timeout: ConnectTimeout = 10.0,
+    *,
+    options: Options,
 ) -> None:
     """Move old closed and cancelled work orders to cmms_archive.
 
@@ -48,16 +44,14 @@ def archive(
     comments, attachments' metadata and labor, in batches. Exits 0 even when nothing is old
     enough (see docs/archive.md)."""
     from cmmsdb import archiving
-    from cmmsdb.session import Options
 
-    age = archiving.parse_age(older_than)
-    target, _ = target_and_folder(dsn, None)
-    report = archiving.archive(
-        target,
+    age = archiving.parse_age(older_than)  # a bad age fails before connecting
+    report = cmmsdb.archive(
+        resolved(dsn),
         older_than=age,
         batch_size=batch_size,
         dry_run=dry_run,
-        options=Options(lock_timeout, lock_retries, wait, connect_timeout),
+        options=options,
         on_batch=None if json else _batch_line,
     )
     _render(report, json)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import ConnectTimeout, Dsn
+import cmmsdb
+from cmmsdb.cli.options import ConnectTimeout, Dsn, resolved
 
 
 def docs(
@@ -25,10 +25,7 @@ def docs(
 
     Tables, columns, keys, comments and a Mermaid ER diagram of schema cmms.
     """
-    from cmmsdb import docs as data_dictionary
-
-    target, _ = target_and_folder(dsn, None)
-    result = data_dictionary.write(target, output, check=check, connect_timeout=connect_timeout)
+    result = cmmsdb.docs(resolved(dsn), output, check=check, connect_timeout=connect_timeout)
     if result.written:
         typer.echo(result.path)
     elif result.current:

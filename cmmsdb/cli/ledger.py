@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import cmmsdb
 from cmmsdb.cli import render
-from cmmsdb.cli.guards import ScratchDsn
-from cmmsdb.cli.guards import _scratch as scratch_server
-from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, MigrationsDir, Wait
+from cmmsdb.cli.options import (
+    ConnectTimeout,
+    Dsn,
+    Json,
+    MigrationsDir,
+    Scratch,
+    ScratchDsn,
+    Wait,
+    resolved,
+    scratch_server,
+)
 
 if TYPE_CHECKING:
     from cmmsdb.baselining import BaselineReport
@@ -32,10 +40,7 @@ def history(dsn: Dsn = None, json: Json = False, connect_timeout: ConnectTimeout
 
     Every apply, rollback, baseline and repair, oldest first.
     """
-    from cmmsdb import migration_history
-
-    target, _ = target_and_folder(dsn, None)
-    report = migration_history.history(target, connect_timeout=connect_timeout)
+    report = cmmsdb.history(resolved(dsn), connect_timeout=connect_timeout)
     history_report(report, json)
 
 
@@ -47,10 +52,7 @@ def baseline(
     dsn: Dsn = None,
     migrations: MigrationsDir = None,
     scratch_dsn: ScratchDsn = None,
-    scratch: Annotated[
-        bool,
-        typer.Option("--scratch", help="Build the expected schema on the embedded server."),
-    ] = False,
+    scratch: Scratch = False,
     json: Json = False,
     wait: Wait = 60.0,
     connect_timeout: ConnectTimeout = 10.0,
@@ -60,12 +62,9 @@ def baseline(
     Only once drift finds the schema is the one they build (up to --to, or those yoyo
     applied); otherwise exit 1 with each difference.
     """
-    from cmmsdb import baselining
-
-    target, folder = target_and_folder(dsn, migrations)
-    report = baselining.baseline(
-        target,
-        folder,
+    report = cmmsdb.baseline(
+        resolved(dsn),
+        migrations,
         to=to,
         scratch=scratch_server(scratch_dsn, scratch),
         wait=wait,
@@ -89,10 +88,10 @@ def repair(
     Records the file's new checksum (nothing runs), or forgets a migration whose file is
     gone; logged in the history.
     """
-    from cmmsdb import repairing
-
-    target, folder = target_and_folder(dsn, migrations)
-    report = repairing.repair(target, folder, migration, wait=wait, connect_timeout=connect_timeout)
+    target = resolved(dsn)
+    report = cmmsdb.repair(
+        target, migration, migrations, wait=wait, connect_timeout=connect_timeout
+    )
     repair_report(report, json)
 
 

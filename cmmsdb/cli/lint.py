@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+import cmmsdb
 from cmmsdb.cli import render
 from cmmsdb.cli.options import Json
 
@@ -35,9 +36,7 @@ def lint(
 
     Checks style, safety on a live database and cmmsdb's rules.
     """
-    from cmmsdb import linter
-
-    report = linter.lint(paths or (), changed_only=not all_files)
+    report = cmmsdb.lint(paths or (), changed_only=not all_files)
     render.lint_report(report, json)
     if not report.clean:
         raise typer.Exit(1)

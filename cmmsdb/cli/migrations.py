@@ -1,28 +1,26 @@
-"""migrate, rollback and status: thin wrappers over cmmsdb.migrator."""
+"""migrate, rollback and status: the CLI of cmmsdb.migrate, cmmsdb.rollback, cmmsdb.status."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import cmmsdb
 from cmmsdb.cli import render
 from cmmsdb.cli.options import (
     ConnectTimeout,
     DryRun,
     Dsn,
     Json,
-    LockRetries,
-    LockTimeout,
     MigrationsDir,
     Modules,
-    Wait,
+    resolved,
+    session_options,
 )
 
 if TYPE_CHECKING:
     from cmmsdb.session import Options
-    from cmmsdb.target import Target
 
 
 def register(app: typer.Typer) -> None:
@@ -31,22 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command()(status)
 
 
-def target_and_folder(dsn: str | None, folder: Path | None) -> tuple[Target, Path]:
-    """Resolve the target (starting the local server if none is given) and the folder."""
-    from cmmsdb import target
-    from cmmsdb.resources import default_migrations_dir
-
-    resolved = target.resolve(dsn)
-    render.local_notice(resolved)
-    return resolved, folder or default_migrations_dir()
-
-
-def _options(lock_timeout: float, lock_retries: int, wait: float, timeout: float) -> Options:
-    from cmmsdb.session import Options
-
-    return Options(lock_timeout, lock_retries, wait, timeout)
-
-
+@session_options("migrator")
 def migrate(
     dsn: Dsn = None,
     migrations: MigrationsDir = None,
@@ -60,32 +43,28 @@ def migrate(
         bool, typer.Option("--allow-changed", help="Migrate even if applied files were edited.")
     ] = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 1.0,
-    lock_retries: LockRetries = 20,
-    wait: Wait = 60.0,
-    connect_timeout: ConnectTimeout = 10.0,
+    *,
+    options: Options,
 ) -> None:
     """Apply the pending migrations, in order.
 
     The migrations first, then those of the optional modules.
     """
-    from cmmsdb import migrator
-
-    target, folder = target_and_folder(dsn, migrations)
-    report = migrator.migrate(
-        target,
-        folder,
+    report = cmmsdb.migrate(
+        resolved(dsn),
+        migrations,
         modules=modules or [],
         to=to,
         dry_run=dry_run,
         create_db=create_db,
         allow_changed=allow_changed,
-        options=_options(lock_timeout, lock_retries, wait, connect_timeout),
+        options=options,
         on_progress=None if json or dry_run else render.progress,
     )
     render.run_report(report, json)
 
 
+@session_options("migrator")
 def rollback(
     dsn: Dsn = None,
     migrations: MigrationsDir = None,
@@ -107,29 +86,25 @@ def rollback(
         ),
     ] = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 1.0,
-    lock_retries: LockRetries = 20,
-    wait: Wait = 60.0,
-    connect_timeout: ConnectTimeout = 10.0,
+    *,
+    options: Options,
 ) -> None:
     """Roll back applied migrations, newest first."""
-    from cmmsdb import migrator
     from cmmsdb.errors import DataLossRefused
 
     if sum([steps is not None, to is not None, everything]) > 1:
         raise typer.BadParameter("choose one of --steps, --to and --all")
-    target, folder = target_and_folder(dsn, migrations)
     try:
-        report = migrator.rollback(
-            target,
-            folder,
+        report = cmmsdb.rollback(
+            resolved(dsn),
+            migrations,
             steps=steps,
             to=to,
             everything=everything,
             dry_run=dry_run,
             allow_data_loss=yes,
             confirm=None if json else render.data_loss_question(),
-            options=_options(lock_timeout, lock_retries, wait, connect_timeout),
+            options=options,
             on_progress=None if json or dry_run else render.progress,
         )
     except DataLossRefused as refused:
@@ -153,10 +128,12 @@ def status(
 
     Each is applied, pending, changed, missing or partial.
     """
-    from cmmsdb import migrator
-
-    target, folder = target_and_folder(dsn, migrations)
-    report = migrator.status(target, folder, modules=modules or [], connect_timeout=connect_timeout)
+    report = cmmsdb.status(
+        resolved(dsn),
+        migrations,
+        modules=modules or [],
+        connect_timeout=connect_timeout,
+    )
     render.status_report(report, json)
     if exit_code and report.problems:
         raise typer.Exit(1)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from cmmsdb.target import Target
 
 Dsn = Annotated[
     str | None,
@@ -56,10 +61,81 @@ LockTimeout = Annotated[
 LockRetries = Annotated[
     int, typer.Option("--lock-retries", min=0, help="Attempts after the first lock timeout.")
 ]
-Wait = Annotated[
-    float,
-    typer.Option("--wait", min=0, help="Seconds to wait for another migrator to finish."),
+ScratchDsn = Annotated[
+    str | None,
+    typer.Option(
+        "--scratch-dsn",
+        help="A server where a temporary database may be created, migrated and dropped "
+        "(the role needs CREATEDB).",
+        show_default=False,
+    ),
 ]
+Scratch = Annotated[
+    bool, typer.Option("--scratch", help="Build the expected schema on the embedded server.")
+]
+
+
+def wait_option(holder: str) -> Any:
+    """--wait, for commands that take turns with another `holder` (an advisory lock)."""
+    return Annotated[
+        float,
+        typer.Option("--wait", min=0, help=f"Seconds to wait for another {holder} to finish."),
+    ]
+
+
+Wait = Annotated[float, wait_option("migrator").__metadata__[0]]
+
+
+def session_options(holder: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command --lock-timeout, --lock-retries, --wait and --connect-timeout, passed to
+    it as one `options: cmmsdb.session.Options` (declared once, not in every command)."""
+    from cmmsdb.session import Options
+
+    added = [
+        _keyword("lock_timeout", LockTimeout, Options.lock_timeout),
+        _keyword("lock_retries", LockRetries, Options.lock_retries),
+        _keyword("wait", wait_option(holder), Options.wait),
+        _keyword("connect_timeout", ConnectTimeout, float(Options.connect_timeout)),
+    ]
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True, locals={"Options": Options})
+        parameters = [p for p in signature.parameters.values() if p.name != "options"] + added
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            values = [given.pop(p.name) for p in added]
+            command(**given, options=Options(*values))
+
+        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        return run
+
+    return decorate
+
+
+def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+def resolved(dsn: str | None, environ: Mapping[str, str] | None = None) -> Target:
+    """The target of --dsn (else the environment, else the embedded local server, started on
+    demand), with a note on stderr when it is the local server."""
+    from cmmsdb import target
+    from cmmsdb.cli import render
+
+    found = target.resolve(dsn, environ)
+    render.local_notice(found)
+    return found
+
+
+def scratch_server(dsn: str | None, embedded: bool) -> Target | None:
+    """The scratch server: --scratch-dsn, else the embedded server with --scratch."""
+    if dsn is None and not embedded:
+        return None
+    return resolved(dsn, environ={})
 
 
 def default_map(command: Any, defaults: Mapping[str, Any], source: str = "") -> dict[str, Any]:

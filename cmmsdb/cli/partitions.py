@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import cmmsdb
 from cmmsdb.cli import render
-from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import ConnectTimeout, DryRun, Dsn, Json, LockRetries, LockTimeout
+from cmmsdb.cli.options import (
+    ConnectTimeout,
+    DryRun,
+    Dsn,
+    Json,
+    LockTimeout,
+    resolved,
+    session_options,
+)
+
+if TYPE_CHECKING:
+    from cmmsdb.session import Options
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -37,10 +48,6 @@ Now = Annotated[
         show_default=False,
     ),
 ]
-Wait = Annotated[
-    float,
-    typer.Option("--wait", min=0, help="Seconds to wait for another maintainer to finish."),
-]
 
 
 @app.command("list")
@@ -51,16 +58,14 @@ def list_(
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
     """Show every partitioned table of schema cmms, its partitions and row estimates."""
-    from cmmsdb import partitions
-
-    target, _ = target_and_folder(dsn, None)
-    report = partitions.list_partitioned(
-        target, lock_timeout=lock_timeout, connect_timeout=connect_timeout
+    report = cmmsdb.list_partitions(
+        resolved(dsn), lock_timeout=lock_timeout, connect_timeout=connect_timeout
     )
     render.partition_list(report, json)
 
 
 @app.command()
+@session_options("maintainer")
 def maintain(
     dsn: Dsn = None,
     ahead: Ahead = 3,
@@ -69,25 +74,19 @@ def maintain(
     now: Now = None,
     dry_run: DryRun = False,
     json: Json = False,
-    lock_timeout: LockTimeout = 1.0,
-    lock_retries: LockRetries = 20,
-    wait: Wait = 60.0,
-    connect_timeout: ConnectTimeout = 10.0,
+    *,
+    options: Options,
 ) -> None:
     """Create the partitions of this month and the next --ahead months; detach those older
     than --retain months into schema cmms_archive. Exits 1 if a default partition holds rows."""
-    from cmmsdb import partitions
-    from cmmsdb.session import Options
-
-    target, _ = target_and_folder(dsn, None)
-    report = partitions.maintain(
-        target,
+    report = cmmsdb.maintain_partitions(
+        resolved(dsn),
         ahead=ahead,
         retain=retain,
         table=table,
         now=now,
         dry_run=dry_run,
-        options=Options(lock_timeout, lock_retries, wait, connect_timeout),
+        options=options,
         on_progress=None if json or dry_run else render.action_line,
     )
     render.maintain_report(report, json)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+import cmmsdb
 from cmmsdb.cli import render
-from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import ConnectTimeout, Dsn, Json
+from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, resolved
 
 
 def seed(
@@ -40,14 +40,12 @@ def seed(
 
     Adds fake organizations with realistic, related data (or removes them with --purge-fake).
     """
-    from cmmsdb import seeding
-
-    target, _ = target_and_folder(dsn, None)
+    target = resolved(dsn)
     if purge_fake:
-        render.purge_report(seeding.purge_fake(target, connect_timeout=connect_timeout), json)
+        render.purge_report(cmmsdb.purge_fake(target, connect_timeout=connect_timeout), json)
         return
     with render.seed_progress(enabled=not json) as on_progress:
-        report = seeding.seed(
+        report = cmmsdb.seed(
             target,
             profile=profile,
             tenants=tenants,

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import cmmsdb
 from cmmsdb.cli import render
-from cmmsdb.cli.migrations import target_and_folder
-from cmmsdb.cli.options import ConnectTimeout, Dsn, Json
+from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, resolved
 
 if TYPE_CHECKING:
     from cmmsdb.tenant_transfer import Confirm, TransferReport
@@ -38,10 +38,8 @@ def export(
 
     Every tenant table, the audit trail included (docs/tenant-export.md).
     """
-    from cmmsdb import tenant_transfer
-
-    target, _ = target_and_folder(dsn, None)
-    report = tenant_transfer.export(target, organization, output, connect_timeout=connect_timeout)
+    target = resolved(dsn)
+    report = cmmsdb.tenant_export(target, organization, output, connect_timeout=connect_timeout)
     _report(report, json)
 
 
@@ -56,10 +54,7 @@ def import_(
 
     The target must be at the archive's schema version and not hold the organization.
     """
-    from cmmsdb import tenant_transfer
-
-    target, _ = target_and_folder(dsn, None)
-    report = tenant_transfer.import_archive(target, archive, connect_timeout=connect_timeout)
+    report = cmmsdb.tenant_import(resolved(dsn), archive, connect_timeout=connect_timeout)
     _report(report, json)
 
 
@@ -83,11 +78,8 @@ def delete(
 
     Offboarding: every row of the organization, archived audit records too.
     """
-    from cmmsdb import tenant_transfer
-
-    target, _ = target_and_folder(dsn, None)
-    report = tenant_transfer.delete(
-        target,
+    report = cmmsdb.tenant_delete(
+        resolved(dsn),
         organization,
         dry_run=dry_run,
         yes=yes,

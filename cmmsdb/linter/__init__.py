@@ -39,7 +39,7 @@ def rule_ids() -> frozenset[str]:
 
 
 def lint(
-    paths: Sequence[Path] = (),
+    paths: Sequence[Path | str] = (),
     *,
     style_check: bool = True,
     changed_only: bool = False,
@@ -51,7 +51,7 @@ def lint(
     explicitly are always linted. `jobs`: sqlfluff's worker processes (default: one per
     CPU). Raises LintPathError for a missing path or a folder
     without SQL, MissingExtra when squawk or sqlfluff is not installed."""
-    targets, unchanged = _collect(paths or default_paths(), changed_only)
+    targets, unchanged = _collect([Path(p) for p in paths] or default_paths(), changed_only)
     cache: dict[Path, SqlFile] = {}
     files = [_load(path, cache) for path in targets]
     config = load()

@@ -33,7 +33,7 @@ from cmmsdb.errors import SeedError, SeedInterrupted
 from cmmsdb.resources import default_migrations_dir, query
 from cmmsdb.seeding.profile import MAX_TENANTS, Profile, load
 from cmmsdb.seeding.tenant import TABLES, Table, Tenant
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
     import psycopg
@@ -111,7 +111,7 @@ class PurgeReport:
 
 
 def seed(
-    target: Target,
+    target: str | Target,
     *,
     profile: str = "demo",
     tenants: int | None = None,
@@ -126,6 +126,7 @@ def seed(
     Interrupted (Ctrl-C), it stops the tenants being written (rolled back) and raises
     SeedInterrupted, which says how many tenants were committed and kept.
     """
+    target = as_target(target)
     chosen = load(profile)
     count = chosen.tenants if tenants is None else tenants
     jobs = DEFAULT_JOBS if jobs is None else jobs
@@ -169,7 +170,9 @@ def seed(
     )
 
 
-def purge_fake(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> PurgeReport:
+def purge_fake(
+    target: str | Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+) -> PurgeReport:
     """Remove every organization `seed` made, with all its rows and its whole audit trail
     (the one deletion of audit records allowed: fake data), in one transaction; nothing else.
 
@@ -177,6 +180,7 @@ def purge_fake(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEO
     audit records are written); then, with triggers skipped (superuser only), every audit
     record of those organizations, so that the same seed can make them again.
     """
+    target = as_target(target)
     started = time.monotonic()
     with connect(target, connect_timeout=connect_timeout, autocommit=False) as conn:
         ensure_writable(conn, target)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmmsdb import conventions
+from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, as_target
 
 if TYPE_CHECKING:
     from cmmsdb.target import Target
@@ -265,8 +266,15 @@ def document(target: Target, connect_timeout: float) -> str:
         return render_markdown(catalog.snapshot(conn))
 
 
-def write(target: Target, output: Path, *, check: bool, connect_timeout: float) -> DocsFile:
+def write(
+    target: str | Target,
+    output: Path | str,
+    *,
+    check: bool = False,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> DocsFile:
     """Write the data dictionary of `target` to `output`, or with `check` only compare."""
+    target, output = as_target(target), Path(output)
     text = document(target, connect_timeout)
     if check:
         current = output.is_file() and output.read_text(encoding="utf-8") == text
