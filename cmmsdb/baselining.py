@@ -15,7 +15,7 @@ refused. Each recorded migration is logged in the history as a baseline, as the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,20 +43,9 @@ class BaselineReport:
     recorded: bool
     differences: list[Difference] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.differences
-
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "source": self.source,
-            "expected_from": self.expected_from,
-            "migrations": self.migrations,
-            "recorded": self.recorded,
-            "ok": self.ok,
-            "differences": [d.to_dict() for d in self.differences],
-        }
+        differences = [d.to_dict() for d in self.differences]
+        return {**asdict(self), "ok": not differences, "differences": differences}
 
 
 def baseline(
@@ -186,12 +175,5 @@ def _record(conn: psycopg.Connection[Any], chosen: list[Migration], source: str)
     detail = f"recorded without running, {source}; the schema matched"
     with ledger.privileges(conn, "change"), conn.transaction():
         for migration in chosen:
-            script = migration.script()
-            ledger.record(
-                conn,
-                migration_id=migration.id,
-                checksum=migration.checksum,
-                transactional=script.transactional,
-                statements_done=len(script.statements),
-            )
-            ledger.log_event(conn, migration.id, "baseline", migration.checksum, detail)
+            ledger.record(conn, migration)
+            ledger.log(conn, migration.id, "baseline", migration.checksum, detail=detail)

@@ -19,6 +19,8 @@ from cmmsdb.resources import query
 if TYPE_CHECKING:
     import psycopg
 
+    from cmmsdb.migrations import Migration
+
 
 @dataclass(frozen=True)
 class AppliedMigration:
@@ -66,22 +68,22 @@ def read(conn: psycopg.Connection[Any]) -> list[AppliedMigration]:
 
 def record(
     conn: psycopg.Connection[Any],
+    migration: Migration,
     *,
-    migration_id: str,
-    checksum: str,
-    transactional: bool,
-    state: str = "applied",
-    statements_done: int = 0,
+    done: int | None = None,
     duration_ms: int | None = None,
 ) -> None:
+    """Record `migration` as applied or, after `done` statements of its non-transactional
+    script, as partial (a rerun resumes there)."""
+    script = migration.script()
     conn.execute(
         query("ledger_record.sql"),
         {
-            "id": migration_id,
-            "checksum": checksum,
-            "transactional": transactional,
-            "state": state,
-            "statements_done": statements_done,
+            "id": migration.id,
+            "checksum": migration.checksum,
+            "transactional": script.transactional,
+            "state": "applied" if done is None else "partial",
+            "statements_done": len(script.statements) if done is None else done,
             "duration_ms": duration_ms,
         },
     )
@@ -92,11 +94,26 @@ def remove(conn: psycopg.Connection[Any], migration_id: str) -> None:
 
 
 def log(
-    conn: psycopg.Connection[Any], migration_id: str, action: str, checksum: str, duration_ms: int
+    conn: psycopg.Connection[Any],
+    migration_id: str,
+    action: str,
+    checksum: str,
+    *,
+    duration_ms: int | None = None,
+    detail: str | None = None,
 ) -> None:
+    """Append to the history, as the login role (who did it). A `detail` (baselines and
+    repairs) needs a ledger that `upgrade` brought up to date."""
+    statement = "ledger_history.sql" if detail is None else "ledger_history_event.sql"
     conn.execute(
-        query("ledger_history.sql"),
-        {"id": migration_id, "action": action, "checksum": checksum, "duration_ms": duration_ms},
+        query(statement),
+        {
+            "id": migration_id,
+            "action": action,
+            "checksum": checksum,
+            "duration_ms": duration_ms,
+            "detail": detail,
+        },
     )
 
 
@@ -129,16 +146,6 @@ def upgrade(conn: psycopg.Connection[Any]) -> None:
     """Let a ledger made by an earlier cmmsdb log baselines and repairs (idempotent)."""
     with privileges(conn, "change"):
         conn.execute(query("ledger_upgrade.sql"))
-
-
-def log_event(
-    conn: psycopg.Connection[Any], migration_id: str, action: str, checksum: str, detail: str
-) -> None:
-    """Append a baseline or a repair to the history (as the login role: who did it)."""
-    conn.execute(
-        query("ledger_history_event.sql"),
-        {"id": migration_id, "action": action, "checksum": checksum, "detail": detail},
-    )
 
 
 def set_checksum(conn: psycopg.Connection[Any], migration_id: str, checksum: str) -> None:

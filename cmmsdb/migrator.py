@@ -517,14 +517,7 @@ def _session_lock_timeout(conn: psycopg.Connection[Any], seconds: float) -> Iter
 def _record_partial(conn: psycopg.Connection[Any], migration: Migration, done: int) -> None:
     """Commit how far a non-transactional migration got, so a rerun resumes there."""
     with session.as_session_user(conn):
-        ledger.record(
-            conn,
-            migration_id=migration.id,
-            checksum=migration.checksum,
-            transactional=False,
-            state="partial",
-            statements_done=done,
-        )
+        ledger.record(conn, migration, done=done)
 
 
 def _execute(
@@ -564,17 +557,10 @@ def _book(
     duration_ms = round((time.monotonic() - started) * 1000)
     session.set_role(conn, "none", local=True)
     if action == "apply":
-        ledger.record(
-            conn,
-            migration_id=migration.id,
-            checksum=migration.checksum,
-            transactional=script.transactional,
-            statements_done=len(script.statements),
-            duration_ms=duration_ms,
-        )
+        ledger.record(conn, migration, duration_ms=duration_ms)
     else:
         ledger.remove(conn, migration.id)
-    ledger.log(conn, migration.id, action, migration.checksum, duration_ms)
+    ledger.log(conn, migration.id, action, migration.checksum, duration_ms=duration_ms)
 
 
 def _concurrently(statement: Statement) -> bool:

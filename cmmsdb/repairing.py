@@ -79,7 +79,7 @@ def _forget(
     """Forget an applied migration whose file was deleted; its changes stay in the schema."""
     ledger.remove(conn, row.id)
     detail = f"forgotten: its file is gone from {folder}; its changes stay"
-    ledger.log_event(conn, row.id, "repair", row.checksum, detail)
+    ledger.log(conn, row.id, "repair", row.checksum, detail=detail)
     return RepairReport(target.display, row.id, "forget", row.checksum, None)
 
 
@@ -89,7 +89,7 @@ def _accept(
     """Record the edited file's checksum; the edit itself is not applied."""
     ledger.set_checksum(conn, row.id, checksum)
     detail = f"accepted the edited file: checksum {row.checksum[:12]} -> {checksum[:12]}"
-    ledger.log_event(conn, row.id, "repair", checksum, detail)
+    ledger.log(conn, row.id, "repair", checksum, detail=detail)
     return RepairReport(target.display, row.id, "checksum", row.checksum, checksum)
 
 

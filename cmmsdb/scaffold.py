@@ -43,20 +43,6 @@ class Scaffold:
         }
 
 
-def new(
-    name: str,
-    folder: Path,
-    *,
-    template: str = "blank",
-    table: str | None = None,
-    hash_partitions: int | None = None,
-) -> Scaffold:
-    """Render and write migration `name` into `folder` (created if missing); return it."""
-    return write(
-        plan(name, folder, template=template, table=table, hash_partitions=hash_partitions)
-    )
-
-
 def plan(
     name: str,
     folder: Path,
@@ -65,7 +51,7 @@ def plan(
     table: str | None = None,
     hash_partitions: int | None = None,
 ) -> Scaffold:
-    """The migration pair `new` would write, rendered and checked; nothing is written."""
+    """The migration pair `cmmsdb new` writes (with `write`), rendered and checked."""
     from cmmsdb.templates import render
 
     _check_arguments(name, template, table)

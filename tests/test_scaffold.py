@@ -30,7 +30,7 @@ def pair(folder: Path, migration_id: str, forward: str = "SELECT 1;\n") -> None:
 def test_next_number_follows_the_shipped_migrations(folder: Path) -> None:
     last = int(discover(folder)[-1].id[:4])
 
-    created = scaffold.new("create-table-widgets", folder)
+    created = scaffold.write(scaffold.plan("create-table-widgets", folder))
 
     assert created.id == f"{last + 1:04d}.create-table-widgets"
     assert created.forward == folder / f"{created.id}.sql"
@@ -51,7 +51,7 @@ def test_next_number_is_the_highest_plus_one_whatever_the_gaps(tmp_path: Path) -
 def test_missing_folder_starts_at_0001_and_is_created(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "migrations"
 
-    created = scaffold.new("create-schema", folder)
+    created = scaffold.write(scaffold.plan("create-schema", folder))
 
     assert created.id == "0001.create-schema"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -61,7 +61,7 @@ def test_missing_folder_starts_at_0001_and_is_created(tmp_path: Path) -> None:
 
 
 def test_empty_folder_starts_at_0001(tmp_path: Path) -> None:
-    assert scaffold.new("create-schema", tmp_path).id == "0001.create-schema"
+    assert scaffold.write(scaffold.plan("create-schema", tmp_path)).id == "0001.create-schema"
 
 
 def test_plan_writes_nothing(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_invalid_names_are_refused(tmp_path: Path, name: str) -> None:
 
 def test_a_name_already_used_is_refused(folder: Path) -> None:
     with pytest.raises(ConfigurationError, match="create-table-users already exists"):
-        scaffold.new("create-table-users", folder)
+        scaffold.write(scaffold.plan("create-table-users", folder))
 
 
 def test_tenant_table_needs_a_valid_table(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_never_overwrites_a_file(tmp_path: Path) -> None:
     stray.write_text("DROP SCHEMA precious;\n")
 
     with pytest.raises(MigrationsFolderError, match="already exists; cmmsdb new never overwrites"):
-        scaffold.new("create-schema", tmp_path)
+        scaffold.write(scaffold.plan("create-schema", tmp_path))
 
     assert stray.read_text() == "DROP SCHEMA precious;\n"
     assert not (tmp_path / "0001.create-schema.sql").exists()
@@ -232,13 +232,15 @@ def test_the_first_statement_follows_the_shipped_convention(tmp_path: Path) -> N
     first = newest.script().statements[0].sql
     first_rollback = newest.rollback_script().statements[0].sql
     for template, table in (("blank", None), ("tenant-table", "widgets")):
-        planned = scaffold.new(f"create-{template}", tmp_path, template=template, table=table)
+        planned = scaffold.write(
+            scaffold.plan(f"create-{template}", tmp_path, template=template, table=table)
+        )
         assert read_script(planned.forward).statements[0].sql == first
         assert read_script(planned.rollback).statements[0].sql == first_rollback
 
 
 def test_blank_is_comments_and_the_role_switch_only(tmp_path: Path) -> None:
-    planned = scaffold.new("alter-table-users", tmp_path)
+    planned = scaffold.write(scaffold.plan("alter-table-users", tmp_path))
 
     for path in (planned.forward, planned.rollback):
         script = read_script(path)

@@ -50,9 +50,10 @@ def new(
     from cmmsdb import config, scaffold
 
     folder = config.migrations_to_write(migrations)
-    created = scaffold.new(
+    planned = scaffold.plan(
         name, folder, template=template.value, table=table, hash_partitions=hash_partitions
     )
+    created = scaffold.write(planned)
     if json:
         render.print_json(created.to_dict())
     else:
