@@ -87,6 +87,86 @@ def test_insert_update_delete_each_leave_exactly_one_correct_record(
     assert deleted[6] is None
 
 
+def test_multi_row_statements_leave_one_record_per_row_with_its_own_values(
+    admin: Conn, login: Any, tenant: dict[str, uuid.UUID]
+) -> None:
+    """The triggers run once per statement: each row still gets its own record, an update's
+    rows are paired with their own old values, and secrets are redacted in every record."""
+    org, actor = tenant["org"], tenant["actor"]
+    with psycopg.connect(login("cmms_app")) as app:
+        app.execute("SELECT cmms.set_context(%s, %s)", [org, actor])
+        ids = [
+            row[0]
+            for row in app.execute(
+                "INSERT INTO cmms.users (organization_id, email, full_name, password_hash)"
+                " SELECT %s, 'tech' || g || '@acme.io', 'Tech ' || g, 'hash-' || g"
+                " FROM generate_series(1, 3) AS g RETURNING id",
+                [org],
+            )
+        ]
+        app.execute(
+            "UPDATE cmms.users SET job_title = 'Lead of ' || full_name, password_hash = 'new'"
+            " WHERE id = ANY(%s)",
+            [ids],
+        )
+        app.execute("UPDATE cmms.users SET full_name = full_name WHERE id = ANY(%s)", [ids])
+        app.execute("DELETE FROM cmms.users WHERE id = ANY(%s)", [ids])
+        app.commit()
+
+    for number, user_id in enumerate(ids, start=1):
+        inserted, updated, unchanged, deleted = records(admin, user_id)
+        assert inserted[0] == "insert"
+        assert inserted[6]["email"] == f"tech{number}@acme.io"
+        assert inserted[6]["password_hash"] == "[redacted]"
+        assert updated[4] == ["job_title", "password_hash"]
+        assert updated[5:] == (
+            {"job_title": None, "password_hash": "[redacted]"},
+            {"job_title": f"Lead of Tech {number}", "password_hash": "[redacted]"},
+        )
+        assert unchanged[0] == "update"
+        assert unchanged[4:] == ([], {}, {})
+        assert deleted[0] == "delete"
+        assert deleted[5]["full_name"] == f"Tech {number}"
+        assert deleted[5]["password_hash"] == "[redacted]"
+
+
+def test_temporary_tables_named_like_the_transition_tables_change_no_record(
+    admin: Conn, login: Any, tenant: dict[str, uuid.UUID]
+) -> None:
+    """The attack on a definer trigger that reads new_rows and old_rows without a schema: a
+    login's temporary tables of those names. PostgreSQL resolves the transition tables
+    first, so the records are the statement's rows, not the forged ones."""
+    org, actor = tenant["org"], tenant["actor"]
+    forged = uuid.uuid4()
+    with psycopg.connect(login("cmms_app")) as app:
+        for name in ("new_rows", "old_rows"):
+            app.execute(
+                sql.SQL("CREATE TEMP TABLE {} AS SELECT * FROM cmms.users LIMIT 0").format(
+                    sql.Identifier(name)
+                )
+            )
+            app.execute(
+                sql.SQL(
+                    "INSERT INTO {} (organization_id, id, email, email_key, full_name)"
+                    " VALUES (%s, %s, 'forged@acme.io', 'forged@acme.io', 'Forged')"
+                ).format(sql.Identifier(name)),
+                [org, forged],
+            )
+        app.execute("SELECT cmms.set_context(%s, %s)", [org, actor])
+        (user_id,) = app.execute(
+            "INSERT INTO cmms.users (organization_id, email, full_name)"
+            " VALUES (%s, 'real@acme.io', 'Real') RETURNING id",
+            [org],
+        ).fetchone() or (None,)
+        app.execute("UPDATE cmms.users SET job_title = 'Lead' WHERE id = %s", [user_id])
+        app.commit()
+
+    assert records(admin, forged) == []
+    inserted, updated = records(admin, user_id)
+    assert inserted[6]["email"] == "real@acme.io"
+    assert updated[4:] == (["job_title"], {"job_title": None}, {"job_title": "Lead"})
+
+
 def test_changes_to_organizations_are_audited_under_their_own_id(
     admin: Conn, tenant: dict[str, uuid.UUID]
 ) -> None:

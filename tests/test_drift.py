@@ -71,8 +71,8 @@ CHANGES = {
     ),
     "policy": ("DROP POLICY teams_delete ON cmms.teams", "policy cmms.teams.teams_delete: missing"),
     "trigger": (
-        "DROP TRIGGER teams_audit ON cmms.teams",
-        "trigger cmms.teams.teams_audit: missing",
+        "DROP TRIGGER teams_audit_insert ON cmms.teams",
+        "trigger cmms.teams.teams_audit_insert: missing",
     ),
     "grant": (
         "GRANT TRUNCATE ON cmms.teams TO cmms_app",

@@ -126,10 +126,15 @@ def test_a_composite_foreign_key_in_the_wrong_order_is_flagged(tmp_path: Path) -
 def test_a_tenant_table_scaffolded_by_cmmsdb_new_lints_clean(tmp_path: Path) -> None:
     from cmmsdb import scaffold
 
-    scaffold.new("create-table-gadgets", tmp_path, template="tenant-table", table="gadgets")
-    scaffold.new(
-        "create-table-gizmos", tmp_path, template="tenant-table", table="gizmos", hash_partitions=4
-    )
+    for table, partitions in (("gadgets", None), ("gizmos", 4)):
+        planned = scaffold.plan(
+            f"create-table-{table}",
+            tmp_path,
+            template="tenant-table",
+            table=table,
+            hash_partitions=partitions,
+        )
+        scaffold.write(planned)
 
     report = linter.lint([tmp_path])
 

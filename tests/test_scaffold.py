@@ -209,8 +209,13 @@ def test_tenant_table_renders_the_whole_table_in_order(tmp_path: Path) -> None:
         "CREATE POLICY widgets_delete ON cmms.widgets",
         "GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.widgets TO cmms_app;",
         "GRANT SELECT ON cmms.widgets TO cmms_readonly;",
-        "CREATE TRIGGER widgets_audit\nAFTER INSERT OR UPDATE OR DELETE ON cmms.widgets\n"
-        "FOR EACH ROW EXECUTE FUNCTION cmms.audit_row_change();",
+        "CREATE TRIGGER widgets_audit_insert\nAFTER INSERT ON cmms.widgets\n"
+        "REFERENCING NEW TABLE AS new_rows\n"
+        "FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();",
+        "CREATE TRIGGER widgets_audit_update\nAFTER UPDATE ON cmms.widgets\n"
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows\n",
+        "CREATE TRIGGER widgets_audit_delete\nAFTER DELETE ON cmms.widgets\n"
+        "REFERENCING OLD TABLE AS old_rows\n",
         "CREATE VIEW cmms.active_widgets WITH (security_invoker = TRUE) AS\nSELECT *\n"
         "FROM cmms.widgets\nWHERE deleted_at IS NULL;",
         "COMMENT ON VIEW cmms.active_widgets IS",

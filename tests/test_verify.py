@@ -77,7 +77,11 @@ VIOLATIONS = {
         "fk-index",
         "cmms.teams.teams_lead_user_fkey",
     ),
-    "audit-trigger": ("DROP TRIGGER teams_audit ON cmms.teams", "audit-trigger", "cmms.teams"),
+    "audit-trigger": (
+        "DROP TRIGGER teams_audit_delete ON cmms.teams",
+        "audit-trigger",
+        "cmms.teams",
+    ),
     "updated-at-trigger": (
         "ALTER TABLE cmms.teams DISABLE TRIGGER teams_set_updated_at",
         "updated-at-trigger",

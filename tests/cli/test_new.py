@@ -222,7 +222,9 @@ def test_a_tenant_table_scaffold_migrates_isolates_tenants_and_rolls_back(
         )
     ) == {
         ("widgets_set_updated_at", "cmms.set_updated_at"),
-        ("widgets_audit", "cmms.audit_row_change"),
+        ("widgets_audit_insert", "cmms.audit_row_change"),
+        ("widgets_audit_update", "cmms.audit_row_change"),
+        ("widgets_audit_delete", "cmms.audit_row_change"),
     }
     assert rows(
         empty_db,
