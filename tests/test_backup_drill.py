@@ -33,17 +33,9 @@ def client_tools(dsn: str) -> Path:
     """The folder of pg_dump and pg_restore matching the server's major version."""
     with psycopg.connect(dsn) as conn:
         major = conn.info.server_version // 10000
-    shipped = local._shipped_pginstall() / "bin"
-    system = Path(f"/usr/lib/postgresql/{major}/bin")
-    for folder in (system, shipped):
-        if not (folder / "pg_dump").is_file():
-            continue
-        done = subprocess.run(
-            [str(folder / "pg_dump"), "--version"], capture_output=True, text=True, check=False
-        )
-        if done.returncode == 0 and f"PostgreSQL) {major}." in done.stdout:
-            return folder
-    raise AssertionError(f"no pg_dump {major} in {system} or {shipped}: install the client")
+    folder = local.client_tools(major)
+    assert folder, f"no pg_dump {major}: install postgresql-client-{major}"
+    return folder
 
 
 def table_digests(dsn: str) -> dict[str, tuple[int, str]]:
