@@ -333,14 +333,18 @@ def _bloat(conn: psycopg.Connection[Any], limits: Thresholds) -> list[Finding]:
                 rows,
             )
         ]
-    largest = rows[0]["table_name"] if rows else "none"
+    detail = (
+        f"{len(rows)} largest tables checked (largest: {rows[0]['table_name']}); none over "
+        f"{limits.bloat_ratio:.0%} empty space"
+        if rows
+        else "no table"
+    )
     return [
         Finding(
             "bloat",
             GREEN,
             "table bloat (estimate)",
-            f"{len(rows)} largest tables checked (largest: {largest}); none over "
-            f"{limits.bloat_ratio:.0%} empty space",
+            detail,
             None,
             rows,
         )
@@ -620,7 +624,9 @@ def _partitions(
             "partitions of the coming months",
             f"{len(missing)} monthly partitions missing: {first}"
             if missing
-            else f"{maintained} monthly tables have partitions up to {_month_label(months[-1])}",
+            else f"{maintained} monthly tables have partitions up to {_month_label(months[-1])}"
+            if maintained
+            else "no table is partitioned by month",
             None
             if not missing
             else "run `cmmsdb partitions maintain` now, and from cron every day: rows of a "
