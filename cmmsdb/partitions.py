@@ -634,12 +634,23 @@ def _columns(conn: psycopg.Connection[Any], parent: _Parent) -> str:
 
 def _covered(children: Sequence[_Child], month: date) -> bool:
     """Whether a partition already holds (part of) this month: then none is created for it."""
+    return covers([c.partition for c in children], month)
+
+
+def covers(partitions: Sequence[Partition], month: date) -> bool:
+    """Whether one of `partitions` (not a default one) holds (part of) `month`."""
     lower, upper = _utc(month), _utc(_month(month, 1))
     return any(
-        (c.partition.range_from is None or c.partition.range_from < upper)
-        and (c.partition.range_to is None or c.partition.range_to > lower)
-        for c in children
+        (p.range_from is None or p.range_from < upper)
+        and (p.range_to is None or p.range_to > lower)
+        for p in partitions
+        if not p.is_default
     )
+
+
+def month_start(day: date, offset: int = 0) -> date:
+    """The first day of the month `offset` months after the month of `day`."""
+    return _month(day, offset)
 
 
 def _monthly_name(parent: _Parent, month: date) -> str:

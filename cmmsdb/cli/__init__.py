@@ -10,6 +10,7 @@ import typer
 from cmmsdb.cli import archive as archive_commands
 from cmmsdb.cli import docs as docs_commands
 from cmmsdb.cli import guards as guard_commands
+from cmmsdb.cli import health as health_commands
 from cmmsdb.cli import ledger as ledger_commands
 from cmmsdb.cli import lint as lint_commands
 from cmmsdb.cli import local as local_commands
@@ -70,6 +71,7 @@ app.command("lint")(lint_commands.lint)
 guard_commands.register(app)
 ledger_commands.register(app)
 app.command("archive")(archive_commands.archive)
+app.command("health")(health_commands.health)
 app.add_typer(local_commands.app, name="local", short_help="The embedded local PostgreSQL server.")
 app.add_typer(
     partition_commands.app, name="partitions", short_help="List and maintain monthly partitions."
