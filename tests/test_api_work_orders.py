@@ -146,6 +146,28 @@ def test_a_new_work_order_links_its_assets(admin: Conn, app: Conn, a: Tenant) ->
     assert sorted(asset for (asset,) in linked) == sorted([pump, motor])
 
 
+def test_one_insert_of_many_work_orders_logs_and_notifies_each_one(
+    admin: Conn, app: Conn, a: Tenant
+) -> None:
+    """The initial status entries and assignment notices are written per statement: each
+    work order still gets its own entry, and only those assigned to someone else notify."""
+    act(app, a)
+    rows = app.execute(
+        "INSERT INTO cmms.work_orders (organization_id, title, assignee_user_id)"
+        " SELECT %s, 'Bulk ' || g, CASE g WHEN 1 THEN %s::uuid WHEN 2 THEN %s::uuid END"
+        " FROM generate_series(1, 3) AS g RETURNING id, reference",
+        [a.org, a.tech, a.actor],
+    ).fetchall()
+    app.commit()
+
+    for work_order, _ in rows:
+        assert history(admin, work_order) == [(None, "open", None, a.actor)]
+    assert notifications(admin, a.tech) == [
+        ("work_order_assigned", f"{rows[0][1]} was assigned to you", str(rows[0][0]))
+    ]
+    assert notifications(admin, a.actor) == []
+
+
 def test_creating_needs_a_tenant_context(app: Conn) -> None:
     with raises_sqlstate(app, "42501", "set_context"):
         app.execute("SELECT cmms.create_work_order('Pump leaks')")
