@@ -43,7 +43,7 @@ from psycopg import pq, sql
 from psycopg.rows import TupleRow
 
 from cmmsdb.errors import ConfigurationError, UnsafeTenantLogin
-from cmmsdb.resources import query
+from cmmsdb.resources import query, statements
 from cmmsdb.target import mask
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ def _reset(conn: TenantConnection) -> None:
     autocommit = conn.autocommit
     conn.autocommit = True
     try:
-        for statement in filter(None, (s.strip() for s in query("tenancy_reset.sql").split(";"))):
+        for statement in statements("tenancy_reset.sql"):
             conn.execute(statement.encode())
     finally:
         conn.autocommit = autocommit

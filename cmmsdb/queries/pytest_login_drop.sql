@@ -1,0 +1,4 @@
+-- pytest_login_drop.sql: the end of a test session: its login's backends, then the role.
+SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+WHERE usename = %(role)s;
+DROP ROLE IF EXISTS {role}
