@@ -249,7 +249,7 @@ def cmmsdb_db(
 ) -> Iterator[str]:
     """The DSN (superuser) of a fresh database cloned from cmmsdb_database for this test,
     dropped after it."""
-    name = unique_name("cmmsdb_test")
+    name = unique_name("cmmsdb_pytest_test")
     strategy = str(request.config.getini("cmmsdb_clone_strategy"))
     dsn = clone(cmmsdb_server, _dbname(cmmsdb_database), name, strategy)
     try:
@@ -262,7 +262,7 @@ def cmmsdb_db(
 def cmmsdb_shared_db(cmmsdb_server: CmmsdbServer, cmmsdb_database: str) -> Iterator[str]:
     """The DSN of one clone of cmmsdb_database that the session's cmmsdb_rollback tests
     share (each inside its own transaction, rolled back)."""
-    name = unique_name("cmmsdb_shared")
+    name = unique_name("cmmsdb_pytest_shared")
     dsn = clone(cmmsdb_server, _dbname(cmmsdb_database), name)
     try:
         yield dsn
