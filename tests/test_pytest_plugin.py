@@ -122,8 +122,25 @@ def test_the_rollback_fixture_keeps_nothing(cmmsdb_rollback, run):
     conn.execute("SET LOCAL ROLE cmms_app")
     conn.execute("SELECT cmms.set_context(%s)", [org])
     assert conn.execute("SELECT id FROM cmms.organizations").fetchall() == [(org,)]
+
+
+def test_the_app_teams_own_tables_are_in_every_clone(cmmsdb_db):
+    with psycopg.connect(cmmsdb_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.app_notes (body) VALUES ('hello')")
 """
-APP_TEST_COUNT = 11
+APP_CONFTEST = """
+import psycopg
+import pytest
+
+
+@pytest.fixture(scope="session")
+def cmmsdb_database(cmmsdb_database):
+    # the app team's own tables, created once in the template: every clone has them
+    with psycopg.connect(cmmsdb_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.app_notes (id serial PRIMARY KEY, body text)")
+    return cmmsdb_database
+"""
+APP_TEST_COUNT = 12
 
 
 def _plugin_args() -> list[str]:
@@ -138,6 +155,7 @@ def _plugin_args() -> list[str]:
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_app=APP_TESTS)
+    pytester.makeconftest(APP_CONFTEST)
     return pytester.runpytest_subprocess(*_plugin_args(), "-p", "no:cacheprovider", *args)
 
 
