@@ -233,3 +233,39 @@ def test_the_example_service_passes_its_own_tests(pg_server: Server) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
+
+
+def test_optional_modules_are_migrated_into_the_session_database(
+    pytester: pytest.Pytester, pg_server: Server
+) -> None:
+    """--cmmsdb-modules postgis: applied where PostGIS is installed (CI's PG15), and where it
+    is not (the embedded server) the session fails with the migrator's one line."""
+    with pg_server.connect() as conn:
+        available = conn.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+        ).fetchone()
+    pytester.makepyfile(
+        test_geo="""
+        import psycopg
+
+        def test_geography_column(cmmsdb_db):
+            with psycopg.connect(cmmsdb_db) as conn:
+                found = conn.execute(
+                    "SELECT 1 FROM pg_attribute"
+                    " WHERE attrelid = 'cmms.assets'::regclass AND attname = 'geog'"
+                ).fetchone()
+            assert found
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        *_plugin_args(),
+        "-p",
+        "no:cacheprovider",
+        f"--cmmsdb-dsn={pg_server.dsn}",
+        "--cmmsdb-modules=postgis",
+    )
+    if available:
+        result.assert_outcomes(passed=1)
+    else:
+        result.assert_outcomes(errors=1)
+        result.stdout.fnmatch_lines(["*ExtensionUnavailable*postgis*"])

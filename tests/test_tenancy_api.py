@@ -73,6 +73,11 @@ def test_every_transaction_of_a_tenant_connection_has_the_context(
         conn.commit()
         with conn.transaction():  # an explicit transaction block
             assert _orgs(conn) == {a.org}
+        with conn.pipeline():  # pipeline mode: BEGIN and the context are queued
+            cur = conn.execute(CONTEXT)
+            conn.execute("SELECT 1")
+        assert cur.fetchone() == (a.org, user)
+        conn.commit()
         conn.autocommit = True
         with conn.transaction():  # autocommit: the block's own BEGIN
             assert conn.execute(CONTEXT).fetchone() == (a.org, user)
