@@ -178,7 +178,7 @@ def clone(server: CmmsdbServer, template: str, name: str, strategy: str = "auto"
     """Create database `name` as a copy of `template`; its DSN. `auto`: FILE_COPY on the
     embedded server (no fsync, data in memory: it copies files, writes no WAL), WAL_LOG on
     an existing one (FILE_COPY's two checkpoints flush the whole server's dirty buffers)."""
-    from psycopg import sql
+    from psycopg import errors, sql
 
     from cmmsdb.resources import query
 
@@ -193,7 +193,14 @@ def clone(server: CmmsdbServer, template: str, name: str, strategy: str = "auto"
         strategy=sql.SQL(strategy.upper()),
     )
     with server.connect() as conn:
-        conn.execute(statement)
+        try:
+            conn.execute(statement)
+        except errors.ObjectInUse:
+            raise pytest.UsageError(
+                f"cannot clone {template}: a connection to it is still open (PostgreSQL copies "
+                "a template only when nobody is connected); close connections to "
+                "cmmsdb_database before the tests that clone it run"
+            ) from None
     return server.dsn_for(name)
 
 
