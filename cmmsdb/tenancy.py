@@ -143,12 +143,23 @@ def connect_as_tenant(
     `user_id`), closed at the end of the block: committed if the block succeeds, rolled back
     if it raises (psycopg's rule). `kwargs` go to psycopg.connect (default
     prepare_threshold=None, for PgBouncer). Raises UnsafeTenantLogin for a login that
-    row-level security does not bind."""
+    row-level security does not bind, ConnectionFailed when the server cannot be reached."""
     kwargs.setdefault("prepare_threshold", None)
-    with TenantConnection.connect(dsn, **kwargs) as conn:
+    with _connect(dsn, kwargs) as conn:
         check_login(conn)
         conn.bind(organization_id, user_id)
         yield conn
+
+
+def _connect(dsn: str, kwargs: dict[str, Any]) -> TenantConnection:
+    """A TenantConnection, or ConnectionFailed in one line (the password masked)."""
+    from cmmsdb.target import Target, _connection_error, parse
+
+    parse(dsn)
+    try:
+        return TenantConnection.connect(dsn, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise _connection_error(Target(dsn, "tenancy"), exc) from None
 
 
 class TenantPool:
@@ -186,7 +197,7 @@ class TenantPool:
 
     def open(self, wait: bool = False, timeout: float = 30.0) -> None:
         """Check the login on a connection of its own, then open the pool."""
-        with TenantConnection.connect(self.dsn, **self.connect_kwargs) as conn:
+        with _connect(self.dsn, self.connect_kwargs) as conn:
             check_login(conn)
         self.pool.open(wait=wait, timeout=timeout)
 

@@ -18,7 +18,7 @@ import pytest
 from psycopg import errors, sql
 from psycopg.conninfo import make_conninfo
 
-from cmmsdb.errors import EXIT_ERROR, UnsafeTenantLogin
+from cmmsdb.errors import EXIT_ERROR, ConnectionFailed, UnsafeTenantLogin
 from cmmsdb.tenancy import TenantConnection, TenantPool, connect_as_tenant
 from tests.test_pgbouncer import Bouncer, Tenant, _seed, app_login, bouncer
 
@@ -139,6 +139,15 @@ def test_a_login_that_rls_does_not_bind_is_refused_in_one_line(
     assert "row-level security does not bind it" in message
     assert "cmms_app" in (raised.value.hint or "")
     assert "\n" not in message
+    assert raised.value.exit_code == EXIT_ERROR
+
+
+def test_a_failed_connection_is_one_line_without_the_password(migrated_db: str) -> None:
+    dsn = make_conninfo(migrated_db, user="nobody_here", password="s3cret-pw", connect_timeout=5)
+    with pytest.raises(ConnectionFailed) as raised, connect_as_tenant(dsn, uuid.uuid4()):
+        pytest.fail("a connection was handed out")
+    assert "s3cret-pw" not in str(raised.value)
+    assert "\n" not in str(raised.value)
     assert raised.value.exit_code == EXIT_ERROR
 
 
