@@ -108,13 +108,15 @@ class CmmsdbServer:
 
     def janitor(self, dbname: str, **kwargs: Any) -> DatabaseJanitor:
         """pytest-postgresql's janitor of database `dbname` on this server."""
-        from cmmsdb import extras
-
-        janitor = extras.require("pytest_postgresql.janitor", "pytest", "the cmmsdb pytest plugin")
         from psycopg.conninfo import conninfo_to_dict
 
-        params = conninfo_to_dict(self.dsn)
-        return janitor.DatabaseJanitor(  # type: ignore[no-any-return]
+        from cmmsdb import extras
+
+        extras.require("pytest_postgresql", "pytest", "the cmmsdb pytest plugin")
+        from pytest_postgresql.janitor import DatabaseJanitor
+
+        params = {k: str(v) for k, v in conninfo_to_dict(self.dsn).items() if v is not None}
+        return DatabaseJanitor(
             user=params.get("user") or "postgres",
             host=params.get("host") or "localhost",
             port=params.get("port") or 5432,
