@@ -281,9 +281,10 @@ def cmmsdb_shared_db(cmmsdb_server: CmmsdbServer, cmmsdb_database: str) -> Itera
 
 @pytest.fixture
 def cmmsdb_rollback(cmmsdb_shared_db: str) -> Iterator[psycopg.Connection[Any]]:
-    """A superuser connection inside a transaction that is rolled back after the test.
-    To query as a tenant inside it: SET LOCAL ROLE cmms_app, then cmms.set_context(org,
-    user) (docs/app-teams.md)."""
+    """A superuser connection inside a transaction that is rolled back after the test (do
+    not commit: what a test commits stays for the session's later tests). To query as a
+    tenant inside it: SET LOCAL ROLE cmms_app, then cmms.set_context(org, user)
+    (docs/app-teams.md)."""
     import psycopg
 
     with psycopg.connect(cmmsdb_shared_db) as conn:
