@@ -345,8 +345,9 @@ def cmmsdb_logins(cmmsdb_server: CmmsdbServer, cmmsdb_database: str) -> Iterator
             for login in made:
                 for statement in statements("pytest_login_drop.sql"):
                     conn.execute(
-                        sql.SQL(statement).format(role=sql.Identifier(login.role)),
-                        {"role": login.role} if "%(role)s" in statement else None,
+                        sql.SQL(statement).format(
+                            role=sql.Identifier(login.role), name=sql.Literal(login.role)
+                        )
                     )
 
 
