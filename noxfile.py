@@ -1,5 +1,6 @@
 """Sessions: tests (embedded PostgreSQL 18), tests_system (an existing server, e.g. the
-system PostgreSQL 15 via CMMSDB_TEST_DSN), lint, typecheck, bench."""
+system PostgreSQL 15 via CMMSDB_TEST_DSN), lint, typecheck, bench, example (an app team's
+service tested with the cmmsdb pytest plugin)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,14 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/migrate_speed.py", *session.posargs)
     session.run("python", "bench/cli_latency.py", *session.posargs)
     session.run("python", "bench/seed_speed.py", "--tenants", "20", *session.posargs)
+
+
+@nox.session
+def example(session: nox.Session) -> None:
+    """An app team's workflow (examples/app-service, docs/app-teams.md): cmmsdb[pytest]
+    installed as a package (not editable: the wheel's SQL and the pytest11 entry point), then
+    the service's own tests, which use nothing but the plugin's fixtures. Honours
+    CMMSDB_TEST_DSN; without it the plugin starts an embedded server."""
+    session.install(".[pytest]")
+    session.chdir("examples/app-service")
+    session.run("pytest", *session.posargs)

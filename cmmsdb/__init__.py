@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cmmsdb.schema_drift import drift
     from cmmsdb.schema_drift import snapshot_file as snapshot
     from cmmsdb.seeding import purge_fake, seed
+    from cmmsdb.tenancy import TenantPool, connect_as_tenant
     from cmmsdb.tenant_transfer import delete as tenant_delete
     from cmmsdb.tenant_transfer import export as tenant_export
     from cmmsdb.tenant_transfer import import_archive as tenant_import
@@ -44,8 +45,10 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _FUNCTIONS = {
+    "TenantPool": ("tenancy", "TenantPool"),
     "archive": ("archiving", "archive"),
     "baseline": ("baselining", "baseline"),
+    "connect_as_tenant": ("tenancy", "connect_as_tenant"),
     "docs": ("data_dictionary", "write"),
     "drift": ("schema_drift", "drift"),
     "health": ("health_checks", "health"),
@@ -66,9 +69,11 @@ _FUNCTIONS = {
     "verify": ("verifier", "verify"),
 }
 __all__ = [
+    "TenantPool",
     "__version__",
     "archive",
     "baseline",
+    "connect_as_tenant",
     "docs",
     "drift",
     "health",

@@ -230,3 +230,9 @@ class ArchiveInvalid(TenantTransferError):
 class SchemaVersionMismatch(TenantTransferError):
     """A tenant archive was made at another schema version than the target's; nothing was
     loaded."""
+
+
+class UnsafeTenantLogin(ConfigurationError):
+    """A tenant connection was asked for with a login that row-level security does not
+    apply to (a superuser, a BYPASSRLS role, or the owner of the tables): it would see
+    every tenant's rows, so no connection was handed out."""

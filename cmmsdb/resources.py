@@ -6,6 +6,7 @@ install they are the top-level folders of the repository.
 
 from __future__ import annotations
 
+import re
 import site
 import sysconfig
 from pathlib import Path
@@ -54,3 +55,14 @@ def inside_installed(path: Path, locations: list[Path] | None = None) -> bool:
 def query(name: str) -> str:
     """The text of a query kept as package data in cmmsdb/queries/ (trusted, not user input)."""
     return (_PACKAGE / "queries" / name).read_text(encoding="utf-8")
+
+
+def statements(name: str) -> list[str]:
+    """The statements of a query file that holds several, split at each `;` that ends a
+    line (one at a time: the extended query protocol takes one statement per call)."""
+    found = []
+    for chunk in re.split(r";\s*$", query(name), flags=re.MULTILINE):
+        code = [line for line in chunk.splitlines() if line.strip() and not line.startswith("--")]
+        if code:
+            found.append(chunk.strip())
+    return found

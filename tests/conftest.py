@@ -8,10 +8,8 @@ fresh database, cloned from a template database migrated once per session.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,11 +19,17 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from pytest_postgresql.janitor import DatabaseJanitor
+from psycopg.conninfo import make_conninfo
 
 import cmmsdb
-from cmmsdb import local
+from cmmsdb.pytest_plugin import (
+    CmmsdbServer,
+    clone,
+    embedded_home,
+    start_embedded,
+    stop_embedded,
+    unique_name,
+)
 
 # Test data need not survive a server crash: commits (and each test's CREATE DATABASE) do not
 # wait for the disk, on any server the suite uses. A session setting, for this process and
@@ -62,42 +66,7 @@ def app(app_login: str) -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
-@dataclass(frozen=True)
-class Server:
-    """A PostgreSQL server the tests may create and drop databases on (as a superuser)."""
-
-    dsn: str
-    embedded: bool
-
-    def params(self) -> dict[str, Any]:
-        return conninfo_to_dict(self.dsn)
-
-    def dsn_for(self, dbname: str, **overrides: Any) -> str:
-        return make_conninfo(self.dsn, dbname=dbname, **overrides)
-
-    def janitor(self, dbname: str, **kwargs: Any) -> DatabaseJanitor:
-        params = self.params()
-        return DatabaseJanitor(
-            user=params.get("user") or "postgres",
-            host=params.get("host") or "localhost",
-            port=params.get("port") or 5432,
-            password=params.get("password"),
-            dbname=dbname,
-            maintenance_dbname=params.get("dbname") or "postgres",
-            **kwargs,
-        )
-
-    def connect(self, dbname: str | None = None) -> psycopg.Connection[Any]:
-        dsn = self.dsn_for(dbname) if dbname else self.dsn
-        return psycopg.connect(dsn, autocommit=True)
-
-
-def _test_home() -> Path:
-    """A folder for a test local server that the root-run server user can reach (mkdtemp
-    makes 0700 folders; we open up only the one we created)."""
-    base = Path(tempfile.mkdtemp(prefix="cmmsdb-test-"))
-    base.chmod(0o755)
-    return base / "home"
+Server = CmmsdbServer  # the plugin's: a server the tests may create and drop databases on
 
 
 @pytest.fixture(scope="session")
@@ -105,29 +74,20 @@ def local_home() -> Iterator[Path]:
     """CMMSDB_HOME of the embedded server used by the tests (started on first use); at the
     end of the session the server is stopped and the folder made for it removed (a data
     folder is over 100 MB)."""
-    home = _test_home()
+    home = embedded_home("cmmsdb-test-")
     try:
         yield home
     finally:
-        try:
-            if home.exists():
-                local.stop(home)
-        finally:
-            shutil.rmtree(home.parent, ignore_errors=True)
+        stop_embedded(home)
 
 
 @pytest.fixture(scope="session")
 def embedded_server(local_home: Path) -> Server:
     """The embedded server, even when the suite targets CMMSDB_TEST_DSN (for the cases
     that need a server the test controls: password logins, standbys)."""
-    server, _ = local.start(home=local_home)
-    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        # A throwaway server: every test clones a database (about 20 MB of WAL) and commits
-        # often; waiting for the disk would be most of the suite's time.
-        for setting in ("fsync", "full_page_writes", "synchronous_commit"):
-            conn.execute(f"ALTER SYSTEM SET {setting} = off")
-        conn.execute("SELECT pg_reload_conf()")
-    return Server(server.url("postgres"), embedded=True)
+    # A throwaway server: every test clones a database (about 20 MB of WAL) and commits
+    # often; waiting for the disk would be most of the suite's time (no fsync).
+    return start_embedded(local_home)
 
 
 @pytest.fixture(scope="session")
@@ -138,8 +98,7 @@ def pg_server(request: pytest.FixtureRequest) -> Server:
     return request.getfixturevalue("embedded_server")  # type: ignore[no-any-return]
 
 
-def _unique(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+_unique = unique_name
 
 
 @pytest.fixture(scope="session")
@@ -171,15 +130,15 @@ def migrated_db(pg_server: Server, migrated_template: str) -> Iterator[str]:
     """The DSN of a fresh database cloned from the migrated template, with the cluster's
     roles as a database at head has them: roles belong to the cluster, and tests that roll
     another database back past 0089 grant cmms_search to cmms_owner again."""
-    janitor = pg_server.janitor(_unique("cmmsdb_test"), template_dbname=migrated_template)
-    janitor.init()
+    name = _unique("cmmsdb_test")
+    dsn = clone(pg_server, migrated_template, name)  # FILE_COPY on the embedded server
     with pg_server.connect() as conn:
         conn.execute(
             "DO $$ BEGIN IF pg_has_role('cmms_owner', 'cmms_search', 'MEMBER') THEN"
             " REVOKE cmms_search FROM cmms_owner; END IF; END $$"
         )
-    yield pg_server.dsn_for(janitor.dbname)
-    janitor.drop()
+    yield dsn
+    pg_server.janitor(name).drop()
 
 
 @dataclass(frozen=True)
