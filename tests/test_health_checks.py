@@ -20,9 +20,10 @@ from cmmsdb import health_checks as health
 from cmmsdb import local, migrator, partitions, verifier
 from cmmsdb.catalog import diff, snapshot
 from cmmsdb.health_checks import Finding, HealthReport, Thresholds
+from cmmsdb.pytest_plugin import embedded_home
 from cmmsdb.target import Target
 from tests.cli.test_migrations import standby  # noqa: F401  (a fixture)
-from tests.conftest import MIGRATIONS, Server, _test_home
+from tests.conftest import MIGRATIONS, Server
 
 Conn = psycopg.Connection[Any]
 
@@ -266,7 +267,7 @@ def test_the_pg_stat_statements_module_creates_it_and_rolls_back_exactly(
 @pytest.fixture
 def preloaded_server() -> Iterator[str]:
     """An embedded server of its own, restarted with pg_stat_statements preloaded."""
-    home = _test_home()
+    home = embedded_home("cmmsdb-test-")
     try:
         server, _ = local.start(home)
         with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
