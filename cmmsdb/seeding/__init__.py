@@ -27,12 +27,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from cmmsdb.errors import SeedError, SeedInterrupted
 from cmmsdb.resources import default_migrations_dir, query
+from cmmsdb.seeding import schema
 from cmmsdb.seeding.profile import MAX_TENANTS, Profile, load
-from cmmsdb.seeding.tenant import TABLES, Table, Tenant
+from cmmsdb.seeding.tenant import GENERATORS, Generator, Tenant
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
 
 if TYPE_CHECKING:
@@ -141,6 +143,8 @@ def seed(
             conn.execute(query("seed_bookkeeping.sql"))
             conn.commit()
             first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
+            shapes = schema.read(conn)
+            _refuse_disallowed_shares(chosen, shapes)
         sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
         pools = build(seed)
         expected = {
@@ -151,7 +155,7 @@ def seed(
             target,
             min(jobs, count),
             work,
-            lambda c: _Loader(c, chosen, seed, pools, expected),
+            lambda c: _Loader(c, chosen, seed, pools, expected, shapes),
             _Tally(on_progress, count) if on_progress else None,
             connect_timeout,
         )
@@ -225,13 +229,24 @@ def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> No
         raise SeedError(f"--scale must be above 0 and at most {MAX_SCALE:g}, not {scale:g}")
     if not 1 <= jobs <= MAX_JOBS:
         raise SeedError(f"--jobs must be between 1 and {MAX_JOBS}, not {jobs}")
-    known = {table.name for table in TABLES}
+    known = set(GENERATORS)
     unknown = sorted(set(profile.rows) - known)
     if unknown:
         raise SeedError(
             f"profile {profile.name} names tables cmmsdb seed does not fill: {', '.join(unknown)}",
             f"use only: {', '.join(sorted(known))}",
         )
+
+
+def _refuse_disallowed_shares(profile: Profile, shapes: dict[str, schema.Shape]) -> None:
+    """The profile's work order shares must name values the catalog allows (a typo would
+    otherwise be dropped silently)."""
+    for column, shares in (
+        ("status", profile.work_order_status),
+        ("priority", profile.work_order_priority),
+    ):
+        what = f"profile {profile.name}'s [work_order_{column}]"
+        schema.refuse_disallowed(shapes["work_orders"], column, shares, what)
 
 
 def _refuse_unmigrated(target: Target, connect_timeout: float) -> None:
@@ -390,23 +405,18 @@ class _Loader:
         seed: int,
         pools: Pools,
         expected: dict[str, int],
+        shapes: dict[str, schema.Shape],
     ) -> None:
         self.conn, self.profile, self.seed, self.pools = conn, profile, seed, pools
-        self.expected = expected
+        self.expected, self.shapes = expected, shapes
+        self.allowed = {name: shape.allowed for name, shape in shapes.items()}
         self.stop: threading.Event | None = None  # set: abandon the tenant being written
         self.counts: dict[str, int] = {}
-        self.types = {table.name: self._types(table) for table in TABLES}
         self.audited: dict[str, tuple[list[str], list[str] | None]] = {
             name: (columns, secrets)
             for name, columns, secrets in conn.execute(query("seed_audited_tables.sql"))
         }
         conn.commit()
-
-    def _types(self, table: Table) -> list[int]:
-        found = dict(
-            self.conn.execute(query("seed_column_types.sql"), {"table": f"cmms.{table.name}"})
-        )
-        return [found[column] for column in table.columns]
 
     def tenant(self, work: _Work, notify: ProgressCallback | None) -> uuid.UUID:
         rng = random.Random(f"{self.seed}:{work.number}")
@@ -418,19 +428,20 @@ class _Loader:
             self.pools,
             self.profile.work_order_status,
             self.profile.work_order_priority,
+            self.allowed,
         )
         with self.conn.transaction():
             self.conn.execute(query("seed_replica.sql").encode())
             self._organization(tenant, work.number)
-            for table in TABLES:
+            for table, generator in GENERATORS.items():
                 if self.stop is not None and self.stop.is_set():
                     raise _Abandoned
-                wanted = round(self.profile.rows.get(table.name, 0) * work.size)
-                written = self._copy(table, tenant, wanted)
-                self.counts[table.name] = self.counts.get(table.name, 0) + written
+                wanted = round(self.profile.rows.get(table, 0) * work.size)
+                written = self._copy(table, generator, tenant, wanted)
+                self.counts[table] = self.counts.get(table, 0) + written
                 if notify:
-                    expected = self.expected.get(table.name, 0)
-                    notify(Progress(table.name, written, work.position + 1, work.tenants, expected))
+                    expected = self.expected.get(table, 0)
+                    notify(Progress(table, written, work.position + 1, work.tenants, expected))
             self._audit(org)
             self.conn.execute(
                 query("seed_record.sql").encode(),
@@ -446,7 +457,7 @@ class _Loader:
     def _organization(self, tenant: Tenant, number: int) -> None:
         name = f"{tenant.rng.choice(self.pools.companies)} (fake {self.seed}-{number})"
         created = tenant.before_base()
-        plan = tenant.rng.choice(("free", "standard", "enterprise"))
+        plan = tenant.chooser("organizations", "plan")()
         slug = f"fake-{self.seed}-{number}"
         self.conn.execute(
             query("seed_organization.sql").encode(),
@@ -454,19 +465,26 @@ class _Loader:
         )
         self.counts["organizations"] = self.counts.get("organizations", 0) + 1
 
-    def _copy(self, table: Table, tenant: Tenant, wanted: int) -> int:
-        if wanted <= 0:
+    def _copy(self, table: str, generator: Generator, tenant: Tenant, wanted: int) -> int:
+        """COPY the generator's named rows: the columns it gives, then the required ones it
+        does not (filled by type, see seeding/schema.py), in the catalog's types."""
+        shape = self.shapes.get(table)
+        rows = iter(generator(tenant, wanted)) if wanted > 0 and shape else iter(())
+        first = next(rows, None)
+        if first is None or shape is None:
             return 0
         from psycopg import sql
 
+        plan = schema.plan(shape, first, tenant.rng, tenant.base)
         statement = sql.SQL("COPY cmms.{} ({}) FROM STDIN (FORMAT BINARY)").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, plan.columns))
         )
         written = 0
         with self.conn.cursor().copy(statement) as copy:
-            copy.set_types(self.types[table.name])
-            for row in table.rows(tenant, wanted):
-                copy.write_row(row)
+            copy.set_types(plan.types)
+            write = copy.write_row
+            for row in plan.tuples(chain((first,), rows)):
+                write(row)
                 written += 1
         return written
 
