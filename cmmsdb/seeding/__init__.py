@@ -38,6 +38,8 @@ from cmmsdb.seeding.tenant import GENERATORS, Generator, Tenant
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, connect, ensure_writable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import psycopg
 
     from cmmsdb.seeding.pools import Pools
@@ -122,8 +124,11 @@ def seed(
     jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    migrations: Path | None = None,
 ) -> SeedReport:
-    """Add fake tenants to a migrated database; see the module docstring.
+    """Add fake tenants to a migrated database; see the module docstring. The database must
+    be at the head of `migrations` (the shipped folder by default); the tables and columns
+    are those its catalog has.
 
     Interrupted (Ctrl-C), it stops the tenants being written (rolled back) and raises
     SeedInterrupted, which says how many tenants were committed and kept.
@@ -139,7 +144,7 @@ def seed(
         with connect(target, connect_timeout=connect_timeout) as conn:
             ensure_writable(conn, target)
             written_as = _refuse_non_superuser(conn)
-            _refuse_unmigrated(target, connect_timeout)
+            _refuse_unmigrated(target, migrations or default_migrations_dir(), connect_timeout)
             conn.execute(query("seed_bookkeeping.sql"))
             conn.commit()
             first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
@@ -249,10 +254,10 @@ def _refuse_disallowed_shares(profile: Profile, shapes: dict[str, schema.Shape])
         schema.refuse_disallowed(shapes["work_orders"], column, shares, what)
 
 
-def _refuse_unmigrated(target: Target, connect_timeout: float) -> None:
+def _refuse_unmigrated(target: Target, folder: Path, connect_timeout: float) -> None:
     from cmmsdb import migrator
 
-    report = migrator.status(target, default_migrations_dir(), connect_timeout=connect_timeout)
+    report = migrator.status(target, folder, connect_timeout=connect_timeout)
     pending = [m.id for m in report.problems]
     if pending:
         shown = ", ".join(pending[:5]) + (
