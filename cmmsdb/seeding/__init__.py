@@ -462,7 +462,9 @@ class _Loader:
     def _organization(self, tenant: Tenant, number: int) -> None:
         name = f"{tenant.rng.choice(self.pools.companies)} (fake {self.seed}-{number})"
         created = tenant.before_base()
-        plan = tenant.chooser("organizations", "plan")()
+        plan = tenant.chooser(
+            "organizations", "plan", {"free": 1, "standard": 1, "enterprise": 1}
+        )()
         slug = f"fake-{self.seed}-{number}"
         self.conn.execute(
             query("seed_organization.sql").encode(),

@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 
     import psycopg
 
-# `CHECK ((col = ANY (ARRAY['a'::text, 'b'::text])))`, as pg_get_constraintdef prints IN.
-_IN_LIST = re.compile(r"CHECK \(\((\w+) = ANY \(ARRAY\[(.*)\]\)\)\)", re.S)
+# `CHECK ((col = ANY (ARRAY['a'::text, 'b'::text])))`, as pg_get_constraintdef prints
+# `col IN ('a', 'b')`, and `CHECK ((col = 'a'::text))`, as it prints a list of one.
+_LITERAL = r"'(?:[^']|'')*'::[a-z ]+"
+_IN_LIST = re.compile(
+    rf"CHECK \(\((\w+) = (?:ANY \(ARRAY\[((?:{_LITERAL})(?:, {_LITERAL})*)\]\)|({_LITERAL}))\)\)"
+)
 _QUOTED = re.compile(r"'((?:[^']|'')*)'::(?:text|character varying)")
 
 Row = dict[str, Any]
@@ -76,7 +80,8 @@ def allowed_values(column: str, definition: str) -> tuple[str, ...]:
     match = _IN_LIST.fullmatch(definition)
     if not match or match[1] != column:
         return ()
-    return tuple(value.replace("''", "'") for value in _QUOTED.findall(match[2]))
+    listed = match[2] if match[2] is not None else match[3]
+    return tuple(value.replace("''", "'") for value in _QUOTED.findall(listed))
 
 
 def shares_within(
@@ -149,8 +154,9 @@ def _converter(
 
 
 def _filler(column: Column, allowed: tuple[str, ...], rng: random.Random, base: datetime) -> Fill:
-    """Values of the column's type for rows that do not say (distinct where the type allows,
-    in case the column is unique); one of the CHECK's values when it lists them."""
+    """Values of the column's type for rows that do not say: one of the CHECK's values when
+    it lists them, else distinct ones where the type allows (numbers within the tenant, text
+    and uuids across tenants too), in case the column is unique."""
     if allowed:
         values = list(allowed)
         return lambda: rng.choice(values)
@@ -179,7 +185,7 @@ def _filler(column: Column, allowed: tuple[str, ...], rng: random.Random, base: 
 
         wrap = Jsonb if kind == "jsonb" else Json
         return lambda: wrap({})
-    return lambda: f"{column.name} {next(number)}"
+    return lambda: f"{column.name} {next(number)}-{rng.getrandbits(40):010x}"
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:

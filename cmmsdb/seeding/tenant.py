@@ -726,7 +726,8 @@ def _part_transactions(t: Tenant, n: int) -> Iterator[Row]:
 
 
 def _calendar_events(t: Tenant, n: int) -> Iterator[Row]:
-    event_type = t.chooser("calendar_events", "event_type")
+    kinds = ("maintenance_window", "shutdown", "inspection", "meeting", "holiday", "other")
+    event_type = t.chooser("calendar_events", "event_type", dict.fromkeys(kinds, 1.0))
     for i in range(n):
         starts = t.base + timedelta(hours=t.rng.randrange(-24 * 180, 24 * 90))
         yield {
