@@ -49,9 +49,7 @@ def rows_in(dsn: str) -> int:
     """Every row of schema cmms (partitions counted once, as leaves)."""
     with psycopg.connect(dsn) as conn:
         tables = [name for (name,) in conn.execute(TABLES)]
-        return sum(
-            int((conn.execute(COUNT.format(name)).fetchone() or (0,))[0]) for name in tables
-        )
+        return sum(int((conn.execute(COUNT.format(name)).fetchone() or (0,))[0]) for name in tables)
 
 
 def tool(bindir: str | None, name: str) -> str:

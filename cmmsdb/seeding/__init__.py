@@ -4,6 +4,9 @@ data looks and relates like a real maintenance operation, reproducibly.
 - Rows come from seeding/tenant.py, per tenant, sized by a profile (seeds/*.toml) and a
   Pareto factor per tenant; the same seed gives the same rows, times included (they are
   derived from a fixed base time).
+- Column lists, types and allowed values come from the migrated database's catalog
+  (seeding/schema.py): a column a migration adds needs no edit here, and a table without
+  a generator is left empty.
 - They are written with binary COPY, one transaction per tenant. COPY cannot write through
   row-level security, so seeding takes a superuser, which bypasses it: it says so.
 - Triggers are skipped for the load (session_replication_role = replica): every foreign

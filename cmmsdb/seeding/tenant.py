@@ -1,5 +1,11 @@
 """One fake tenant's rows, table by table, in the order their foreign keys need.
 
+A generator yields named rows (column -> value) and gives only the columns that need
+realistic values; the rest is the catalog's business (seeding/schema.py): a column it does
+not name is left to its default, or filled by type when it is required. Enum-like values
+(roles, statuses, priorities) are drawn through `Tenant.chooser` from the values the
+column's CHECK allows, weighted by the shares written here or in the profile.
+
 Every value comes from the tenant's own random generator (seeded from the run's seed and
 the tenant's number) and the shared pools, and every time from the fixed base time, so the
 same seed gives the same rows. Foreign keys point at rows generated earlier for the same
