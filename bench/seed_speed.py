@@ -11,6 +11,10 @@ or `pg_restore -j N --data-only --disable-triggers` (--jobs N > 1). Both move th
 into the same indexed tables with triggers off; the restore has no rows to invent, so it
 is the floor, and `seed / restore` (rates) says how close the seed comes to it.
 
+It also splits the seed's time between writing the rows (generating them in Python, COPY)
+and writing their audit records (one INSERT ... SELECT per table), and times generating the
+rows alone for one tenant of the profile, with no database, to say what dominates.
+
 Target (issue 15): 0.7 or better. pg_dump and pg_restore must be those of the server's
 major version (on PATH, or --bindir).
 """
@@ -18,12 +22,17 @@ major version (on PATH, or --bindir).
 from __future__ import annotations
 
 import argparse
+import random
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -31,7 +40,11 @@ import psycopg
 from _server import fresh_database, server_dsn
 
 import cmmsdb
-from cmmsdb.seeding import DEFAULT_JOBS, seed
+from cmmsdb import seeding
+from cmmsdb.seeding import BASE_TIME, DEFAULT_JOBS, schema, seed
+from cmmsdb.seeding.pools import build
+from cmmsdb.seeding.profile import load
+from cmmsdb.seeding.tenant import GENERATORS, Tenant
 from cmmsdb.target import resolve
 
 ROWS = """
@@ -71,6 +84,51 @@ def restore(dsn: str, folder: Path, jobs: int, bindir: str | None) -> float:
     return time.perf_counter() - started
 
 
+class Split:
+    """Seconds the seed's workers spent in its two phases, summed over workers."""
+
+    def __init__(self) -> None:
+        self.seconds = {"rows": 0.0, "audit": 0.0}
+        self.lock = threading.Lock()
+
+    def wrap(self, phase: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.seconds[phase] += time.perf_counter() - started
+
+        return timed
+
+
+def generation_rate(dsn: str, profile_name: str) -> float:
+    """Rows per second of generating one average tenant's rows and converting them to COPY
+    tuples, with nothing sent anywhere (the client's share of the work)."""
+    with psycopg.connect(dsn) as conn:
+        shapes = schema.read(conn)
+    profile, rng = load(profile_name), random.Random(1)
+    allowed = {name: shape.allowed for name, shape in shapes.items()}
+    tenant = Tenant(
+        uuid.UUID(int=rng.getrandbits(128), version=4),
+        rng,
+        BASE_TIME,
+        build(1),
+        profile.work_order_status,
+        profile.work_order_priority,
+        allowed,
+    )
+    rows, started = 0, time.perf_counter()
+    for table, generator in GENERATORS.items():
+        produced = iter(generator(tenant, profile.rows.get(table, 0)))
+        first = next(produced, None)
+        if first is not None:
+            plan = schema.plan(shapes[table], first, rng, BASE_TIME)
+            rows += sum(1 for _ in plan.tuples([first, *produced]))
+    return rows / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn")
@@ -86,6 +144,10 @@ def main() -> None:
 
     seeded = fresh_database(dsn)
     cmmsdb.migrate(seeded)
+    split = Split()
+    loader = seeding._Loader
+    loader._copy = split.wrap("rows", loader._copy)  # type: ignore[method-assign]
+    loader._audit = split.wrap("audit", loader._audit)  # type: ignore[method-assign]
     report = seed(
         resolve(seeded),
         profile=args.profile,
@@ -114,6 +176,16 @@ def main() -> None:
     print(f"restore rows/s                 {floor_rate:12,.0f}")
     print(f"seed / restore                 {seed_rate / floor_rate:12.2f}   target 0.7 or better")
     print(f"peak memory (MB)               {peak_mb:12,.0f}")
+    busy = sum(split.seconds.values()) or 1.0
+    print(
+        f"workers' time: rows (generate + COPY) {split.seconds['rows']:.1f} s"
+        f" ({split.seconds['rows'] / busy:.0%}), audit records (INSERT ... SELECT)"
+        f" {split.seconds['audit']:.1f} s ({split.seconds['audit'] / busy:.0%})"
+    )
+    print(
+        f"generating and converting rows alone, one thread: "
+        f"{generation_rate(seeded, args.profile):,.0f} rows/s"
+    )
 
 
 if __name__ == "__main__":
