@@ -261,7 +261,8 @@ def test_tables_and_columns_the_seeder_does_not_know_are_handled_from_the_catalo
     migrated_db: str, admin: Conn
 ) -> None:
     """A table another change adds gets no rows and breaks nothing (its audit trigger
-    included); a required column added to a seeded table is filled by type."""
+    included); a required column added to a seeded table (the tenant's own included) is
+    filled by type."""
     admin.execute(
         """
         CREATE TABLE cmms.widgets (
@@ -277,6 +278,7 @@ def test_tables_and_columns_the_seeder_does_not_know_are_handled_from_the_catalo
             ADD COLUMN installed_at timestamptz NOT NULL, ADD COLUMN label text NOT NULL UNIQUE,
             ADD COLUMN calibrated boolean NOT NULL, ADD COLUMN ratio numeric(8, 2) NOT NULL,
             ADD COLUMN spec jsonb NOT NULL, ADD COLUMN sensor uuid NOT NULL;
+        ALTER TABLE cmms.organizations ADD COLUMN region text NOT NULL;
         """
     )
     admin.commit()
@@ -289,6 +291,8 @@ def test_tables_and_columns_the_seeder_does_not_know_are_handled_from_the_catalo
         "SELECT count(*), count(DISTINCT label), count(DISTINCT sensor) FROM cmms.meters"
     ).fetchone()
     assert meters == (report.rows["meters"],) * 3
+    regions = admin.execute("SELECT count(DISTINCT region) FROM cmms.organizations").fetchone()
+    assert regions == (2,)
 
 
 def test_a_profile_share_the_catalog_does_not_allow_is_refused(

@@ -27,12 +27,13 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from cmmsdb import conventions
 from cmmsdb.errors import SeedError, SeedInterrupted
 from cmmsdb.resources import default_migrations_dir, query
 from cmmsdb.seeding import schema
@@ -254,7 +255,8 @@ def _refuse_disallowed_shares(profile: Profile, shapes: dict[str, schema.Shape])
         ("priority", profile.work_order_priority),
     ):
         what = f"profile {profile.name}'s [work_order_{column}]"
-        schema.refuse_disallowed(shapes["work_orders"], column, shares, what)
+        if "work_orders" in shapes:
+            schema.refuse_disallowed(shapes["work_orders"], column, shares, what)
 
 
 def _refuse_unmigrated(target: Target, folder: Path, connect_timeout: float) -> None:
@@ -468,26 +470,34 @@ class _Loader:
         plan = tenant.chooser(
             "organizations", "plan", {"free": 1, "standard": 1, "enterprise": 1}
         )()
-        slug = f"fake-{self.seed}-{number}"
-        self.conn.execute(
-            query("seed_organization.sql").encode(),
-            {"id": tenant.org, "name": name, "slug": slug, "plan": plan, "created_at": created},
-        )
-        self.counts["organizations"] = self.counts.get("organizations", 0) + 1
+        row = {
+            "id": tenant.org,
+            "name": name,
+            "slug": f"fake-{self.seed}-{number}",
+            "plan": plan,
+            "created_at": created,
+            "updated_at": created,
+        }
+        written = self._write(conventions.TENANT_ROOT, iter((row,)), tenant)
+        self.counts["organizations"] = self.counts.get("organizations", 0) + written
 
     def _copy(self, table: str, generator: Generator, tenant: Tenant, wanted: int) -> int:
-        """COPY the generator's named rows: the columns it gives, then the required ones it
-        does not (filled by type, see seeding/schema.py), in the catalog's types."""
-        shape = self.shapes.get(table)
-        rows = iter(generator(tenant, wanted)) if wanted > 0 and shape else iter(())
+        if wanted <= 0 or table not in self.shapes:  # a table the migrations no longer have
+            return 0
+        return self._write(table, iter(generator(tenant, wanted)), tenant)
+
+    def _write(self, table: str, rows: Iterator[schema.Row], tenant: Tenant) -> int:
+        """COPY named rows: the columns they give, then the required ones they do not
+        (filled by type, see seeding/schema.py), in the catalog's types."""
         first = next(rows, None)
-        if first is None or shape is None:
+        if first is None:
             return 0
         from psycopg import sql
 
-        plan = schema.plan(shape, first, tenant.rng, tenant.base)
-        statement = sql.SQL("COPY cmms.{} ({}) FROM STDIN (FORMAT BINARY)").format(
-            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, plan.columns))
+        plan = schema.plan(self.shapes[table], first, tenant.rng, tenant.base)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(conventions.SCHEMA, table),
+            sql.SQL(", ").join(map(sql.Identifier, plan.columns)),
         )
         written = 0
         with self.conn.cursor().copy(statement) as copy:
