@@ -31,11 +31,11 @@ if TYPE_CHECKING:
 
 # `CHECK ((col = ANY (ARRAY['a'::text, 'b'::text])))`, as pg_get_constraintdef prints
 # `col IN ('a', 'b')`, and `CHECK ((col = 'a'::text))`, as it prints a list of one.
-_LITERAL = r"'(?:[^']|'')*'::[a-z ]+"
+_LITERAL = r"'(?:[^']|'')*'::(?:text|character varying|bpchar)"
 _IN_LIST = re.compile(
     rf"CHECK \(\((\w+) = (?:ANY \(ARRAY\[((?:{_LITERAL})(?:, {_LITERAL})*)\]\)|({_LITERAL}))\)\)"
 )
-_QUOTED = re.compile(r"'((?:[^']|'')*)'::(?:text|character varying)")
+_QUOTED = re.compile(r"'((?:[^']|'')*)'::")
 
 Row = dict[str, Any]
 Fill = Callable[[], Any]
