@@ -1,142 +1,165 @@
-"""`cmmsdb seed` throughput against the COPY ceiling of the same server (`pgbench -i`, which
-loads pgbench_accounts with COPY), with the peak memory of the seeding process.
+"""`cmmsdb seed` against its floor: loading exactly the rows it wrote into exactly these
+tables, with nothing to generate.
 
     python bench/seed_speed.py [--dsn postgresql://...] [--profile load] [--tenants N]
-                               [--scale X] [--pgbench-scale 50] [--jobs N]
+                               [--scale X] [--jobs N] [--seed S] [--runs 3] [--bindir DIR]
 
-Targets (issue 5): the load profile at 200,000 rows/s or more, at least a quarter of the
-pgbench -i rate, peak memory under 1 GB.
+The seed runs into a freshly migrated database; its rows (audit records included) are
+dumped data-only (pg_dump -Fd of schema cmms) and restored into another freshly migrated
+database with `pg_restore --data-only --disable-triggers --single-transaction` (--jobs 1)
+or `pg_restore -j N --data-only --disable-triggers` (--jobs N > 1). Both move the same rows
+into the same indexed tables with triggers off; the restore has no rows to invent, so it
+is the floor, and `seed / restore` (rates) says how close the seed comes to it. Seeds and
+restores alternate, --runs of each, and the best of each is compared: a shared machine's
+load varies more than either.
+
+It also splits the seed's time between writing the rows (generating them in Python, COPY)
+and writing their audit records (one INSERT ... SELECT per table), and times generating the
+rows alone for one tenant of the profile, with no database, to say what dominates.
+
+Target (issue 15): 0.7 or better. pg_dump and pg_restore must be those of the server's
+major version (on PATH, or --bindir).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import resource
-import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import fresh_database, server_dsn
+import psycopg
+from _server import drop_database, fresh_database, server_dsn
 from psycopg.conninfo import conninfo_to_dict
 
 import cmmsdb
-from cmmsdb.seeding import DEFAULT_JOBS, seed
+from cmmsdb import seeding
+from cmmsdb.seeding import BASE_TIME, DEFAULT_JOBS, schema, seed
+from cmmsdb.seeding.pools import build
+from cmmsdb.seeding.profile import load
+from cmmsdb.seeding.tenant import GENERATORS, Tenant
 from cmmsdb.target import resolve
 
+ROWS = """
+    SELECT coalesce(sum(n_live_tup), 0)::bigint FROM pg_stat_user_tables
+    WHERE schemaname = 'cmms'
+"""
+COUNT = "SELECT count(*) FROM {}"
+TABLES = """
+    SELECT c.oid::regclass::text FROM pg_class c
+    WHERE c.relnamespace = 'cmms'::regnamespace AND c.relkind = 'r'
+"""
 
-def pgbench_rows_per_second(dsn: str, scale: int) -> float:
-    """Rows per second of pgbench -i's COPY of pgbench_accounts (100,000 rows per scale)."""
-    params = conninfo_to_dict(dsn)
-    command = [shutil.which("pgbench") or "pgbench", "-i", "-q", "-I", "dtg", "-s", str(scale)]
-    command += ["-h", str(params.get("host", "127.0.0.1")), "-p", str(params.get("port", 5432))]
-    command += ["-U", str(params.get("user", "postgres")), str(params["dbname"])]
+
+def rows_in(dsn: str) -> int:
+    """Every row of schema cmms (partitions counted once, as leaves)."""
+    with psycopg.connect(dsn) as conn:
+        tables = [name for (name,) in conn.execute(TABLES)]
+        return sum(int((conn.execute(COUNT.format(name)).fetchone() or (0,))[0]) for name in tables)
+
+
+def tool(bindir: str | None, name: str) -> str:
+    return str(Path(bindir) / name) if bindir else name
+
+
+def dump(dsn: str, folder: Path, bindir: str | None) -> None:
+    """A data-only directory-format dump of schema cmms: what the seed wrote."""
+    command = [tool(bindir, "pg_dump"), "--data-only", "-Fd", "-n", "cmms", "-f", str(folder)]
+    subprocess.run([*command, "-d", dsn], check=True, capture_output=True)
+
+
+def restore(dsn: str, folder: Path, jobs: int, bindir: str | None) -> float:
+    """Seconds to load the dump into the freshly migrated database `dsn`."""
+    command = [tool(bindir, "pg_restore"), "--data-only", "--disable-triggers", "-d", dsn]
+    command += ["--single-transaction"] if jobs == 1 else ["-j", str(jobs)]
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    return scale * 100_000 / (time.perf_counter() - started)
+    subprocess.run([*command, str(folder)], check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
-def copy_vs_executemany(dsn: str, seed_value: int = 99) -> tuple[float, float, int]:
-    """Rows/s of binary COPY and of executemany INSERT for the same rows (one load-profile
-    tenant, triggers skipped for both), each in a transaction that is rolled back."""
-    import random
-    import uuid
+class Split:
+    """Seconds the seed's workers spent in its two phases, summed over workers."""
 
-    import psycopg
-    from psycopg import sql
+    def __init__(self) -> None:
+        self.seconds = {"rows": 0.0, "audit": 0.0}
+        self.lock = threading.Lock()
 
-    from cmmsdb.seeding import BASE_TIME
-    from cmmsdb.seeding.pools import build
-    from cmmsdb.seeding.profile import load
-    from cmmsdb.seeding.tenant import TABLES, Tenant
+    def wrap(self, phase: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.seconds[phase] += time.perf_counter() - started
 
-    profile = load("load")
-    rng = random.Random(seed_value)
-    org = uuid.UUID(int=rng.getrandbits(128), version=4)
+        return timed
+
+
+def generation_rate(dsn: str, profile_name: str) -> float:
+    """Rows per second of generating one average tenant's rows and converting them to COPY
+    tuples, with nothing sent anywhere (the client's share of the work)."""
+    with psycopg.connect(dsn) as conn:
+        shapes = schema.read(conn)
+    profile, rng = load(profile_name), random.Random(1)
+    allowed = {name: shape.allowed for name, shape in shapes.items()}
     tenant = Tenant(
-        org,
+        uuid.UUID(int=rng.getrandbits(128), version=4),
         rng,
         BASE_TIME,
-        build(seed_value),
+        build(1),
         profile.work_order_status,
         profile.work_order_priority,
+        allowed,
     )
-    tables = [(t, list(t.rows(tenant, profile.rows.get(t.name, 0)))) for t in TABLES]
-    rows = sum(len(r) for _, r in tables)
-    rates = []
-    for method in ("copy", "executemany"):
-        with psycopg.connect(dsn) as conn:
-            conn.execute("SET session_replication_role = replica")
-            conn.execute(
-                "INSERT INTO cmms.organizations (id, name, slug) VALUES (%s, 'bench', 'bench')",
-                [org],
-            )
-            started = time.perf_counter()
-            for table, table_rows in tables:
-                names = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-                target = sql.SQL("cmms.{} ({})").format(sql.Identifier(table.name), names)
-                if method == "copy":
-                    with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(target)) as copy:
-                        for row in table_rows:
-                            copy.write_row(row)
-                else:
-                    marks = sql.SQL(", ").join(sql.Placeholder() * len(table.columns))
-                    insert = sql.SQL("INSERT INTO {} VALUES ({})").format(target, marks)
-                    conn.cursor().executemany(insert, table_rows)
-            rates.append(rows / (time.perf_counter() - started))
-            conn.rollback()
-    return rates[0], rates[1], rows
+    rows, started = 0, time.perf_counter()
+    for table, generator in GENERATORS.items():
+        produced = iter(generator(tenant, profile.rows.get(table, 0)))
+        first = next(produced, None)
+        if first is not None:
+            plan = schema.plan(shapes[table], first, rng, BASE_TIME)
+            rows += sum(1 for _ in plan.tuples([first, *produced]))
+    return rows / (time.perf_counter() - started)
 
 
-def server_side_ceiling(dsn: str, org: str) -> tuple[float, float, int]:
-    """Rows/s of the server writing one seeded tenant's rows again with no client work at
-    all: INSERT ... SELECT of every table's rows under a new organization id (composite keys
-    keep every reference inside it), triggers skipped as seed does; then with the audit
-    records written as seed writes them. Rolled back. No generator, in the server or not,
-    can feed these tables faster than this."""
-    import uuid
+def seed_once(dsn: str, args: argparse.Namespace, jobs: int) -> tuple[str, float]:
+    """A freshly migrated database seeded as asked, and the seed's seconds."""
+    seeded = fresh_database(dsn)
+    cmmsdb.migrate(seeded)
+    report = seed(
+        resolve(seeded),
+        profile=args.profile,
+        tenants=args.tenants,
+        scale=args.scale,
+        seed=args.seed,
+        jobs=jobs,
+    )
+    return seeded, report.seconds
 
-    import psycopg
-    from psycopg import sql
 
-    from cmmsdb.seeding import _Loader
-    from cmmsdb.seeding.pools import build
-    from cmmsdb.seeding.profile import load
-    from cmmsdb.seeding.tenant import TABLES
+def restore_once(dsn: str, folder: Path, rows: int, jobs: int, bindir: str | None) -> float:
+    """Seconds to restore the dump into a freshly migrated database (dropped afterwards)."""
+    restored = fresh_database(dsn)
+    cmmsdb.migrate(restored)
+    before = rows_in(restored)
+    seconds = restore(restored, folder, jobs, bindir)
+    assert rows_in(restored) - before == rows, "the restore did not load what the seed wrote"
+    drop(dsn, restored)
+    return seconds
 
-    clone = uuid.uuid4()
-    with psycopg.connect(dsn) as conn:
-        loader = _Loader(conn, load("load"), 1, build(1), {})
-        conn.execute("SET LOCAL session_replication_role = replica")
-        conn.execute(
-            "INSERT INTO cmms.organizations (id, name, slug)"
-            " SELECT %s, name, slug || '-clone' FROM cmms.organizations WHERE id = %s",
-            [clone, org],
-        )
-        rows = 0
-        started = time.perf_counter()
-        for table in TABLES:
-            chosen = [
-                sql.Placeholder("clone") if c == "organization_id" else sql.Identifier(c)
-                for c in table.columns
-            ]
-            statement = sql.SQL(
-                "INSERT INTO cmms.{t} ({c}) SELECT {s} FROM cmms.{t} WHERE organization_id = {o}"
-            ).format(
-                t=sql.Identifier(table.name),
-                c=sql.SQL(", ").join(map(sql.Identifier, table.columns)),
-                s=sql.SQL(", ").join(chosen),
-                o=sql.Placeholder("org"),
-            )
-            rows += conn.execute(statement, {"clone": clone, "org": org}).rowcount
-        rows_only = time.perf_counter() - started
-        loader._audit(clone)
-        with_audit = time.perf_counter() - started
-        conn.rollback()
-    return rows / rows_only, rows / with_audit, rows
+
+def drop(dsn: str, database: str) -> None:
+    drop_database(dsn, str(conninfo_to_dict(database)["dbname"]))
 
 
 def main() -> None:
@@ -145,42 +168,56 @@ def main() -> None:
     parser.add_argument("--profile", default="load")
     parser.add_argument("--tenants", type=int)
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--pgbench-scale", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--jobs", type=int, help="tenants written side by side (seed's default)")
+    parser.add_argument("--runs", type=int, default=3, help="seeds and restores, alternated")
+    parser.add_argument("--bindir", help="folder of pg_dump and pg_restore (default: PATH)")
     args = parser.parse_args()
     dsn = server_dsn(args.dsn)
+    jobs = args.jobs or DEFAULT_JOBS
 
-    ceiling = pgbench_rows_per_second(fresh_database(dsn), args.pgbench_scale)
-    target = fresh_database(dsn)
-    cmmsdb.migrate(target)
-    report = seed(
-        resolve(target),
-        profile=args.profile,
-        tenants=args.tenants,
-        scale=args.scale,
-        jobs=args.jobs,
-    )
+    split = Split()
+    loader = seeding._Loader
+    loader._copy = split.wrap("rows", loader._copy)  # type: ignore[method-assign]
+    loader._audit = split.wrap("audit", loader._audit)  # type: ignore[method-assign]
+    seeded, first = seed_once(dsn, args, jobs)
+    seeds, restores = [first], []
+    rows = rows_in(seeded)
+    with tempfile.TemporaryDirectory(prefix="cmmsdb-seed-dump-") as folder:
+        dumped = Path(folder) / "dump"
+        dump(seeded, dumped, args.bindir)
+        for run in range(args.runs):
+            restores.append(restore_once(dsn, dumped, rows, jobs, args.bindir))
+            if run + 1 < args.runs:  # a machine's load varies: alternate the two
+                again, seconds = seed_once(dsn, args, jobs)
+                seeds.append(seconds)
+                drop(dsn, again)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    copy_rate, insert_rate, sample = copy_vs_executemany(target)
-    rows_rate, audited_rate, cloned = server_side_ceiling(target, report.organizations[0])
 
-    print(f"profile {report.profile}: {report.tenants} tenants, {report.total_rows:,} rows")
-    print(f"jobs                        {args.jobs or DEFAULT_JOBS:12}")
-    print(f"work orders                 {report.rows.get('work_orders', 0):12,}")
-    print(f"seconds                     {report.seconds:12.1f}")
-    print(f"seed rows/s                 {report.rows_per_second:12,.0f}   target 200,000")
-    print(f"pgbench -i COPY rows/s      {ceiling:12,.0f}")
-    print(f"seed / COPY ceiling         {report.rows_per_second / ceiling:12.2f}   target 0.25")
-    print(f"peak memory (MB)            {peak_mb:12,.0f}   target < 1,024")
+    floor = f"pg_restore -j {jobs}" if jobs > 1 else "pg_restore --single-transaction"
+    best_seed, best_restore = min(seeds), min(restores)
+    print(f"profile {args.profile}: {args.tenants or 'profile'} tenants, jobs {jobs}")
+    print(f"rows (audit records included)  {rows:12,}")
+    print(f"seed seconds (best of {len(seeds)})      {best_seed:12.2f}   all: {_list(seeds)}")
+    print(f"{floor + ' (best)':<30} {best_restore:12.2f}   all: {_list(restores)}")
+    print(f"seed rows/s                    {rows / best_seed:12,.0f}")
+    print(f"restore rows/s                 {rows / best_restore:12,.0f}")
+    print(f"seed / restore                 {best_restore / best_seed:12.2f}   target 0.7 or better")
+    print(f"peak memory (MB)               {peak_mb:12,.0f}")
+    busy = sum(split.seconds.values()) or 1.0
     print(
-        f"one tenant's {sample:,} rows: COPY {copy_rate:,.0f} rows/s,"
-        f" executemany INSERT {insert_rate:,.0f} rows/s, ratio {copy_rate / insert_rate:.1f}"
-        " (target 20 for seed vs executemany)"
+        f"workers' time: rows (generate + COPY) {split.seconds['rows']:.1f} s"
+        f" ({split.seconds['rows'] / busy:.0%}), audit records (INSERT ... SELECT)"
+        f" {split.seconds['audit']:.1f} s ({split.seconds['audit'] / busy:.0%})"
     )
     print(
-        f"server-side ceiling, one tenant's {cloned:,} rows by INSERT ... SELECT: "
-        f"{rows_rate:,.0f} rows/s, {audited_rate:,.0f} rows/s with their audit records"
+        f"generating and converting rows alone, one thread: "
+        f"{generation_rate(seeded, args.profile):,.0f} rows/s"
     )
+
+
+def _list(seconds: list[float]) -> str:
+    return ", ".join(f"{value:.1f}" for value in seconds)
 
 
 if __name__ == "__main__":

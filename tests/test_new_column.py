@@ -1,6 +1,6 @@
 """A new column on a tenant table needs one migration and nothing else: verify, drift, the
-schema docs and the tests' row factory handle it from the catalog (issue 15's measure of
-"one home for the data-model rules")."""
+schema docs, the seeder and the tests' row factory handle it from the catalog (issue 15's
+measure of "one home for the data-model rules")."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import psycopg
 from cmmsdb import catalog, migrator, schema_drift, verifier
 from cmmsdb.data_dictionary import render_markdown
 from cmmsdb.migrations import discover
+from cmmsdb.seeding import seed
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS, Server
 from tests.rows import make_row, new_org
@@ -79,3 +80,17 @@ def test_a_column_added_by_one_migration_needs_nothing_else(
             "SELECT risk_class FROM cmms.active_assets WHERE id = %s", [asset]
         ).fetchone() or (None,)
         assert value in {"low", "medium", "high"}
+
+    # the seeder fills the new required column from the catalog: a value its CHECK allows
+    report = seed(target, profile="demo", tenants=2, scale=0.3, seed=15, migrations=folder)
+    with psycopg.connect(empty_db) as conn:
+        classes = dict(
+            conn.execute(
+                "SELECT risk_class, count(*) FROM cmms.assets"
+                " WHERE organization_id = ANY(%s::uuid[]) GROUP BY 1",
+                [report.organizations],
+            ).fetchall()
+        )
+    assert sum(classes.values()) == report.rows["assets"] > 0
+    assert set(classes) <= {"low", "medium", "high"}
+    assert len(classes) > 1  # drawn, not one constant

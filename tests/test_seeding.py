@@ -14,6 +14,7 @@ from psycopg import sql
 
 from cmmsdb.errors import SeedError
 from cmmsdb.seeding import Progress, purge_fake, seed
+from cmmsdb.seeding.schema import allowed_values
 from cmmsdb.target import Target
 from tests.rows import make_row, new_org
 
@@ -254,3 +255,95 @@ def test_seeded_custom_field_values_pass_the_checks_a_normal_write_gets(
         rewritten = admin.execute("UPDATE cmms.custom_field_values SET value = value").rowcount
 
     assert rewritten > 0
+
+
+def test_tables_and_columns_the_seeder_does_not_know_are_handled_from_the_catalog(
+    migrated_db: str, admin: Conn
+) -> None:
+    """A table another change adds gets no rows and breaks nothing (its audit trigger
+    included); a required column added to a seeded table (the tenant's own included) is
+    filled by type."""
+    admin.execute(
+        """
+        CREATE TABLE cmms.widgets (
+            organization_id uuid NOT NULL REFERENCES cmms.organizations (id),
+            id uuid NOT NULL DEFAULT gen_random_uuid(),
+            name text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (organization_id, id));
+        CREATE TRIGGER widgets_audit AFTER INSERT OR UPDATE OR DELETE ON cmms.widgets
+            FOR EACH ROW EXECUTE FUNCTION cmms.audit_row_change();
+        ALTER TABLE cmms.meters ADD COLUMN serial integer NOT NULL,
+            ADD COLUMN installed_at timestamptz NOT NULL, ADD COLUMN label text NOT NULL UNIQUE,
+            ADD COLUMN calibrated boolean NOT NULL, ADD COLUMN ratio numeric(8, 2) NOT NULL,
+            ADD COLUMN spec jsonb NOT NULL, ADD COLUMN sensor uuid NOT NULL;
+        ALTER TABLE cmms.organizations ADD COLUMN region text NOT NULL;
+        """
+    )
+    admin.commit()
+
+    report = seed(Target(migrated_db, "test"), profile="demo", tenants=2, scale=0.3, seed=4)
+
+    assert "widgets" not in report.rows
+    assert admin.execute("SELECT count(*) FROM cmms.widgets").fetchone() == (0,)
+    meters = admin.execute(
+        "SELECT count(*), count(DISTINCT label), count(DISTINCT sensor) FROM cmms.meters"
+    ).fetchone()
+    assert meters == (report.rows["meters"],) * 3
+    regions = admin.execute("SELECT count(DISTINCT region) FROM cmms.organizations").fetchone()
+    assert regions == (2,)
+
+
+def test_a_profile_share_the_catalog_does_not_allow_is_refused(
+    migrated_db: str, admin: Conn, tmp_path: Path
+) -> None:
+    profile = tmp_path / "typo.toml"
+    profile.write_text(
+        "tenants = 1\n[rows]\nwork_orders = 3\n[work_order_status]\nopen = 1\nclosd = 1\n"
+        "[work_order_priority]\nlow = 1\n"
+    )
+    with pytest.raises(SeedError, match=r"gives closd, which cmms.work_orders.status does not"):
+        seed(Target(migrated_db, "test"), profile=str(profile))
+    assert admin.execute("SELECT count(*) FROM cmms.organizations").fetchone() == (0,)
+
+
+def test_enum_like_values_are_those_the_check_constraints_allow(
+    migrated_db: str, admin: Conn
+) -> None:
+    """A value dropped from a CHECK is no longer drawn; a column whose CHECK lists values
+    the seeder's shares do not name still gets allowed values."""
+    admin.execute(
+        """
+        ALTER TABLE cmms.users DROP CONSTRAINT users_role_check,
+            ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'manager', 'viewer'));
+        ALTER TABLE cmms.calendar_events DROP CONSTRAINT calendar_events_event_type_check,
+            ADD CONSTRAINT calendar_events_event_type_check CHECK (event_type IN ('audit'));
+        """
+    )
+    admin.commit()
+
+    seed(Target(migrated_db, "test"), profile="demo", tenants=1, scale=0.5, seed=8)
+
+    roles = {r for (r,) in admin.execute("SELECT DISTINCT role FROM cmms.users")}
+    assert roles <= {"admin", "manager", "viewer"}
+    assert roles
+    events = admin.execute("SELECT DISTINCT event_type FROM cmms.calendar_events").fetchall()
+    assert events == [("audit",)]
+
+
+@pytest.mark.parametrize(
+    ("definition", "values"),
+    [
+        ("CHECK ((kind = ANY (ARRAY['a'::text, 'b''c'::text])))", ("a", "b'c")),
+        ("CHECK ((kind = 'only'::text))", ("only",)),
+        ("CHECK ((kind = ANY (ARRAY['a, b'::text, 'c'::character varying])))", ("a, b", "c")),
+        ("CHECK ((kind = 'a'::text) OR (other = 'b'::text))", ()),
+        ("CHECK ((kind = ANY (ARRAY['a'::text])) AND (kind = ANY (ARRAY['b'::text])))", ()),
+        ("CHECK ((kind <> ''::text))", ()),
+    ],
+)
+def test_only_a_plain_in_list_check_gives_allowed_values(
+    definition: str, values: tuple[str, ...]
+) -> None:
+    assert allowed_values("kind", definition) == values

@@ -8,7 +8,7 @@ import typer
 
 import cmmsdb
 from cmmsdb.cli import render
-from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, resolved
+from cmmsdb.cli.options import ConnectTimeout, Dsn, Json, MigrationsDir, resolved
 
 
 def seed(
@@ -33,6 +33,7 @@ def seed(
         typer.Option("--purge-fake", help="Remove every organization seed made, and its rows."),
     ] = False,
     dsn: Dsn = None,
+    migrations: MigrationsDir = None,
     json: Json = False,
     connect_timeout: ConnectTimeout = 10.0,
 ) -> None:
@@ -52,6 +53,7 @@ def seed(
             scale=scale,
             seed=seed,
             jobs=jobs,
+            migrations=migrations,
             on_progress=on_progress,
             connect_timeout=connect_timeout,
         )

@@ -4,6 +4,9 @@ data looks and relates like a real maintenance operation, reproducibly.
 - Rows come from seeding/tenant.py, per tenant, sized by a profile (seeds/*.toml) and a
   Pareto factor per tenant; the same seed gives the same rows, times included (they are
   derived from a fixed base time).
+- Column lists, types and allowed values come from the migrated database's catalog
+  (seeding/schema.py): a column a migration adds needs no edit here, and a table without
+  a generator is left empty.
 - They are written with binary COPY, one transaction per tenant. COPY cannot write through
   row-level security, so seeding takes a superuser, which bypasses it: it says so.
 - Triggers are skipped for the load (session_replication_role = replica): every foreign
@@ -24,18 +27,23 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from cmmsdb import conventions
 from cmmsdb.errors import SeedError, SeedInterrupted
 from cmmsdb.resources import default_migrations_dir, query
+from cmmsdb.seeding import schema
 from cmmsdb.seeding.profile import MAX_TENANTS, Profile, load
-from cmmsdb.seeding.tenant import TABLES, Table, Tenant
+from cmmsdb.seeding.tenant import GENERATORS, Generator, Tenant
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, ensure_writable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import psycopg
 
     from cmmsdb.seeding.pools import Pools
@@ -120,8 +128,11 @@ def seed(
     jobs: int | None = None,
     on_progress: ProgressCallback | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    migrations: Path | None = None,
 ) -> SeedReport:
-    """Add fake tenants to a migrated database; see the module docstring.
+    """Add fake tenants to a migrated database; see the module docstring. The database must
+    be at the head of `migrations` (the shipped folder by default); the tables and columns
+    are those its catalog has.
 
     Interrupted (Ctrl-C), it stops the tenants being written (rolled back) and raises
     SeedInterrupted, which says how many tenants were committed and kept.
@@ -138,10 +149,12 @@ def seed(
         with connect(target, connect_timeout=connect_timeout) as conn:
             ensure_writable(conn, target)
             written_as = _refuse_non_superuser(conn)
-            _refuse_unmigrated(target, connect_timeout)
+            _refuse_unmigrated(target, migrations or default_migrations_dir(), connect_timeout)
             conn.execute(query("seed_bookkeeping.sql"))
             conn.commit()
             first = int(_one(conn, query("seed_next_tenant.sql"), {"seed": seed}))
+            shapes = schema.read(conn)
+            _refuse_disallowed_shares(chosen, shapes)
         sizes = _tenant_sizes(seed, count, chosen.pareto_alpha, scale)
         pools = build(seed)
         expected = {
@@ -152,7 +165,7 @@ def seed(
             target,
             min(jobs, count),
             work,
-            lambda c: _Loader(c, chosen, seed, pools, expected),
+            lambda c: _Loader(c, chosen, seed, pools, expected, shapes),
             _Tally(on_progress, count) if on_progress else None,
             connect_timeout,
         )
@@ -229,7 +242,7 @@ def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> No
         raise SeedError(f"--scale must be above 0 and at most {MAX_SCALE:g}, not {scale:g}")
     if not 1 <= jobs <= MAX_JOBS:
         raise SeedError(f"--jobs must be between 1 and {MAX_JOBS}, not {jobs}")
-    known = {table.name for table in TABLES}
+    known = set(GENERATORS)
     unknown = sorted(set(profile.rows) - known)
     if unknown:
         raise SeedError(
@@ -238,10 +251,22 @@ def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> No
         )
 
 
-def _refuse_unmigrated(target: Target, connect_timeout: float) -> None:
+def _refuse_disallowed_shares(profile: Profile, shapes: dict[str, schema.Shape]) -> None:
+    """The profile's work order shares must name values the catalog allows (a typo would
+    otherwise be dropped silently)."""
+    for column, shares in (
+        ("status", profile.work_order_status),
+        ("priority", profile.work_order_priority),
+    ):
+        what = f"profile {profile.name}'s [work_order_{column}]"
+        if "work_orders" in shapes:
+            schema.refuse_disallowed(shapes["work_orders"], column, shares, what)
+
+
+def _refuse_unmigrated(target: Target, folder: Path, connect_timeout: float) -> None:
     from cmmsdb import migrator
 
-    report = migrator.status(target, default_migrations_dir(), connect_timeout=connect_timeout)
+    report = migrator.status(target, folder, connect_timeout=connect_timeout)
     pending = [m.id for m in report.problems]
     if pending:
         shown = ", ".join(pending[:5]) + (
@@ -394,23 +419,18 @@ class _Loader:
         seed: int,
         pools: Pools,
         expected: dict[str, int],
+        shapes: dict[str, schema.Shape],
     ) -> None:
         self.conn, self.profile, self.seed, self.pools = conn, profile, seed, pools
-        self.expected = expected
+        self.expected, self.shapes = expected, shapes
+        self.allowed = {name: shape.allowed for name, shape in shapes.items()}
         self.stop: threading.Event | None = None  # set: abandon the tenant being written
         self.counts: dict[str, int] = {}
-        self.types = {table.name: self._types(table) for table in TABLES}
         self.audited: dict[str, tuple[list[str], list[str] | None]] = {
             name: (columns, secrets)
             for name, columns, secrets in conn.execute(query("seed_audited_tables.sql"))
         }
         conn.commit()
-
-    def _types(self, table: Table) -> list[int]:
-        found = dict(
-            self.conn.execute(query("seed_column_types.sql"), {"table": f"cmms.{table.name}"})
-        )
-        return [found[column] for column in table.columns]
 
     def tenant(self, work: _Work, notify: ProgressCallback | None) -> uuid.UUID:
         rng = random.Random(f"{self.seed}:{work.number}")
@@ -422,19 +442,20 @@ class _Loader:
             self.pools,
             self.profile.work_order_status,
             self.profile.work_order_priority,
+            self.allowed,
         )
         with self.conn.transaction():
             self.conn.execute(query("seed_replica.sql").encode())
             self._organization(tenant, work.number)
-            for table in TABLES:
+            for table, generator in GENERATORS.items():
                 if self.stop is not None and self.stop.is_set():
                     raise _Abandoned
-                wanted = round(self.profile.rows.get(table.name, 0) * work.size)
-                written = self._copy(table, tenant, wanted)
-                self.counts[table.name] = self.counts.get(table.name, 0) + written
+                wanted = round(self.profile.rows.get(table, 0) * work.size)
+                written = self._copy(table, generator, tenant, wanted)
+                self.counts[table] = self.counts.get(table, 0) + written
                 if notify:
-                    expected = self.expected.get(table.name, 0)
-                    notify(Progress(table.name, written, work.position + 1, work.tenants, expected))
+                    expected = self.expected.get(table, 0)
+                    notify(Progress(table, written, work.position + 1, work.tenants, expected))
             self._audit(org)
             self.conn.execute(
                 query("seed_record.sql").encode(),
@@ -450,27 +471,44 @@ class _Loader:
     def _organization(self, tenant: Tenant, number: int) -> None:
         name = f"{tenant.rng.choice(self.pools.companies)} (fake {self.seed}-{number})"
         created = tenant.before_base()
-        plan = tenant.rng.choice(("free", "standard", "enterprise"))
-        slug = f"fake-{self.seed}-{number}"
-        self.conn.execute(
-            query("seed_organization.sql").encode(),
-            {"id": tenant.org, "name": name, "slug": slug, "plan": plan, "created_at": created},
-        )
-        self.counts["organizations"] = self.counts.get("organizations", 0) + 1
+        plan = tenant.chooser(
+            "organizations", "plan", {"free": 1, "standard": 1, "enterprise": 1}
+        )()
+        row = {
+            "id": tenant.org,
+            "name": name,
+            "slug": f"fake-{self.seed}-{number}",
+            "plan": plan,
+            "created_at": created,
+            "updated_at": created,
+        }
+        written = self._write(conventions.TENANT_ROOT, iter((row,)), tenant)
+        self.counts["organizations"] = self.counts.get("organizations", 0) + written
 
-    def _copy(self, table: Table, tenant: Tenant, wanted: int) -> int:
-        if wanted <= 0:
+    def _copy(self, table: str, generator: Generator, tenant: Tenant, wanted: int) -> int:
+        if wanted <= 0 or table not in self.shapes:  # a table the migrations no longer have
+            return 0
+        return self._write(table, iter(generator(tenant, wanted)), tenant)
+
+    def _write(self, table: str, rows: Iterator[schema.Row], tenant: Tenant) -> int:
+        """COPY named rows: the columns they give, then the required ones they do not
+        (filled by type, see seeding/schema.py), in the catalog's types."""
+        first = next(rows, None)
+        if first is None:
             return 0
         from psycopg import sql
 
-        statement = sql.SQL("COPY cmms.{} ({}) FROM STDIN (FORMAT BINARY)").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+        plan = schema.plan(self.shapes[table], first, tenant.rng, tenant.base)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(conventions.SCHEMA, table),
+            sql.SQL(", ").join(map(sql.Identifier, plan.columns)),
         )
         written = 0
         with self.conn.cursor().copy(statement) as copy:
-            copy.set_types(self.types[table.name])
-            for row in table.rows(tenant, wanted):
-                copy.write_row(row)
+            copy.set_types(plan.types)
+            write = copy.write_row
+            for row in plan.tuples(chain((first,), rows)):
+                write(row)
                 written += 1
         return written
 

@@ -1,5 +1,7 @@
 """Seed profiles: TOML files that say how many rows of each table a fake tenant of average
-size gets, how tenant sizes vary, and how work order statuses and priorities are spread.
+size gets, how tenant sizes vary, and how work order statuses and priorities are spread
+(among the values cmms.work_orders' CHECK constraints allow: a profile naming another is
+refused when seeding starts).
 
 The shipped ones are in seeds/ (demo, small, load); `--profile path/to/file.toml` reads
 any other. Tables a profile leaves out get no rows.

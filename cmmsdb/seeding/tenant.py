@@ -1,5 +1,11 @@
 """One fake tenant's rows, table by table, in the order their foreign keys need.
 
+A generator yields named rows (column -> value) and gives only the columns that need
+realistic values; the rest is the catalog's business (seeding/schema.py): a column it does
+not name is left to its default, or filled by type when it is required. Enum-like values
+(roles, statuses, priorities) are drawn through `Tenant.chooser` from the values the
+column's CHECK allows, weighted by the shares written here or in the profile.
+
 Every value comes from the tenant's own random generator (seeded from the run's seed and
 the tenant's number) and the shared pools, and every time from the fixed base time, so the
 same seed gives the same rows. Foreign keys point at rows generated earlier for the same
@@ -12,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from bisect import bisect
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,8 +28,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from cmmsdb.seeding.pools import Pools
+from cmmsdb.seeding.schema import Row, shares_within
 
-Row = tuple[Any, ...]
 DAY = 86_400.0
 WORK_ORDER_OPEN = ("open", "in_progress", "on_hold")
 ENTITY_TABLES = {"work_order": "work_orders", "asset": "assets", "location": "locations"}
@@ -30,7 +37,8 @@ ENTITY_TABLES = {"work_order": "work_orders", "asset": "assets", "location": "lo
 
 @dataclass
 class Tenant:
-    """The state of one tenant being generated: its random generator and the ids so far."""
+    """The state of one tenant being generated: its random generator, the ids so far, and
+    the values the catalog's CHECK constraints allow (table -> column -> values)."""
 
     org: uuid.UUID
     rng: random.Random
@@ -38,6 +46,7 @@ class Tenant:
     pools: Pools
     status_shares: dict[str, float]
     priority_shares: dict[str, float]
+    allowed: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     ids: dict[str, list[uuid.UUID]] = field(default_factory=dict)
     facts: dict[str, list[Any]] = field(default_factory=dict)
 
@@ -67,91 +76,117 @@ class Tenant:
     def money(self, low: float, high: float) -> Decimal:
         return Decimal(round(self.rng.uniform(low, high), 2)).quantize(Decimal("0.01"))
 
-    def weighted(self, shares: dict[str, float]) -> str:
-        return self.rng.choices(list(shares), weights=list(shares.values()))[0]
+    def chooser(
+        self, table: str, column: str, shares: Mapping[str, float] | None = None
+    ) -> Callable[[], str]:
+        """Draws of cmms.`table`.`column`'s values: those its CHECK allows, weighted by
+        `shares` (values it does not allow are dropped; shares that name none, or none
+        given, mean every allowed value evenly)."""
+        allowed = self.allowed.get(table, {}).get(column, ())
+        values, cumulative = shares_within(allowed, shares)
+        draw, total, last = self.rng.random, cumulative[-1], len(cumulative) - 1
+        # what rng.choices(values, cum_weights=cumulative)[0] does, without its list
+        return lambda: values[bisect(cumulative, draw() * total, 0, last)]
 
 
 Generator = Callable[[Tenant, int], Iterator[Row]]
 
 
-@dataclass(frozen=True)
-class Table:
-    """How to generate one table: its columns (in COPY order) and its row generator."""
-
-    name: str
-    columns: tuple[str, ...]
-    rows: Generator
-
-
-def _stamped(t: Tenant, created: datetime) -> tuple[datetime, datetime]:
-    return created, created + timedelta(seconds=t.rng.randrange(0, 30 * 86_400))
+def _stamped(t: Tenant, created: datetime) -> dict[str, datetime]:
+    updated = created + timedelta(seconds=t.rng.randrange(0, 30 * 86_400))
+    return {"created_at": created, "updated_at": updated}
 
 
 def _users(t: Tenant, n: int) -> Iterator[Row]:
-    roles = {"technician": 0.55, "requester": 0.2, "manager": 0.12, "viewer": 0.08, "admin": 0.05}
+    roles = {
+        "technician": 0.55,
+        "requester": 0.2,
+        "manager": 0.12,
+        "viewer": 0.08,
+        "admin": 0.05,
+    }
+    role = t.chooser("users", "role", roles)
+    status = t.chooser("users", "status", {"active": 0.93, "disabled": 0.07})
     for i in range(n):
         user = t.new_id()
         t.ids.setdefault("users", []).append(user)
-        first, last = t.rng.choice(t.pools.first_names), t.rng.choice(t.pools.last_names)
-        created = t.before_base()
-        yield (
-            t.org,
-            user,
-            f"{first}.{last}.{i}@example.com".lower(),
-            f"{first} {last}",
-            t.weighted(roles),
-            "active" if t.rng.random() < 0.93 else "disabled",
-            t.rng.choice(t.pools.phones),
-            t.money(25, 90),
-            *_stamped(t, created),
+        first, last = (
+            t.rng.choice(t.pools.first_names),
+            t.rng.choice(t.pools.last_names),
         )
+        created = t.before_base()
+        yield {
+            "organization_id": t.org,
+            "id": user,
+            "email": f"{first}.{last}.{i}@example.com".lower(),
+            "full_name": f"{first} {last}",
+            "role": role(),
+            "status": status(),
+            "phone": t.rng.choice(t.pools.phones),
+            "hourly_rate": t.money(25, 90),
+            **_stamped(t, created),
+        }
 
 
 def _teams(t: Tenant, n: int) -> Iterator[Row]:
     for i in range(n):
         team = t.new_id()
         t.ids.setdefault("teams", []).append(team)
-        yield (
-            t.org,
-            team,
-            f"{t.word().title()} crew {i + 1}",
-            t.sentence(),
-            t.maybe("users", 0.8),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": team,
+            "name": f"{t.word().title()} crew {i + 1}",
+            "description": t.sentence(),
+            "lead_user_id": t.maybe("users", 0.8),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _team_members(t: Tenant, n: int) -> Iterator[Row]:
+    member_role = t.chooser("team_members", "role", {"member": 0.85, "supervisor": 0.15})
     pairs = {(t.pick("teams"), t.pick("users")) for _ in range(n)} if t.ids.get("teams") else set()
     for team, user in sorted(pairs):
-        role = "supervisor" if t.rng.random() < 0.15 else "member"
-        yield (t.org, t.new_id(), team, user, role, *_stamped(t, t.before_base()))
+        role = member_role()
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "team_id": team,
+            "user_id": user,
+            "role": role,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _locations(t: Tenant, n: int) -> Iterator[Row]:
-    kinds = ("building", "floor", "room", "area")
+    kinds = t.chooser(
+        "locations", "location_type", dict.fromkeys(("building", "floor", "room", "area"), 1.0)
+    )
     lat0, lon0 = t.rng.choice(t.pools.coordinates)
     for i in range(n):
         location = t.new_id()
         parent = t.rng.choice(t.ids["locations"]) if i and t.rng.random() < 0.8 else None
         t.ids.setdefault("locations", []).append(location)
-        kind = "site" if parent is None else t.rng.choice(kinds)
+        kind = "site" if parent is None else kinds()
         lat, lon = lat0 + t.rng.uniform(-0.2, 0.2), lon0 + t.rng.uniform(-0.2, 0.2)
-        yield (
-            t.org,
-            location,
-            parent,
-            f"{t.word().title()} {kind} {i + 1}",
-            f"L-{i + 1:05d}",
-            kind,
-            t.rng.choice(t.pools.streets),
-            lat,
-            lon,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": location,
+            "parent_id": parent,
+            "name": f"{t.word().title()} {kind} {i + 1}",
+            "code": f"L-{i + 1:05d}",
+            "location_type": kind,
+            "address": t.rng.choice(t.pools.streets),
+            "latitude": lat,
+            "longitude": lon,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _assets(t: Tenant, n: int) -> Iterator[Row]:
+    status = t.chooser("assets", "status", {"up": 0.94, "down": 0.06})
+    criticality = t.chooser(
+        "assets", "criticality", {"low": 1, "medium": 2, "high": 1, "critical": 1}
+    )
     categories = (
         "pump",
         "compressor",
@@ -174,50 +209,53 @@ def _assets(t: Tenant, n: int) -> Iterator[Row]:
         lat, lon = t.rng.choice(t.pools.coordinates)
         placed = t.rng.random() < 0.7
         purchased = (t.base - timedelta(days=t.rng.randrange(30, 3650))).date()
-        yield (
-            t.org,
-            asset,
-            parent,
-            t.maybe("locations", 0.9),
-            f"{category.title()} {i + 1}",
-            f"AST-{i + 1:06d}",
-            category,
-            t.rng.choice(t.pools.companies),
-            f"{t.word().upper()}-{t.rng.randrange(100, 999)}",
-            f"SN{t.rng.getrandbits(40):012X}",
-            t.sentence(),
-            "down" if t.rng.random() < 0.06 else "up",
-            t.rng.choice(("low", "medium", "medium", "high", "critical")),
-            purchased,
-            purchased,
-            t.money(500, 250_000),
-            purchased + timedelta(days=t.rng.choice((365, 730, 1095))),
-            lat if placed else None,
-            lon if placed else None,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": asset,
+            "parent_id": parent,
+            "location_id": t.maybe("locations", 0.9),
+            "name": f"{category.title()} {i + 1}",
+            "asset_tag": f"AST-{i + 1:06d}",
+            "category": category,
+            "manufacturer": t.rng.choice(t.pools.companies),
+            "model": f"{t.word().upper()}-{t.rng.randrange(100, 999)}",
+            "serial_number": f"SN{t.rng.getrandbits(40):012X}",
+            "description": t.sentence(),
+            "status": status(),
+            "criticality": criticality(),
+            "installed_on": purchased,
+            "purchased_on": purchased,
+            "purchase_cost": t.money(500, 250_000),
+            "warranty_expires_on": purchased + timedelta(days=t.rng.choice((365, 730, 1095))),
+            "latitude": lat if placed else None,
+            "longitude": lon if placed else None,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _meters(t: Tenant, n: int) -> Iterator[Row]:
-    units = ("hours", "cycles", "km", "kwh", "celsius", "bar")
+    units = t.chooser(
+        "meters", "unit", dict.fromkeys(("hours", "cycles", "km", "kwh", "celsius", "bar"), 1.0)
+    )
     for i in range(n):
         meter = t.new_id()
         t.ids.setdefault("meters", []).append(meter)
-        unit = t.rng.choice(units)
+        unit = units()
         kind = "gauge" if unit in ("celsius", "bar") else "cumulative"
         t.facts.setdefault("meter_kinds", []).append(kind)
-        yield (
-            t.org,
-            meter,
-            t.pick("assets"),
-            f"{unit.title()} meter {i + 1}",
-            unit,
-            kind,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": meter,
+            "asset_id": t.pick("assets"),
+            "name": f"{unit.title()} meter {i + 1}",
+            "unit": unit,
+            "meter_type": kind,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _meter_readings(t: Tenant, n: int) -> Iterator[Row]:
+    source = t.chooser("meter_readings", "source", {"manual": 1, "device": 2, "import": 1})
     meters = t.ids.get("meters", [])
     if not meters:
         return
@@ -226,16 +264,16 @@ def _meter_readings(t: Tenant, n: int) -> Iterator[Row]:
         meter = meters[i % len(meters)]
         totals[meter] += t.rng.uniform(1, 50)
         read_at = t.base - timedelta(days=365 * (1 - (i + 1) / (n + 1)))
-        yield (
-            t.org,
-            t.new_id(),
-            meter,
-            Decimal(f"{totals[meter]:.3f}"),
-            read_at,
-            t.rng.choice(("manual", "device", "device", "import")),
-            t.maybe("users", 0.3),
-            *_stamped(t, read_at),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "meter_id": meter,
+            "value": Decimal(f"{totals[meter]:.3f}"),
+            "read_at": read_at,
+            "source": source(),
+            "recorded_by_user_id": t.maybe("users", 0.3),
+            **_stamped(t, read_at),
+        }
 
 
 def _vendors(t: Tenant, n: int) -> Iterator[Row]:
@@ -243,81 +281,87 @@ def _vendors(t: Tenant, n: int) -> Iterator[Row]:
         vendor = t.new_id()
         t.ids.setdefault("vendors", []).append(vendor)
         company = f"{t.rng.choice(t.pools.companies)} {i + 1}"
-        yield (
-            t.org,
-            vendor,
-            company,
-            t.person(),
-            f"orders{i + 1}@vendor.example.com",
-            t.rng.choice(t.pools.phones),
-            t.rng.choice(t.pools.streets),
-            "net 30",
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": vendor,
+            "name": company,
+            "contact_name": t.person(),
+            "email": f"orders{i + 1}@vendor.example.com",
+            "phone": t.rng.choice(t.pools.phones),
+            "address": t.rng.choice(t.pools.streets),
+            "payment_terms": "net 30",
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _contractors(t: Tenant, n: int) -> Iterator[Row]:
     trades = ("electrical", "plumbing", "hvac", "welding", "elevators", "roofing")
     for i in range(n):
-        yield (
-            t.org,
-            t.new_id(),
-            f"{t.rng.choice(t.pools.companies)} services {i + 1}",
-            t.maybe("vendors", 0.4),
-            t.rng.choice(trades),
-            f"crew{i + 1}@contractor.example.com",
-            t.money(45, 140),
-            "USD",
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "name": f"{t.rng.choice(t.pools.companies)} services {i + 1}",
+            "vendor_id": t.maybe("vendors", 0.4),
+            "trade": t.rng.choice(trades),
+            "email": f"crew{i + 1}@contractor.example.com",
+            "hourly_rate": t.money(45, 140),
+            "currency": "USD",
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _parts(t: Tenant, n: int) -> Iterator[Row]:
-    units = ("each", "each", "each", "box", "pack", "m", "l", "kg", "set")
+    units = t.chooser(
+        "parts_inventory",
+        "unit",
+        {"each": 3, "box": 1, "pack": 1, "m": 1, "l": 1, "kg": 1, "set": 1},
+    )
     for i in range(n):
         part = t.new_id()
         t.ids.setdefault("parts_inventory", []).append(part)
         cost = t.money(1, 900)
         t.facts.setdefault("part_costs", []).append(cost)
         stock = Decimal(t.rng.randrange(0, 200))
-        yield (
-            t.org,
-            part,
-            f"P-{i + 1:06d}",
-            f"{t.word().title()} {t.word()}",
-            t.sentence(),
-            t.rng.choice(("filters", "bearings", "belts", "seals", "fuses", "valves")),
-            t.rng.choice(units),
-            stock,
-            Decimal(t.rng.randrange(5, 40)),
-            Decimal(t.rng.randrange(10, 100)),
-            cost,
-            "USD",
-            t.maybe("locations", 0.8),
-            f"BIN-{t.rng.randrange(1, 400)}",
-            t.maybe("vendors", 0.8),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": part,
+            "part_number": f"P-{i + 1:06d}",
+            "name": f"{t.word().title()} {t.word()}",
+            "description": t.sentence(),
+            "category": t.rng.choice(("filters", "bearings", "belts", "seals", "fuses", "valves")),
+            "unit": units(),
+            "quantity_on_hand": stock,
+            "reorder_point": Decimal(t.rng.randrange(5, 40)),
+            "reorder_quantity": Decimal(t.rng.randrange(10, 100)),
+            "unit_cost": cost,
+            "currency": "USD",
+            "location_id": t.maybe("locations", 0.8),
+            "storage_bin": f"BIN-{t.rng.randrange(1, 400)}",
+            "preferred_vendor_id": t.maybe("vendors", 0.8),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _templates(t: Tenant, n: int) -> Iterator[Row]:
+    priority = t.chooser("work_order_templates", "priority", {"low": 1, "medium": 1, "high": 1})
+    kind = t.chooser("work_order_templates", "work_order_type", {"preventive": 2, "inspection": 1})
     for i in range(n):
         template = t.new_id()
         t.ids.setdefault("work_order_templates", []).append(template)
         job = t.rng.choice(("Inspect", "Lubricate", "Replace filter of", "Calibrate", "Service"))
-        yield (
-            t.org,
-            template,
-            f"{job} {t.word()} {i + 1}",
-            f"{job} {t.word()}",
-            t.sentence(),
-            t.rng.choice(t.pools.paragraphs),
-            t.rng.choice(("low", "medium", "high")),
-            t.rng.choice(("preventive", "preventive", "inspection")),
-            t.rng.choice((30, 60, 90, 120, 240)),
-            t.maybe("teams", 0.6),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": template,
+            "name": f"{job} {t.word()} {i + 1}",
+            "title": f"{job} {t.word()}",
+            "description": t.sentence(),
+            "instructions": t.rng.choice(t.pools.paragraphs),
+            "priority": priority(),
+            "work_order_type": kind(),
+            "estimated_duration_minutes": t.rng.choice((30, 60, 90, 120, 240)),
+            "team_id": t.maybe("teams", 0.6),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _pm_schedules(t: Tenant, n: int) -> Iterator[Row]:
@@ -329,24 +373,29 @@ def _pm_schedules(t: Tenant, n: int) -> Iterator[Row]:
         starts = t.before_base()
         by_meter = bool(t.ids.get("meters")) and t.rng.random() < 0.3
         interval = None if by_meter else timedelta(days=t.rng.choice((7, 14, 30, 90, 180, 365)))
-        yield (
-            t.org,
-            schedule,
-            f"PM {i + 1}",
-            t.pick("assets"),
-            t.pick("work_order_templates"),
-            "meter" if by_meter else "calendar",
-            interval,
-            t.pick("meters") if by_meter else None,
-            Decimal(t.rng.choice((250, 500, 1000))) if by_meter else None,
-            timedelta(days=t.rng.choice((0, 3, 7))),
-            starts,
-            None if by_meter else starts + (interval or timedelta()) * t.rng.randrange(1, 5),
-            *_stamped(t, starts),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": schedule,
+            "name": f"PM {i + 1}",
+            "asset_id": t.pick("assets"),
+            "template_id": t.pick("work_order_templates"),
+            "trigger_type": "meter" if by_meter else "calendar",
+            "calendar_interval": interval,
+            "meter_id": t.pick("meters") if by_meter else None,
+            "meter_interval": Decimal(t.rng.choice((250, 500, 1000))) if by_meter else None,
+            "lead_time": timedelta(days=t.rng.choice((0, 3, 7))),
+            "starts_at": starts,
+            "next_due_at": None
+            if by_meter
+            else starts + (interval or timedelta()) * t.rng.randrange(1, 5),
+            **_stamped(t, starts),
+        }
 
 
 def _work_orders(t: Tenant, n: int) -> Iterator[Row]:
+    status = t.chooser("work_orders", "status", t.status_shares)
+    priority = t.chooser("work_orders", "priority", t.priority_shares)
+    kind = t.chooser("work_orders", "work_order_type", {"corrective": 2, "inspection": 1})
     titles = (
         "Repair",
         "Inspect",
@@ -360,7 +409,7 @@ def _work_orders(t: Tenant, n: int) -> Iterator[Row]:
     for number in range(1, n + 1):
         work_order = t.new_id()
         t.ids.setdefault("work_orders", []).append(work_order)
-        state = t.weighted(t.status_shares)
+        state = status()
         t.facts.setdefault("work_order_status", []).append(state)
         created = t.before_base()
         due = created + timedelta(days=t.rng.choice((1, 2, 3, 7, 14, 30)))
@@ -372,31 +421,31 @@ def _work_orders(t: Tenant, n: int) -> Iterator[Row]:
         )
         from_pm = t.ids.get("pm_schedules") and t.rng.random() < 0.25
         estimate = t.rng.choice((30, 60, 90, 120, 240, 480))
-        yield (
-            t.org,
-            work_order,
-            number,
-            f"{t.rng.choice(titles)} {t.word()} {number}",
-            t.rng.choice(t.pools.paragraphs),
-            state,
-            t.weighted(t.priority_shares),
-            "preventive" if from_pm else t.rng.choice(("corrective", "corrective", "inspection")),
-            created,
-            created + timedelta(minutes=estimate),
-            due,
-            started,
-            completed,
-            estimate,
-            int(estimate * t.rng.uniform(0.5, 2)) if completed else None,
-            t.maybe("users", 0.9),
-            t.maybe("users", 0.7),
-            t.maybe("teams", 0.5),
-            t.maybe("locations", 0.8),
-            t.maybe("work_order_templates", 0.2),
-            t.pick("pm_schedules") if from_pm else None,
-            due if from_pm else None,
-            *_stamped(t, created),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": work_order,
+            "number": number,
+            "title": f"{t.rng.choice(titles)} {t.word()} {number}",
+            "description": t.rng.choice(t.pools.paragraphs),
+            "status": state,
+            "priority": priority(),
+            "work_order_type": "preventive" if from_pm else kind(),
+            "scheduled_start_at": created,
+            "scheduled_end_at": created + timedelta(minutes=estimate),
+            "due_at": due,
+            "started_at": started,
+            "completed_at": completed,
+            "estimated_duration_minutes": estimate,
+            "actual_duration_minutes": int(estimate * t.rng.uniform(0.5, 2)) if completed else None,
+            "assignee_user_id": t.maybe("users", 0.9),
+            "requester_user_id": t.maybe("users", 0.7),
+            "team_id": t.maybe("teams", 0.5),
+            "location_id": t.maybe("locations", 0.8),
+            "template_id": t.maybe("work_order_templates", 0.2),
+            "pm_schedule_id": t.pick("pm_schedules") if from_pm else None,
+            "pm_due_at": due if from_pm else None,
+            **_stamped(t, created),
+        }
 
 
 def _pairs(t: Tenant, n: int, left: str, right: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -407,54 +456,75 @@ def _pairs(t: Tenant, n: int, left: str, right: str) -> list[tuple[uuid.UUID, uu
 
 def _work_order_assets(t: Tenant, n: int) -> Iterator[Row]:
     for work_order, asset in _pairs(t, n, "work_orders", "assets"):
-        yield (t.org, t.new_id(), work_order, asset, *_stamped(t, t.before_base()))
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "work_order_id": work_order,
+            "asset_id": asset,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _work_requests(t: Tenant, n: int) -> Iterator[Row]:
-    states = {"new": 0.15, "triaged": 0.1, "approved": 0.1, "rejected": 0.1, "converted": 0.55}
+    priority = t.chooser("work_requests", "priority", {"low": 1, "medium": 1, "high": 1})
+    states = {
+        "new": 0.15,
+        "triaged": 0.1,
+        "approved": 0.1,
+        "rejected": 0.1,
+        "converted": 0.55,
+    }
+    status = t.chooser("work_requests", "status", states)
     for i in range(n):
-        state = t.weighted(states)
+        state = status()
         requester = t.maybe("users", 0.7)
-        yield (
-            t.org,
-            t.new_id(),
-            f"Request: {t.sentence()}",
-            t.rng.choice(t.pools.paragraphs),
-            t.rng.choice(("low", "medium", "high")),
-            state,
-            requester,
-            t.person(),
-            f"requester{i + 1}@example.com",
-            t.maybe("locations", 0.6),
-            t.maybe("assets", 0.5),
-            t.pick("work_orders") if state == "converted" and t.ids.get("work_orders") else None,
-            "Duplicate of an open work order." if state == "rejected" else None,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "title": f"Request: {t.sentence()}",
+            "description": t.rng.choice(t.pools.paragraphs),
+            "priority": priority(),
+            "status": state,
+            "requester_user_id": requester,
+            "requester_name": t.person(),
+            "requester_email": f"requester{i + 1}@example.com",
+            "location_id": t.maybe("locations", 0.6),
+            "asset_id": t.maybe("assets", 0.5),
+            "work_order_id": t.pick("work_orders")
+            if state == "converted" and t.ids.get("work_orders")
+            else None,
+            "rejection_reason": "Duplicate of an open work order." if state == "rejected" else None,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _maintenance_logs(t: Tenant, n: int) -> Iterator[Row]:
+    entry = t.chooser(
+        "maintenance_logs",
+        "entry_type",
+        dict.fromkeys(("note", "inspection_result", "repair"), 1.0),
+    )
     if not t.ids.get("work_orders"):
         return
     for _ in range(n):
         index = t.rng.randrange(len(t.ids["work_orders"]))
         state = t.facts["work_order_status"][index]
         change = state != "open" and t.rng.random() < 0.6
-        kind = "status_change" if change else t.rng.choice(("note", "inspection_result", "repair"))
+        kind = "status_change" if change else entry()
         logged = t.before_base()
-        yield (
-            t.org,
-            t.new_id(),
-            t.ids["work_orders"][index],
-            t.maybe("assets", 0.5),
-            kind,
-            "open" if change else None,
-            state if change else None,
-            t.sentence(),
-            t.maybe("users", 0.9),
-            logged,
-            *_stamped(t, logged),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "work_order_id": t.ids["work_orders"][index],
+            "asset_id": t.maybe("assets", 0.5),
+            "entry_type": kind,
+            "from_status": "open" if change else None,
+            "to_status": state if change else None,
+            "message": t.sentence(),
+            "logged_by_user_id": t.maybe("users", 0.9),
+            "logged_at": logged,
+            **_stamped(t, logged),
+        }
 
 
 def _checklists(t: Tenant, n: int) -> Iterator[Row]:
@@ -465,55 +535,60 @@ def _checklists(t: Tenant, n: int) -> Iterator[Row]:
             continue
         t.ids.setdefault("checklists", []).append(checklist)
         t.facts.setdefault("checklist_on_template", []).append(on_template)
-        yield (
-            t.org,
-            checklist,
-            None if on_template else t.pick("work_orders"),
-            t.pick("work_order_templates") if on_template else None,
-            f"Checklist {i + 1}",
-            t.rng.random() < 0.3,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": checklist,
+            "work_order_id": None if on_template else t.pick("work_orders"),
+            "template_id": t.pick("work_order_templates") if on_template else None,
+            "name": f"Checklist {i + 1}",
+            "requires_signature": t.rng.random() < 0.3,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _checklist_items(t: Tenant, n: int) -> Iterator[Row]:
+    item_type = t.chooser(
+        "checklist_items", "item_type", {"checkbox": 2, "pass_fail": 1, "number": 1, "text": 1}
+    )
     checklists = t.ids.get("checklists", [])
     for i in range(n if checklists else 0):
-        kind = t.rng.choice(("checkbox", "checkbox", "pass_fail", "number", "text"))
+        kind = item_type()
         done = t.rng.random() < 0.6
-        result = {"pass_fail": "pass", "number": f"{t.rng.uniform(0, 100):.1f}", "text": "ok"}.get(
-            kind
-        )
+        result = {
+            "pass_fail": "pass",
+            "number": f"{t.rng.uniform(0, 100):.1f}",
+            "text": "ok",
+        }.get(kind)
         done_at = t.before_base() if done else None
-        yield (
-            t.org,
-            t.new_id(),
-            checklists[i % len(checklists)],
-            i // len(checklists),
-            f"{t.word().title()} {t.word()}",
-            kind,
-            t.rng.random() < 0.7,
-            done,
-            done_at,
-            t.maybe("users", 0.9) if done else None,
-            result if done else None,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "checklist_id": checklists[i % len(checklists)],
+            "position": i // len(checklists),
+            "label": f"{t.word().title()} {t.word()}",
+            "item_type": kind,
+            "is_required": t.rng.random() < 0.7,
+            "is_done": done,
+            "done_at": done_at,
+            "done_by_user_id": t.maybe("users", 0.9) if done else None,
+            "result": result if done else None,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _checklist_signatures(t: Tenant, n: int) -> Iterator[Row]:
     for checklist, user in _pairs(t, n, "checklists", "users"):
-        yield (
-            t.org,
-            t.new_id(),
-            checklist,
-            user,
-            t.person(),
-            "technician",
-            t.before_base(),
-            hashlib.sha256(user.bytes + checklist.bytes).hexdigest(),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "checklist_id": checklist,
+            "signed_by_user_id": user,
+            "signer_name": t.person(),
+            "signer_role": "technician",
+            "signed_at": t.before_base(),
+            "signature_sha256": hashlib.sha256(user.bytes + checklist.bytes).hexdigest(),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _comments(t: Tenant, n: int) -> Iterator[Row]:
@@ -525,34 +600,34 @@ def _comments(t: Tenant, n: int) -> Iterator[Row]:
         thread = threads.setdefault(work_order, [])
         parent = t.rng.choice(thread) if thread and t.rng.random() < 0.4 else None
         thread.append(comment)
-        yield (
-            t.org,
-            comment,
-            work_order,
-            parent,
-            t.maybe("users", 0.95),
-            t.rng.choice(t.pools.paragraphs),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": comment,
+            "work_order_id": work_order,
+            "parent_id": parent,
+            "author_user_id": t.maybe("users", 0.95),
+            "body": t.rng.choice(t.pools.paragraphs),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _labor_entries(t: Tenant, n: int) -> Iterator[Row]:
     for _ in range(n if t.ids.get("work_orders") else 0):
         started = t.before_base()
         minutes = t.rng.choice((15, 30, 45, 60, 90, 120, 240))
-        yield (
-            t.org,
-            t.new_id(),
-            t.pick("work_orders"),
-            t.maybe("users", 0.95),
-            started,
-            started + timedelta(minutes=minutes),
-            minutes,
-            t.money(25, 90),
-            "USD",
-            t.rng.random() < 0.8,
-            *_stamped(t, started),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "work_order_id": t.pick("work_orders"),
+            "user_id": t.maybe("users", 0.95),
+            "started_at": started,
+            "ended_at": started + timedelta(minutes=minutes),
+            "minutes": minutes,
+            "hourly_rate": t.money(25, 90),
+            "currency": "USD",
+            "is_billable": t.rng.random() < 0.8,
+            **_stamped(t, started),
+        }
 
 
 def _purchase_orders(t: Tenant, n: int) -> Iterator[Row]:
@@ -564,27 +639,30 @@ def _purchase_orders(t: Tenant, n: int) -> Iterator[Row]:
         "draft": 0.1,
         "cancelled": 0.05,
     }
+    status = t.chooser("purchase_orders", "status", states)
     for number in range(1, (n if t.ids.get("vendors") else 0) + 1):
         order = t.new_id()
         t.ids.setdefault("purchase_orders", []).append(order)
-        state = t.weighted(states)
+        state = status()
         ordered = t.before_base()
         received = ordered + timedelta(days=t.rng.randrange(2, 30)) if state == "received" else None
-        yield (
-            t.org,
-            order,
-            number,
-            t.pick("vendors"),
-            state,
-            ordered,
-            ordered + timedelta(days=14),
-            received,
-            "USD",
-            t.maybe("users", 0.8),
-            t.maybe("users", 0.5) if state not in ("draft", "submitted") else None,
-            t.maybe("locations", 0.5),
-            *_stamped(t, ordered),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": order,
+            "number": number,
+            "vendor_id": t.pick("vendors"),
+            "status": state,
+            "ordered_at": ordered,
+            "expected_at": ordered + timedelta(days=14),
+            "received_at": received,
+            "currency": "USD",
+            "requested_by_user_id": t.maybe("users", 0.8),
+            "approved_by_user_id": t.maybe("users", 0.5)
+            if state not in ("draft", "submitted")
+            else None,
+            "ship_to_location_id": t.maybe("locations", 0.5),
+            **_stamped(t, ordered),
+        }
 
 
 def _purchase_order_lines(t: Tenant, n: int) -> Iterator[Row]:
@@ -593,18 +671,18 @@ def _purchase_order_lines(t: Tenant, n: int) -> Iterator[Row]:
         line = t.new_id()
         t.ids.setdefault("purchase_order_lines", []).append(line)
         ordered = Decimal(t.rng.randrange(1, 50))
-        yield (
-            t.org,
-            line,
-            orders[i % len(orders)],
-            i // len(orders) + 1,
-            t.maybe("parts_inventory", 0.85),
-            t.sentence(),
-            ordered,
-            ordered if t.rng.random() < 0.6 else Decimal(0),
-            t.money(1, 500),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": line,
+            "purchase_order_id": orders[i % len(orders)],
+            "line_number": i // len(orders) + 1,
+            "part_id": t.maybe("parts_inventory", 0.85),
+            "description": t.sentence(),
+            "quantity_ordered": ordered,
+            "quantity_received": ordered if t.rng.random() < 0.6 else Decimal(0),
+            "unit_cost": t.money(1, 500),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _parts_used(t: Tenant, n: int) -> Iterator[Row]:
@@ -613,17 +691,17 @@ def _parts_used(t: Tenant, n: int) -> Iterator[Row]:
     for _ in range(n):
         index = t.rng.randrange(len(t.ids["parts_inventory"]))
         used = t.before_base()
-        yield (
-            t.org,
-            t.new_id(),
-            t.pick("work_orders"),
-            t.ids["parts_inventory"][index],
-            Decimal(t.rng.randrange(1, 6)),
-            t.facts["part_costs"][index],
-            used,
-            t.maybe("users", 0.9),
-            *_stamped(t, used),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "work_order_id": t.pick("work_orders"),
+            "part_id": t.ids["parts_inventory"][index],
+            "quantity": Decimal(t.rng.randrange(1, 6)),
+            "unit_cost": t.facts["part_costs"][index],
+            "used_at": used,
+            "used_by_user_id": t.maybe("users", 0.9),
+            **_stamped(t, used),
+        }
 
 
 def _part_transactions(t: Tenant, n: int) -> Iterator[Row]:
@@ -640,52 +718,53 @@ def _part_transactions(t: Tenant, n: int) -> Iterator[Row]:
         )
         balances[part] += quantity
         when = t.base - timedelta(days=365 * (1 - (i + 1) / (n + 1)))
-        yield (
-            t.org,
-            t.new_id(),
-            part,
-            "receipt" if receipt else "issue",
-            quantity,
-            balances[part],
-            t.money(1, 500) if receipt else None,
-            when,
-            None if receipt else t.maybe("work_orders", 0.8),
-            t.maybe("users", 0.8),
-            *_stamped(t, when),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "part_id": part,
+            "transaction_type": "receipt" if receipt else "issue",
+            "quantity": quantity,
+            "balance_after": balances[part],
+            "unit_cost": t.money(1, 500) if receipt else None,
+            "occurred_at": when,
+            "work_order_id": None if receipt else t.maybe("work_orders", 0.8),
+            "performed_by_user_id": t.maybe("users", 0.8),
+            **_stamped(t, when),
+        }
 
 
 def _calendar_events(t: Tenant, n: int) -> Iterator[Row]:
     kinds = ("maintenance_window", "shutdown", "inspection", "meeting", "holiday", "other")
+    event_type = t.chooser("calendar_events", "event_type", dict.fromkeys(kinds, 1.0))
     for i in range(n):
         starts = t.base + timedelta(hours=t.rng.randrange(-24 * 180, 24 * 90))
-        yield (
-            t.org,
-            t.new_id(),
-            f"{t.word().title()} {i + 1}",
-            t.sentence(),
-            starts,
-            starts + timedelta(hours=t.rng.choice((1, 2, 4, 8))),
-            t.rng.choice(kinds),
-            t.maybe("locations", 0.5),
-            t.maybe("work_orders", 0.3),
-            t.maybe("teams", 0.3),
-            "FREQ=WEEKLY;BYDAY=MO" if t.rng.random() < 0.2 else None,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "title": f"{t.word().title()} {i + 1}",
+            "description": t.sentence(),
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=t.rng.choice((1, 2, 4, 8))),
+            "event_type": event_type(),
+            "location_id": t.maybe("locations", 0.5),
+            "work_order_id": t.maybe("work_orders", 0.3),
+            "team_id": t.maybe("teams", 0.3),
+            "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO" if t.rng.random() < 0.2 else None,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _tags(t: Tenant, n: int) -> Iterator[Row]:
     for i in range(n):
         tag = t.new_id()
         t.ids.setdefault("tags", []).append(tag)
-        yield (
-            t.org,
-            tag,
-            f"{t.word()}-{i + 1}",
-            f"#{t.rng.getrandbits(24):06x}",
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": tag,
+            "name": f"{t.word()}-{i + 1}",
+            "color": f"#{t.rng.getrandbits(24):06x}",
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _entity(t: Tenant) -> tuple[str, uuid.UUID] | None:
@@ -705,7 +784,14 @@ def _entity_tags(t: Tenant, n: int) -> Iterator[Row]:
         key = (t.pick("tags"), *entity) if entity else None
         if key and key not in seen:
             seen.add(key)
-            yield (t.org, t.new_id(), *key, *_stamped(t, t.before_base()))
+            yield {
+                "organization_id": t.org,
+                "id": t.new_id(),
+                "tag_id": key[0],
+                "entity_type": key[1],
+                "entity_id": key[2],
+                **_stamped(t, t.before_base()),
+            }
 
 
 def _custom_fields(t: Tenant, n: int) -> Iterator[Row]:
@@ -715,18 +801,18 @@ def _custom_fields(t: Tenant, n: int) -> Iterator[Row]:
         kind = ("text", "number", "select", "boolean")[i % 4]
         t.facts.setdefault("field_kinds", []).append(kind)
         options = Jsonb(["low", "medium", "high"]) if kind == "select" else None
-        yield (
-            t.org,
-            field_id,
-            "work_order",
-            f"field_{i + 1}",
-            f"{t.word().title()} {i + 1}",
-            kind,
-            options,
-            False,
-            i,
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": field_id,
+            "entity_type": "work_order",
+            "key": f"field_{i + 1}",
+            "label": f"{t.word().title()} {i + 1}",
+            "field_type": kind,
+            "options": options,
+            "required": False,
+            "position": i,
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _custom_field_values(t: Tenant, n: int) -> Iterator[Row]:
@@ -743,37 +829,51 @@ def _custom_field_values(t: Tenant, n: int) -> Iterator[Row]:
             "select": t.rng.choice(("low", "medium", "high")),
             "boolean": t.rng.random() < 0.5,
         }[kind]
-        yield (
-            t.org,
-            t.new_id(),
-            fields[index],
-            work_order,
-            Jsonb(value),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "custom_field_id": fields[index],
+            "entity_id": work_order,
+            "value": Jsonb(value),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _notifications(t: Tenant, n: int) -> Iterator[Row]:
-    kinds = ("work_order_assigned", "work_order_status_changed", "work_order_comment", "pm_due")
+    channel = t.chooser("notifications", "channel", {"in_app": 2, "email": 1, "push": 1})
+    kind = t.chooser(
+        "notifications",
+        "notification_type",
+        dict.fromkeys(
+            (
+                "work_order_assigned",
+                "work_order_status_changed",
+                "work_order_comment",
+                "pm_due",
+            ),
+            1.0,
+        ),
+    )
     for _ in range(n if t.ids.get("users") else 0):
         created = t.before_base(60)
         work_order = t.maybe("work_orders", 0.9)
-        yield (
-            t.org,
-            t.new_id(),
-            t.pick("users"),
-            t.rng.choice(kinds),
-            t.rng.choice(("in_app", "in_app", "email", "push")),
-            t.sentence()[:200],
-            "work_order" if work_order else None,
-            work_order,
-            created + timedelta(hours=1) if t.rng.random() < 0.7 else None,
-            created,
-            *_stamped(t, created),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "user_id": t.pick("users"),
+            "notification_type": kind(),
+            "channel": channel(),
+            "title": t.sentence()[:200],
+            "entity_type": "work_order" if work_order else None,
+            "entity_id": work_order,
+            "read_at": created + timedelta(hours=1) if t.rng.random() < 0.7 else None,
+            "sent_at": created,
+            **_stamped(t, created),
+        }
 
 
 def _attachments(t: Tenant, n: int) -> Iterator[Row]:
+    backend = t.chooser("attachments", "storage_backend", {"s3": 2, "local": 1, "cloudinary": 1})
     types = (("image/jpeg", "jpg"), ("application/pdf", "pdf"), ("image/png", "png"))
     for i in range(n):
         entity = _entity(t)
@@ -781,19 +881,20 @@ def _attachments(t: Tenant, n: int) -> Iterator[Row]:
             return
         content_type, extension = t.rng.choice(types)
         key = f"{t.org}/{i + 1}.{extension}"
-        yield (
-            t.org,
-            t.new_id(),
-            t.rng.choice(("s3", "s3", "local", "cloudinary")),
-            key,
-            f"{t.word()}-{i + 1}.{extension}",
-            content_type,
-            t.rng.randrange(10_000, 5_000_000),
-            hashlib.sha256(key.encode()).hexdigest(),
-            *entity,
-            t.maybe("users", 0.9),
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "storage_backend": backend(),
+            "storage_key": key,
+            "file_name": f"{t.word()}-{i + 1}.{extension}",
+            "content_type": content_type,
+            "size_bytes": t.rng.randrange(10_000, 5_000_000),
+            "checksum_sha256": hashlib.sha256(key.encode()).hexdigest(),
+            "entity_type": entity[0],
+            "entity_id": entity[1],
+            "uploaded_by_user_id": t.maybe("users", 0.9),
+            **_stamped(t, t.before_base()),
+        }
 
 
 def _i18n_overrides(t: Tenant, n: int) -> Iterator[Row]:
@@ -806,479 +907,49 @@ def _i18n_overrides(t: Tenant, n: int) -> Iterator[Row]:
         "checklist.sign",
     )
     for i, key in enumerate(keys[:n]):
-        yield (
-            t.org,
-            t.new_id(),
-            key,
-            ("en", "fr", "de")[i % 3],
-            f"{t.word().title()} {i + 1}",
-            *_stamped(t, t.before_base()),
-        )
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "key": key,
+            "locale": ("en", "fr", "de")[i % 3],
+            "text": f"{t.word().title()} {i + 1}",
+            **_stamped(t, t.before_base()),
+        }
 
 
-AUDIT = ("created_at", "updated_at")
-TABLES: tuple[Table, ...] = (
-    Table(
-        "users",
-        (
-            "organization_id",
-            "id",
-            "email",
-            "full_name",
-            "role",
-            "status",
-            "phone",
-            "hourly_rate",
-            *AUDIT,
-        ),
-        _users,
-    ),
-    Table(
-        "teams", ("organization_id", "id", "name", "description", "lead_user_id", *AUDIT), _teams
-    ),
-    Table(
-        "team_members",
-        ("organization_id", "id", "team_id", "user_id", "role", *AUDIT),
-        _team_members,
-    ),
-    Table(
-        "locations",
-        (
-            "organization_id",
-            "id",
-            "parent_id",
-            "name",
-            "code",
-            "location_type",
-            "address",
-            "latitude",
-            "longitude",
-            *AUDIT,
-        ),
-        _locations,
-    ),
-    Table(
-        "assets",
-        (
-            "organization_id",
-            "id",
-            "parent_id",
-            "location_id",
-            "name",
-            "asset_tag",
-            "category",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "description",
-            "status",
-            "criticality",
-            "installed_on",
-            "purchased_on",
-            "purchase_cost",
-            "warranty_expires_on",
-            "latitude",
-            "longitude",
-            *AUDIT,
-        ),
-        _assets,
-    ),
-    Table(
-        "meters",
-        ("organization_id", "id", "asset_id", "name", "unit", "meter_type", *AUDIT),
-        _meters,
-    ),
-    Table(
-        "meter_readings",
-        (
-            "organization_id",
-            "id",
-            "meter_id",
-            "value",
-            "read_at",
-            "source",
-            "recorded_by_user_id",
-            *AUDIT,
-        ),
-        _meter_readings,
-    ),
-    Table(
-        "vendors",
-        (
-            "organization_id",
-            "id",
-            "name",
-            "contact_name",
-            "email",
-            "phone",
-            "address",
-            "payment_terms",
-            *AUDIT,
-        ),
-        _vendors,
-    ),
-    Table(
-        "contractors",
-        (
-            "organization_id",
-            "id",
-            "name",
-            "vendor_id",
-            "trade",
-            "email",
-            "hourly_rate",
-            "currency",
-            *AUDIT,
-        ),
-        _contractors,
-    ),
-    Table(
-        "parts_inventory",
-        (
-            "organization_id",
-            "id",
-            "part_number",
-            "name",
-            "description",
-            "category",
-            "unit",
-            "quantity_on_hand",
-            "reorder_point",
-            "reorder_quantity",
-            "unit_cost",
-            "currency",
-            "location_id",
-            "storage_bin",
-            "preferred_vendor_id",
-            *AUDIT,
-        ),
-        _parts,
-    ),
-    Table(
-        "work_order_templates",
-        (
-            "organization_id",
-            "id",
-            "name",
-            "title",
-            "description",
-            "instructions",
-            "priority",
-            "work_order_type",
-            "estimated_duration_minutes",
-            "team_id",
-            *AUDIT,
-        ),
-        _templates,
-    ),
-    Table(
-        "pm_schedules",
-        (
-            "organization_id",
-            "id",
-            "name",
-            "asset_id",
-            "template_id",
-            "trigger_type",
-            "calendar_interval",
-            "meter_id",
-            "meter_interval",
-            "lead_time",
-            "starts_at",
-            "next_due_at",
-            *AUDIT,
-        ),
-        _pm_schedules,
-    ),
-    Table(
-        "work_orders",
-        (
-            "organization_id",
-            "id",
-            "number",
-            "title",
-            "description",
-            "status",
-            "priority",
-            "work_order_type",
-            "scheduled_start_at",
-            "scheduled_end_at",
-            "due_at",
-            "started_at",
-            "completed_at",
-            "estimated_duration_minutes",
-            "actual_duration_minutes",
-            "assignee_user_id",
-            "requester_user_id",
-            "team_id",
-            "location_id",
-            "template_id",
-            "pm_schedule_id",
-            "pm_due_at",
-            *AUDIT,
-        ),
-        _work_orders,
-    ),
-    Table(
-        "work_order_assets",
-        ("organization_id", "id", "work_order_id", "asset_id", *AUDIT),
-        _work_order_assets,
-    ),
-    Table(
-        "work_requests",
-        (
-            "organization_id",
-            "id",
-            "title",
-            "description",
-            "priority",
-            "status",
-            "requester_user_id",
-            "requester_name",
-            "requester_email",
-            "location_id",
-            "asset_id",
-            "work_order_id",
-            "rejection_reason",
-            *AUDIT,
-        ),
-        _work_requests,
-    ),
-    Table(
-        "maintenance_logs",
-        (
-            "organization_id",
-            "id",
-            "work_order_id",
-            "asset_id",
-            "entry_type",
-            "from_status",
-            "to_status",
-            "message",
-            "logged_by_user_id",
-            "logged_at",
-            *AUDIT,
-        ),
-        _maintenance_logs,
-    ),
-    Table(
-        "checklists",
-        (
-            "organization_id",
-            "id",
-            "work_order_id",
-            "template_id",
-            "name",
-            "requires_signature",
-            *AUDIT,
-        ),
-        _checklists,
-    ),
-    Table(
-        "checklist_items",
-        (
-            "organization_id",
-            "id",
-            "checklist_id",
-            "position",
-            "label",
-            "item_type",
-            "is_required",
-            "is_done",
-            "done_at",
-            "done_by_user_id",
-            "result",
-            *AUDIT,
-        ),
-        _checklist_items,
-    ),
-    Table(
-        "checklist_signatures",
-        (
-            "organization_id",
-            "id",
-            "checklist_id",
-            "signed_by_user_id",
-            "signer_name",
-            "signer_role",
-            "signed_at",
-            "signature_sha256",
-            *AUDIT,
-        ),
-        _checklist_signatures,
-    ),
-    Table(
-        "comments",
-        ("organization_id", "id", "work_order_id", "parent_id", "author_user_id", "body", *AUDIT),
-        _comments,
-    ),
-    Table(
-        "labor_entries",
-        (
-            "organization_id",
-            "id",
-            "work_order_id",
-            "user_id",
-            "started_at",
-            "ended_at",
-            "minutes",
-            "hourly_rate",
-            "currency",
-            "is_billable",
-            *AUDIT,
-        ),
-        _labor_entries,
-    ),
-    Table(
-        "purchase_orders",
-        (
-            "organization_id",
-            "id",
-            "number",
-            "vendor_id",
-            "status",
-            "ordered_at",
-            "expected_at",
-            "received_at",
-            "currency",
-            "requested_by_user_id",
-            "approved_by_user_id",
-            "ship_to_location_id",
-            *AUDIT,
-        ),
-        _purchase_orders,
-    ),
-    Table(
-        "purchase_order_lines",
-        (
-            "organization_id",
-            "id",
-            "purchase_order_id",
-            "line_number",
-            "part_id",
-            "description",
-            "quantity_ordered",
-            "quantity_received",
-            "unit_cost",
-            *AUDIT,
-        ),
-        _purchase_order_lines,
-    ),
-    Table(
-        "work_order_parts_used",
-        (
-            "organization_id",
-            "id",
-            "work_order_id",
-            "part_id",
-            "quantity",
-            "unit_cost",
-            "used_at",
-            "used_by_user_id",
-            *AUDIT,
-        ),
-        _parts_used,
-    ),
-    Table(
-        "part_transactions",
-        (
-            "organization_id",
-            "id",
-            "part_id",
-            "transaction_type",
-            "quantity",
-            "balance_after",
-            "unit_cost",
-            "occurred_at",
-            "work_order_id",
-            "performed_by_user_id",
-            *AUDIT,
-        ),
-        _part_transactions,
-    ),
-    Table(
-        "calendar_events",
-        (
-            "organization_id",
-            "id",
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "event_type",
-            "location_id",
-            "work_order_id",
-            "team_id",
-            "recurrence_rule",
-            *AUDIT,
-        ),
-        _calendar_events,
-    ),
-    Table("tags", ("organization_id", "id", "name", "color", *AUDIT), _tags),
-    Table(
-        "entity_tags",
-        ("organization_id", "id", "tag_id", "entity_type", "entity_id", *AUDIT),
-        _entity_tags,
-    ),
-    Table(
-        "custom_fields",
-        (
-            "organization_id",
-            "id",
-            "entity_type",
-            "key",
-            "label",
-            "field_type",
-            "options",
-            "required",
-            "position",
-            *AUDIT,
-        ),
-        _custom_fields,
-    ),
-    Table(
-        "custom_field_values",
-        ("organization_id", "id", "custom_field_id", "entity_id", "value", *AUDIT),
-        _custom_field_values,
-    ),
-    Table(
-        "notifications",
-        (
-            "organization_id",
-            "id",
-            "user_id",
-            "notification_type",
-            "channel",
-            "title",
-            "entity_type",
-            "entity_id",
-            "read_at",
-            "sent_at",
-            *AUDIT,
-        ),
-        _notifications,
-    ),
-    Table(
-        "attachments",
-        (
-            "organization_id",
-            "id",
-            "storage_backend",
-            "storage_key",
-            "file_name",
-            "content_type",
-            "size_bytes",
-            "checksum_sha256",
-            "entity_type",
-            "entity_id",
-            "uploaded_by_user_id",
-            *AUDIT,
-        ),
-        _attachments,
-    ),
-    Table(
-        "i18n_overrides",
-        ("organization_id", "id", "key", "locale", "text", *AUDIT),
-        _i18n_overrides,
-    ),
-)
+# The tables the seeder fills, in the order their foreign keys need, and their generators.
+GENERATORS: dict[str, Generator] = {
+    "users": _users,
+    "teams": _teams,
+    "team_members": _team_members,
+    "locations": _locations,
+    "assets": _assets,
+    "meters": _meters,
+    "meter_readings": _meter_readings,
+    "vendors": _vendors,
+    "contractors": _contractors,
+    "parts_inventory": _parts,
+    "work_order_templates": _templates,
+    "pm_schedules": _pm_schedules,
+    "work_orders": _work_orders,
+    "work_order_assets": _work_order_assets,
+    "work_requests": _work_requests,
+    "maintenance_logs": _maintenance_logs,
+    "checklists": _checklists,
+    "checklist_items": _checklist_items,
+    "checklist_signatures": _checklist_signatures,
+    "comments": _comments,
+    "labor_entries": _labor_entries,
+    "purchase_orders": _purchase_orders,
+    "purchase_order_lines": _purchase_order_lines,
+    "work_order_parts_used": _parts_used,
+    "part_transactions": _part_transactions,
+    "calendar_events": _calendar_events,
+    "tags": _tags,
+    "entity_tags": _entity_tags,
+    "custom_fields": _custom_fields,
+    "custom_field_values": _custom_field_values,
+    "notifications": _notifications,
+    "attachments": _attachments,
+    "i18n_overrides": _i18n_overrides,
+}
