@@ -92,6 +92,7 @@ class Step:
     statements: int
     seconds: float | None = None
     sql: str | None = None
+    """The SQL that would run: on a dry run only."""
 
 
 @dataclass(frozen=True)
