@@ -79,6 +79,7 @@ OVERRIDES: dict[str, dict[str, Value]] = {
     "purchase_orders": {"number": None},  # given by the numbering trigger
     "custom_fields": {"key": lambda conn, org: f"field_{uuid.uuid4().hex[:8]}"},
     "i18n_overrides": {"locale": "en"},
+    "role_permission_overrides": {"permission": "user.erase"},  # a name of cmms.permissions
     "attachments": {"content_type": "application/pdf"},
     "work_requests": {"requester_name": "Test Requester"},  # a request names its requester
     "checklists": {"work_order_id": lambda conn, org: make_row(conn, "work_orders", org)},

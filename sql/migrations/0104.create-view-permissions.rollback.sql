@@ -1,0 +1,3 @@
+SET LOCAL ROLE cmms_owner;
+
+DROP VIEW cmms.permissions;
