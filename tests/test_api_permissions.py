@@ -1,4 +1,4 @@
-"""Permissions (0104-0107, issue 16 item 2), as a cmms_app login under row-level security:
+"""Permissions (0146-0149, issue 16 item 2), as a cmms_app login under row-level security:
 every role holds by default what it could do before; an admin grants and revokes per
 organization; a function that changes state refuses a user without its permission with
 insufficient_privilege (42501) naming it; a technician cannot grant itself anything, and one

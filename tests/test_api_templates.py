@@ -1,4 +1,4 @@
-"""Work order templates instantiated (0100-0103, issue 16 item 1), as a cmms_app login under
+"""Work order templates instantiated (0142-0145, issue 16 item 1), as a cmms_app login under
 row-level security: cmms.create_work_order(template_id => ...) and
 cmms.generate_pm_work_orders fill what the caller left out from the template, copy its
 checklists (items and signature requirement) as the work order's own and reserve its parts;

@@ -1,5 +1,5 @@
 -- Every stored function that changes state checks its permission (issue 16, item 2): a
--- call of cmms.require_permission (0106) after the function's own tenant-context check,
+-- call of cmms.require_permission (0148) after the function's own tenant-context check,
 -- so a user whose role lacks it gets insufficient_privilege (42501) naming the permission.
 -- Written from the functions' definitions as they were (pg_get_functiondef), which the
 -- rollback restores. transition_work_order needs work_order.transition, and also

@@ -79,9 +79,20 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.part_reservations TO cmms_app;
 
 GRANT SELECT ON cmms.part_reservations TO cmms_readonly;
 
-CREATE TRIGGER part_reservations_audit
-AFTER INSERT OR UPDATE OR DELETE ON cmms.part_reservations
-FOR EACH ROW EXECUTE FUNCTION cmms.audit_row_change();
+CREATE TRIGGER part_reservations_audit_insert
+AFTER INSERT ON cmms.part_reservations
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
+
+CREATE TRIGGER part_reservations_audit_update
+AFTER UPDATE ON cmms.part_reservations
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
+
+CREATE TRIGGER part_reservations_audit_delete
+AFTER DELETE ON cmms.part_reservations
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
 
 CREATE VIEW cmms.active_part_reservations WITH (security_invoker = TRUE) AS
 SELECT *

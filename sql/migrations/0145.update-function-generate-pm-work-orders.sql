@@ -1,6 +1,6 @@
 -- cmms.generate_pm_work_orders instantiates the template (issue 16, item 1): each work
 -- order it creates gets its template's checklists, with their items and signature
--- requirement, and its parts reserved, through cmms.apply_work_order_template (0102).
+-- requirement, and its parts reserved, through cmms.apply_work_order_template (0144).
 SET LOCAL ROLE cmms_owner;
 
 CREATE OR REPLACE FUNCTION cmms.generate_pm_work_orders(as_of timestamptz DEFAULT now())

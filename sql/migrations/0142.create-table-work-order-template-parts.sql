@@ -81,9 +81,20 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.work_order_template_parts TO cmms_a
 
 GRANT SELECT ON cmms.work_order_template_parts TO cmms_readonly;
 
-CREATE TRIGGER work_order_template_parts_audit
-AFTER INSERT OR UPDATE OR DELETE ON cmms.work_order_template_parts
-FOR EACH ROW EXECUTE FUNCTION cmms.audit_row_change();
+CREATE TRIGGER work_order_template_parts_audit_insert
+AFTER INSERT ON cmms.work_order_template_parts
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
+
+CREATE TRIGGER work_order_template_parts_audit_update
+AFTER UPDATE ON cmms.work_order_template_parts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
+
+CREATE TRIGGER work_order_template_parts_audit_delete
+AFTER DELETE ON cmms.work_order_template_parts
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
 
 CREATE VIEW cmms.active_work_order_template_parts WITH (security_invoker = TRUE) AS
 SELECT *

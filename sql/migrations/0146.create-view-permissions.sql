@@ -3,7 +3,7 @@
 -- global like cmms.i18n_strings and read-only: the catalog is part of the schema, changed
 -- by a migration (CREATE OR REPLACE VIEW) together with the functions that check a new
 -- permission, never by a tenant. An organization changes the defaults with rows of
--- cmms.role_permission_overrides (0105), so seeded tenants and new organizations get the
+-- cmms.role_permission_overrides (0147), so seeded tenants and new organizations get the
 -- defaults with nothing to copy. The defaults reproduce what every role could do before
 -- permissions existed (every state-changing function, for every role); only
 -- permission.manage, which is new, is the admins' alone.

@@ -2,7 +2,7 @@
 -- row grants (granted) or revokes (not granted) one permission of cmms.permissions for one
 -- role in one organization, instead of the permission's default_roles. Row-level security,
 -- grants, audit trigger and soft-delete view (scaffolded by `cmmsdb new --template
--- tenant-table`); written through cmms.set_role_permission (0106), whose trigger also
+-- tenant-table`); written through cmms.set_role_permission (0148), whose trigger also
 -- guards direct writes with the permission permission.manage.
 SET LOCAL ROLE cmms_owner;
 
@@ -38,7 +38,7 @@ COMMENT ON TABLE cmms.role_permission_overrides IS
 COMMENT ON COLUMN cmms.role_permission_overrides.role IS
 'The role (cmms.users.role): admin, manager, technician, requester or viewer.';
 COMMENT ON COLUMN cmms.role_permission_overrides.permission IS
-'The permission (a name of the view cmms.permissions, checked by the trigger of 0106); one live row per '
+'The permission (a name of the view cmms.permissions, checked by the trigger of 0148); one live row per '
 'organization, role and permission.';
 COMMENT ON COLUMN cmms.role_permission_overrides.granted IS
 'True: the role holds the permission in this organization; false: it does not, whatever the default.';
@@ -74,9 +74,20 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.role_permission_overrides TO cmms_a
 
 GRANT SELECT ON cmms.role_permission_overrides TO cmms_readonly;
 
-CREATE TRIGGER role_permission_overrides_audit
-AFTER INSERT OR UPDATE OR DELETE ON cmms.role_permission_overrides
-FOR EACH ROW EXECUTE FUNCTION cmms.audit_row_change();
+CREATE TRIGGER role_permission_overrides_audit_insert
+AFTER INSERT ON cmms.role_permission_overrides
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
+
+CREATE TRIGGER role_permission_overrides_audit_update
+AFTER UPDATE ON cmms.role_permission_overrides
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
+
+CREATE TRIGGER role_permission_overrides_audit_delete
+AFTER DELETE ON cmms.role_permission_overrides
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION cmms.audit_row_change();
 
 CREATE VIEW cmms.active_role_permission_overrides WITH (security_invoker = TRUE) AS
 SELECT *
