@@ -17,6 +17,20 @@ from psycopg.conninfo import make_conninfo
 from cmmsdb import local
 
 
+def client_tools(dsn: str) -> tuple[Path, str]:
+    """The folder of the client programs (pg_dump, pg_restore, pgbench) of the major version
+    of the server of `dsn` (cmmsdb.local.client_tools), and that server's version."""
+    with psycopg.connect(dsn) as conn:
+        major = conn.info.server_version // 10000
+        version = str(conn.info.parameter_status("server_version"))
+    tools = local.client_tools(major)
+    if tools is None:
+        raise SystemExit(
+            f"no PostgreSQL {major} client programs: install postgresql-client-{major}"
+        )
+    return tools, version
+
+
 def server_dsn(dsn: str | None) -> str:
     dsn = dsn or os.environ.get("CMMSDB_BENCH_DSN")
     if dsn:

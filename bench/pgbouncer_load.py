@@ -40,7 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _server import app_login, migrated_database, server_dsn
+from _server import app_login, client_tools, migrated_database, server_dsn
 from psycopg.conninfo import conninfo_to_dict
 
 from cmmsdb import local
@@ -203,12 +203,7 @@ def main() -> None:
 
     server = server_dsn(args.dsn)
     database, login, password, tenants = prepare(server, args)
-    with psycopg.connect(database) as conn:
-        major = conn.info.server_version // 10000
-        version = conn.info.parameter_status("server_version")
-    tools = local.client_tools(major)
-    if tools is None:
-        raise SystemExit(f"no pgbench {major}: install postgresql-client-{major}")
+    tools, version = client_tools(database)
     print(f"PostgreSQL {version}, {os.cpu_count()} CPUs; PgBouncer pool of {args.pool_size}")
     folder = Path(tempfile.mkdtemp(prefix="cmmsdb-pgbouncer-bench-"))
     folder.chmod(0o755)

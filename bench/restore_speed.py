@@ -24,9 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _server import fresh_database, migrated_database, server_dsn
+from _server import client_tools, fresh_database, migrated_database, server_dsn
 
-from cmmsdb import local
 from cmmsdb.seeding import seed
 from cmmsdb.target import resolve
 
@@ -81,12 +80,7 @@ def main() -> None:
     seed(resolve(source), tenants=args.tenants, profile=args.profile, scale=args.scale)
     seeded = time.perf_counter() - started
     print(f"seeded {args.tenants} tenants ({args.profile}) in {seeded:.1f} s")
-    with psycopg.connect(source) as conn:
-        major = conn.info.server_version // 10000
-        version = conn.info.parameter_status("server_version")
-    tools = local.client_tools(major)
-    if tools is None:
-        raise SystemExit(f"no pg_dump {major}: install postgresql-client-{major}")
+    tools, version = client_tools(source)
     rows, size = row_count(source), database_size(source)
     print(f"PostgreSQL {version}: {rows:,} rows, database {size / GB:.2f} GB")
 

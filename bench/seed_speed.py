@@ -17,8 +17,8 @@ It also splits the seed's time between writing the rows (generating them in Pyth
 and writing their audit records (one INSERT ... SELECT per table), and times generating the
 rows alone for one tenant of the profile, with no database, to say what dominates.
 
-Target (issue 15): 0.7 or better. pg_dump and pg_restore must be those of the server's
-major version (on PATH, or --bindir).
+Target (issue 15): 0.7 or better. pg_dump and pg_restore are those of the server's major
+version (cmmsdb.local.client_tools), or those of --bindir.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from _server import drop_database, fresh_database, server_dsn
+from _server import client_tools, drop_database, fresh_database, server_dsn
 from psycopg.conninfo import conninfo_to_dict
 
 import cmmsdb
@@ -68,19 +68,15 @@ def rows_in(dsn: str) -> int:
         return sum(int((conn.execute(COUNT.format(name)).fetchone() or (0,))[0]) for name in tables)
 
 
-def tool(bindir: str | None, name: str) -> str:
-    return str(Path(bindir) / name) if bindir else name
-
-
-def dump(dsn: str, folder: Path, bindir: str | None) -> None:
+def dump(dsn: str, folder: Path, bindir: Path) -> None:
     """A data-only directory-format dump of schema cmms: what the seed wrote."""
-    command = [tool(bindir, "pg_dump"), "--data-only", "-Fd", "-n", "cmms", "-f", str(folder)]
+    command = [str(bindir / "pg_dump"), "--data-only", "-Fd", "-n", "cmms", "-f", str(folder)]
     subprocess.run([*command, "-d", dsn], check=True, capture_output=True)
 
 
-def restore(dsn: str, folder: Path, jobs: int, bindir: str | None) -> float:
+def restore(dsn: str, folder: Path, jobs: int, bindir: Path) -> float:
     """Seconds to load the dump into the freshly migrated database `dsn`."""
-    command = [tool(bindir, "pg_restore"), "--data-only", "--disable-triggers", "-d", dsn]
+    command = [str(bindir / "pg_restore"), "--data-only", "--disable-triggers", "-d", dsn]
     command += ["--single-transaction"] if jobs == 1 else ["-j", str(jobs)]
     started = time.perf_counter()
     subprocess.run([*command, str(folder)], check=True, capture_output=True)
@@ -147,7 +143,7 @@ def seed_once(dsn: str, args: argparse.Namespace, jobs: int) -> tuple[str, float
     return seeded, report.seconds
 
 
-def restore_once(dsn: str, folder: Path, rows: int, jobs: int, bindir: str | None) -> float:
+def restore_once(dsn: str, folder: Path, rows: int, jobs: int, bindir: Path) -> float:
     """Seconds to restore the dump into a freshly migrated database (dropped afterwards)."""
     restored = fresh_database(dsn)
     cmmsdb.migrate(restored)
@@ -171,9 +167,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--jobs", type=int, help="tenants written side by side (seed's default)")
     parser.add_argument("--runs", type=int, default=3, help="seeds and restores, alternated")
-    parser.add_argument("--bindir", help="folder of pg_dump and pg_restore (default: PATH)")
+    parser.add_argument(
+        "--bindir",
+        type=Path,
+        help="folder of pg_dump and pg_restore (default: the server's version)",
+    )
     args = parser.parse_args()
     dsn = server_dsn(args.dsn)
+    bindir = args.bindir or client_tools(dsn)[0]
     jobs = args.jobs or DEFAULT_JOBS
 
     split = Split()
@@ -185,9 +186,9 @@ def main() -> None:
     rows = rows_in(seeded)
     with tempfile.TemporaryDirectory(prefix="cmmsdb-seed-dump-") as folder:
         dumped = Path(folder) / "dump"
-        dump(seeded, dumped, args.bindir)
+        dump(seeded, dumped, bindir)
         for run in range(args.runs):
-            restores.append(restore_once(dsn, dumped, rows, jobs, args.bindir))
+            restores.append(restore_once(dsn, dumped, rows, jobs, bindir))
             if run + 1 < args.runs:  # a machine's load varies: alternate the two
                 again, seconds = seed_once(dsn, args, jobs)
                 seeds.append(seconds)
