@@ -132,7 +132,7 @@ def connect(
             application_name="cmmsdb",
         )
     except psycopg.OperationalError as exc:
-        raise _connection_error(target, exc) from None
+        raise connection_error(target, exc) from None
     if conn.info.server_version < MIN_SERVER_VERSION:
         version = conn.info.parameter_status("server_version")
         conn.close()
@@ -142,7 +142,7 @@ def connect(
     return conn
 
 
-def _connection_error(target: Target, exc: Exception) -> ConnectionFailed | PermissionDenied:
+def connection_error(target: Target, exc: Exception) -> ConnectionFailed | PermissionDenied:
     """Map libpq's connection failure onto the error a user can act on."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     detail = scrub(lines[-1] if lines else "connection failed", target.dsn)

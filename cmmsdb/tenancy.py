@@ -153,13 +153,13 @@ def connect_as_tenant(
 
 def _connect(dsn: str, kwargs: dict[str, Any]) -> TenantConnection:
     """A TenantConnection, or ConnectionFailed in one line (the password masked)."""
-    from cmmsdb.target import Target, _connection_error, parse
+    from cmmsdb.target import Target, connection_error, parse
 
     parse(dsn)
     try:
         return TenantConnection.connect(dsn, **kwargs)
     except psycopg.OperationalError as exc:
-        raise _connection_error(Target(dsn, "tenancy"), exc) from None
+        raise connection_error(Target(dsn, "tenancy"), exc) from None
 
 
 class TenantPool:
