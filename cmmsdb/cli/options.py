@@ -75,15 +75,12 @@ Scratch = Annotated[
 ]
 
 
-def wait_option(holder: str) -> Any:
+def _wait(holder: str) -> Any:
     """--wait, for commands that take turns with another `holder` (an advisory lock)."""
-    return Annotated[
-        float,
-        typer.Option("--wait", min=0, help=f"Seconds to wait for another {holder} to finish."),
-    ]
+    return typer.Option("--wait", min=0, help=f"Seconds to wait for another {holder} to finish.")
 
 
-Wait = Annotated[float, wait_option("migrator").__metadata__[0]]
+Wait = Annotated[float, _wait("migrator")]
 
 
 def session_options(holder: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -94,7 +91,7 @@ def session_options(holder: str) -> Callable[[Callable[..., None]], Callable[...
     added = [
         _keyword("lock_timeout", LockTimeout, Options.lock_timeout),
         _keyword("lock_retries", LockRetries, Options.lock_retries),
-        _keyword("wait", wait_option(holder), Options.wait),
+        _keyword("wait", Annotated[float, _wait(holder)], Options.wait),
         _keyword("connect_timeout", ConnectTimeout, float(Options.connect_timeout)),
     ]
 
@@ -104,8 +101,8 @@ def session_options(holder: str) -> Callable[[Callable[..., None]], Callable[...
 
         @functools.wraps(command)
         def run(**given: Any) -> None:
-            values = [given.pop(p.name) for p in added]
-            command(**given, options=Options(*values))
+            chosen = {p.name: given.pop(p.name) for p in added}
+            command(**given, options=Options(**chosen))
 
         run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in parameters}
