@@ -1,4 +1,4 @@
-"""The rule events that fire outside a work order write (0150-0154, issue 16 item 3), as a
+"""The rule events that fire outside a work order write (0150-0153, issue 16 item 3), as a
 cmms_app login under row-level security: part.below_reorder_point when a part's stock
 crosses to at or below its reorder point, meter.reading_recorded on each new reading (both
 per statement), and work_order.overdue through cmms.fire_due_rules(), run on a schedule by

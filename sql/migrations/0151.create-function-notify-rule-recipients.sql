@@ -1,5 +1,5 @@
 -- The notify actions of fired rules, for a whole set of firings at once (issue 16, item 3):
--- the part.below_reorder_point and meter.reading_recorded triggers (0153, 0154) and
+-- the part.below_reorder_point and meter.reading_recorded triggers (0153) and
 -- cmms.fire_due_rules (0152) each collect what fired in one statement and hand it here as
 -- a JSON array; one INSERT writes the notifications of every notify_user and notify_team
 -- rule among them, as cmms.run_work_order_rules does one rule at a time for the other
