@@ -147,6 +147,7 @@ def _team_members(t: Tenant, n: int) -> Iterator[Row]:
     pairs = {(t.pick("teams"), t.pick("users")) for _ in range(n)} if t.ids.get("teams") else set()
     for team, user in sorted(pairs):
         role = member_role()
+        t.facts.setdefault("team_members", []).append((team, user))
         yield {
             "organization_id": t.org,
             "id": t.new_id(),
@@ -971,19 +972,82 @@ def _notifications(t: Tenant, n: int) -> Iterator[Row]:
     )
     for _ in range(n if t.ids.get("users") else 0):
         created = t.before_base(60)
+        if t.rng.random() < 0.1:
+            yield _announcement(t, created)
+            continue
         work_order = t.maybe("work_orders", 0.9)
         yield {
             "organization_id": t.org,
             "id": t.new_id(),
             "user_id": t.pick("users"),
+            "team_id": None,
             "notification_type": kind(),
             "channel": channel(),
             "title": t.sentence()[:200],
+            "body": None,
             "entity_type": "work_order" if work_order else None,
             "entity_id": work_order,
             "read_at": created + timedelta(hours=1) if t.rng.random() < 0.7 else None,
             "sent_at": created,
             **_stamped(t, created),
+        }
+
+
+ANNOUNCEMENTS = (
+    "Fire drill on Thursday at 10:00",
+    "Compressed air shut down for maintenance this weekend",
+    "New lockout-tagout procedure: read before your next shift",
+    "Spare parts store closed for stocktaking on Friday",
+    "Safety walk of the boiler room tomorrow",
+    "Overtime schedule for the shutdown is posted",
+)
+
+
+def _announcement(t: Tenant, created: datetime) -> Row:
+    """A notification to a team (its members read it) or to the whole organization; the
+    users who read it are drawn by _notification_reads."""
+    team = t.maybe("teams", 0.5)
+    notification = t.new_id()
+    t.facts.setdefault("announcements", []).append((notification, team, created))
+    return {
+        "organization_id": t.org,
+        "id": notification,
+        "user_id": None,
+        "team_id": team,
+        "notification_type": "system",
+        "channel": "in_app",
+        "title": t.rng.choice(ANNOUNCEMENTS),
+        "body": t.sentence(),
+        "entity_type": None,
+        "entity_id": None,
+        "read_at": None,
+        "sent_at": created,
+        **_stamped(t, created),
+    }
+
+
+def _notification_reads(t: Tenant, n: int) -> Iterator[Row]:
+    """Who read the notifications to a team or the organization: members of the team, or
+    any user, each at most once, within days of the message (at most n)."""
+    members: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for team, user in t.facts.get("team_members", []):
+        members.setdefault(team, []).append(user)
+    pairs = []
+    for notification, team, created in t.facts.get("announcements", []):
+        readers = members.get(team, []) if team else t.ids.get("users", [])
+        for user in sorted(set(readers)):
+            if t.rng.random() < 0.6:
+                pairs.append((notification, user, created))
+    for notification, user, created in pairs[:n]:
+        read = created + timedelta(minutes=t.rng.randrange(5, 4 * 24 * 60))
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "notification_id": notification,
+            "user_id": user,
+            "read_at": read,
+            "created_at": read,
+            "updated_at": read,
         }
 
 
@@ -1067,6 +1131,7 @@ GENERATORS: dict[str, Generator] = {
     "rules_engine": _rules,
     "rule_firings": _rule_firings,
     "notifications": _notifications,
+    "notification_reads": _notification_reads,
     "attachments": _attachments,
     "i18n_overrides": _i18n_overrides,
 }

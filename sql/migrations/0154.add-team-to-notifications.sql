@@ -1,0 +1,90 @@
+-- Notifications to a whole organization or a team, not only to one user (issue 16, item 4).
+-- A notification now has one of three audiences: one user (user_id, as before), one team
+-- (team_id) or the whole organization (neither). Recipients are resolved when read, not
+-- fanned out: one row per message, whose readers are the team's members at the time they
+-- read it (a member who joins later sees it, one who left no longer does) or every user of
+-- the organization. Read state per user of those is cmms.notification_reads (0156); a
+-- notification to one user keeps its read_at.
+--
+-- Row-level security: a notification to a team is visible only to its members when the
+-- context names a user; a context without a user (a system job) still sees the whole
+-- tenant, as the other policies. Notifications to one user stay visible to their tenant, as
+-- before: cmms.export_user_data and cmms.erase_user read another user's.
+--
+-- The checks are added NOT VALID (no scan under this migration's lock); 0155 validates them
+-- and builds the foreign key's index concurrently, outside a transaction.
+SET LOCAL ROLE cmms_owner;
+
+-- cmmsdb: allow ban-drop-not-null because a notification to a team or the organization has no
+-- user; every reader of user_id (the functions, the seeder, export and erasure) handles NULL
+ALTER TABLE cmms.notifications
+ALTER COLUMN user_id DROP NOT NULL,
+ADD COLUMN team_id uuid,
+ADD CONSTRAINT notifications_team_fkey FOREIGN KEY (organization_id, team_id)
+REFERENCES cmms.teams (organization_id, id) ON DELETE CASCADE NOT VALID,
+ADD CONSTRAINT notifications_audience_check CHECK (user_id IS NULL OR team_id IS NULL) NOT VALID;
+
+COMMENT ON TABLE cmms.notifications IS
+'Messages about something that happened (a work order assigned, stock low, a PM due, an announcement) to one '
+'user (user_id), one team (team_id) or the whole organization (neither); read state of the last two per user '
+'in notification_reads.';
+COMMENT ON COLUMN cmms.notifications.user_id IS
+'Recipient, when the notification is to one user; the notification is deleted with that user. NULL for a '
+'team or the whole organization.';
+COMMENT ON COLUMN cmms.notifications.team_id IS
+'The team whose members receive it (resolved when read: its members then); deleted with the team. NULL for '
+'one user or the whole organization (user_id NULL too).';
+COMMENT ON COLUMN cmms.notifications.read_at IS
+'When the user read (or dismissed) a notification to one user; NULL while unread, and always for a team or '
+'the organization (read per user in notification_reads).';
+
+ALTER POLICY notifications_select ON cmms.notifications
+USING (
+    organization_id = (SELECT cmms.current_org_id())
+    AND (
+        team_id IS NULL
+        OR (SELECT cmms.current_user_id()) IS NULL
+        OR EXISTS (
+            SELECT FROM cmms.team_members AS m
+            WHERE
+                m.organization_id = notifications.organization_id
+                AND m.team_id = notifications.team_id
+                AND m.user_id = (SELECT cmms.current_user_id())
+                AND m.deleted_at IS NULL
+        )
+    )
+);
+
+ALTER POLICY notifications_update ON cmms.notifications
+USING (
+    organization_id = (SELECT cmms.current_org_id())
+    AND (
+        team_id IS NULL
+        OR (SELECT cmms.current_user_id()) IS NULL
+        OR EXISTS (
+            SELECT FROM cmms.team_members AS m
+            WHERE
+                m.organization_id = notifications.organization_id
+                AND m.team_id = notifications.team_id
+                AND m.user_id = (SELECT cmms.current_user_id())
+                AND m.deleted_at IS NULL
+        )
+    )
+);
+
+ALTER POLICY notifications_delete ON cmms.notifications
+USING (
+    organization_id = (SELECT cmms.current_org_id())
+    AND (
+        team_id IS NULL
+        OR (SELECT cmms.current_user_id()) IS NULL
+        OR EXISTS (
+            SELECT FROM cmms.team_members AS m
+            WHERE
+                m.organization_id = notifications.organization_id
+                AND m.team_id = notifications.team_id
+                AND m.user_id = (SELECT cmms.current_user_id())
+                AND m.deleted_at IS NULL
+        )
+    )
+);
