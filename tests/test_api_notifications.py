@@ -14,7 +14,6 @@ import psycopg
 import pytest
 
 from tests.rows import insert, make_row
-from tests.test_api_permissions import set_permission, user
 from tests.test_api_rules import team_of
 from tests.test_api_work_orders import Tenant, a, act, b, one, raises_sqlstate
 
@@ -224,22 +223,3 @@ def test_listing_and_marking_need_a_user_of_the_organization(
         app.execute("SELECT cmms.set_context(%s, %s)", [a.org, reader])
         with raises_sqlstate(app, "42501", "no user"):
             app.execute("SELECT * FROM cmms.my_notifications()")
-
-
-@pytest.mark.parametrize(
-    ("permission", "call"),
-    [
-        ("notification.send", "SELECT cmms.notify_organization('x')"),
-        ("notification.send", "SELECT cmms.notify_team(%(team)s, 'x')"),
-        ("notification.mark_read", "SELECT cmms.mark_notifications_read(ARRAY[%(any)s])"),
-    ],
-)
-def test_each_function_checks_its_permission(
-    admin: Conn, app: Conn, a: Tenant, permission: str, call: str
-) -> None:
-    boss, viewer = user(admin, a.org, "admin"), user(admin, a.org, "viewer")
-    team = team_of(admin, a, viewer)
-    set_permission(app, a.org, boss, "viewer", permission, False)
-    app.execute("SELECT cmms.set_context(%s, %s)", [a.org, viewer])
-    with raises_sqlstate(app, "42501", permission):
-        app.execute(call, {"team": team, "any": uuid.uuid4()})

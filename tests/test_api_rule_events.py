@@ -19,8 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tests.rows import insert, make_row
-from tests.test_api_rules import rule as write_rule
-from tests.test_api_rules import team_of
+from tests.test_api_rules import rule, team_of
 from tests.test_api_work_orders import Tenant, a, act, b, create, one, raises_sqlstate
 
 Conn = psycopg.Connection[Any]
@@ -35,20 +34,6 @@ def titled(admin: Conn, user: uuid.UUID, title: str) -> list[tuple[Any, ...]]:
         " WHERE user_id = %s AND title = %s ORDER BY created_at",
         [user, title],
     ).fetchall()
-
-
-def rule(
-    app: Conn,
-    who: Tenant,
-    event: str,
-    action_type: str,
-    params: dict[str, Any],
-    condition: dict[str, Any] | None = None,
-    **values: Any,
-) -> uuid.UUID:
-    """A rule written by the application; ids in params may be given as UUIDs."""
-    as_json = {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in params.items()}
-    return write_rule(app, who, event, action_type, as_json, condition, **values)
 
 
 # --- part.below_reorder_point ---------------------------------------------------------------

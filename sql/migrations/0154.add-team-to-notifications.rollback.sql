@@ -12,6 +12,8 @@ USING (organization_id = (SELECT cmms.current_org_id()));
 ALTER POLICY notifications_select ON cmms.notifications
 USING (organization_id = (SELECT cmms.current_org_id()));
 
+DROP FUNCTION cmms.reads_team_notifications(uuid, uuid);
+
 COMMENT ON COLUMN cmms.notifications.read_at IS
 'When the user read (or dismissed) it; NULL while unread.';
 

@@ -38,53 +38,44 @@ COMMENT ON COLUMN cmms.notifications.read_at IS
 'When the user read (or dismissed) a notification to one user; NULL while unread, and always for a team or '
 'the organization (read per user in notification_reads).';
 
+CREATE FUNCTION cmms.reads_team_notifications(organization_id uuid, team_id uuid)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT cmms.current_user_id() IS NULL OR EXISTS (
+        SELECT FROM cmms.team_members AS m
+        WHERE
+            m.organization_id = reads_team_notifications.organization_id
+            AND m.team_id = reads_team_notifications.team_id
+            AND m.user_id = cmms.current_user_id()
+            AND m.deleted_at IS NULL
+    )
+$$;
+
+COMMENT ON FUNCTION cmms.reads_team_notifications(uuid, uuid) IS
+'Whether the tenant context reads the notifications to this team: its user is a member now, or it names no user '
+'(a system job). Used by the policies of notifications, for the rows to a team only.';
+
+REVOKE ALL ON FUNCTION cmms.reads_team_notifications(uuid, uuid) FROM PUBLIC, cmms_app, cmms_readonly;
+
+GRANT EXECUTE ON FUNCTION cmms.reads_team_notifications(uuid, uuid) TO cmms_app, cmms_readonly;
+
 ALTER POLICY notifications_select ON cmms.notifications
 USING (
     organization_id = (SELECT cmms.current_org_id())
-    AND (
-        team_id IS NULL
-        OR (SELECT cmms.current_user_id()) IS NULL
-        OR EXISTS (
-            SELECT FROM cmms.team_members AS m
-            WHERE
-                m.organization_id = notifications.organization_id
-                AND m.team_id = notifications.team_id
-                AND m.user_id = (SELECT cmms.current_user_id())
-                AND m.deleted_at IS NULL
-        )
-    )
+    AND (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id))
 );
 
 ALTER POLICY notifications_update ON cmms.notifications
 USING (
     organization_id = (SELECT cmms.current_org_id())
-    AND (
-        team_id IS NULL
-        OR (SELECT cmms.current_user_id()) IS NULL
-        OR EXISTS (
-            SELECT FROM cmms.team_members AS m
-            WHERE
-                m.organization_id = notifications.organization_id
-                AND m.team_id = notifications.team_id
-                AND m.user_id = (SELECT cmms.current_user_id())
-                AND m.deleted_at IS NULL
-        )
-    )
+    AND (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id))
 );
 
 ALTER POLICY notifications_delete ON cmms.notifications
 USING (
     organization_id = (SELECT cmms.current_org_id())
-    AND (
-        team_id IS NULL
-        OR (SELECT cmms.current_user_id()) IS NULL
-        OR EXISTS (
-            SELECT FROM cmms.team_members AS m
-            WHERE
-                m.organization_id = notifications.organization_id
-                AND m.team_id = notifications.team_id
-                AND m.user_id = (SELECT cmms.current_user_id())
-                AND m.deleted_at IS NULL
-        )
-    )
+    AND (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id))
 );

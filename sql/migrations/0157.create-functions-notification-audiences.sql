@@ -271,14 +271,9 @@ BEGIN
     WHERE NOT EXISTS (
         SELECT FROM cmms.notifications AS n
         WHERE n.organization_id = org AND n.id = x.id AND n.deleted_at IS NULL
-            AND (
-                n.user_id = reader
-                OR (n.user_id IS NULL AND n.team_id IS NULL)
-                OR n.team_id IN (
-                    SELECT m.team_id FROM cmms.team_members AS m
-                    WHERE m.organization_id = org AND m.user_id = reader AND m.deleted_at IS NULL
-                )
-            )
+            AND (n.user_id = reader OR (n.user_id IS NULL AND (
+                n.team_id IS NULL OR cmms.reads_team_notifications(org, n.team_id)
+            )))
     );
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'cmms.mark_notifications_read: notification % is not one of yours', missing
