@@ -7,6 +7,7 @@ organization's notifications, nor a team's they are not a member of."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -223,3 +224,30 @@ def test_listing_and_marking_need_a_user_of_the_organization(
         app.execute("SELECT cmms.set_context(%s, %s)", [a.org, reader])
         with raises_sqlstate(app, "42501", "no user"):
             app.execute("SELECT * FROM cmms.my_notifications()")
+
+
+def test_two_sessions_marking_the_same_notification_at_once_write_one_mark(
+    admin: Conn, app: Conn, app_login: str, a: Tenant
+) -> None:
+    everyone = send_to_organization(app, a, "Everyone")
+    start = threading.Barrier(2)
+    marked: list[int] = []
+    failures: list[BaseException] = []
+
+    def mark_it() -> None:
+        try:
+            with psycopg.connect(app_login) as conn, conn.transaction():
+                act(conn, a, a.tech)
+                start.wait()
+                marked.append(one(conn, "SELECT cmms.mark_notifications_read(%s)", [[everyone]]))
+        except BaseException as failure:
+            failures.append(failure)
+
+    threads = [threading.Thread(target=mark_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(marked) == [0, 1]
+    assert one(admin, "SELECT count(*) FROM cmms.notification_reads") == 1

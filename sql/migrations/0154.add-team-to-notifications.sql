@@ -6,9 +6,10 @@
 -- the organization. Read state per user of those is cmms.notification_reads (0156); a
 -- notification to one user keeps its read_at.
 --
--- Row-level security: a notification to a team is visible only to its members when the
+-- Row-level security: restrictive policies, on top of the unchanged tenant ones, make a
+-- notification to a team visible (and updatable, deletable) only to its members when the
 -- context names a user; a context without a user (a system job) still sees the whole
--- tenant, as the other policies. Notifications to one user stay visible to their tenant, as
+-- tenant, as everywhere. Notifications to one user stay visible to their tenant, as
 -- before: cmms.export_user_data and cmms.erase_user read another user's.
 --
 -- The checks are added NOT VALID (no scan under this migration's lock); 0155 validates them
@@ -23,6 +24,12 @@ ADD COLUMN team_id uuid,
 ADD CONSTRAINT notifications_team_fkey FOREIGN KEY (organization_id, team_id)
 REFERENCES cmms.teams (organization_id, id) ON DELETE CASCADE NOT VALID,
 ADD CONSTRAINT notifications_audience_check CHECK (user_id IS NULL OR team_id IS NULL) NOT VALID;
+
+-- The soft-delete view gains the new column (appended, as in the table).
+CREATE OR REPLACE VIEW cmms.active_notifications WITH (security_invoker = TRUE) AS
+SELECT *
+FROM cmms.notifications
+WHERE deleted_at IS NULL;
 
 COMMENT ON TABLE cmms.notifications IS
 'Messages about something that happened (a work order assigned, stock low, a PM due, an announcement) to one '
@@ -62,20 +69,17 @@ REVOKE ALL ON FUNCTION cmms.reads_team_notifications(uuid, uuid) FROM PUBLIC, cm
 
 GRANT EXECUTE ON FUNCTION cmms.reads_team_notifications(uuid, uuid) TO cmms_app, cmms_readonly;
 
-ALTER POLICY notifications_select ON cmms.notifications
-USING (
-    organization_id = (SELECT cmms.current_org_id())
-    AND (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id))
-);
+-- Restrictive: ANDed with the tenant policies (notifications_select...), which stay as they
+-- are; only the rows to a team are narrowed. None for INSERT: anyone allowed to send may
+-- send to a team without being a member (cmms.notify_team writes without RETURNING).
+CREATE POLICY notifications_team_select ON cmms.notifications
+AS RESTRICTIVE FOR SELECT TO cmms_owner, cmms_app, cmms_readonly
+USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
 
-ALTER POLICY notifications_update ON cmms.notifications
-USING (
-    organization_id = (SELECT cmms.current_org_id())
-    AND (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id))
-);
+CREATE POLICY notifications_team_update ON cmms.notifications
+AS RESTRICTIVE FOR UPDATE TO cmms_owner, cmms_app
+USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
 
-ALTER POLICY notifications_delete ON cmms.notifications
-USING (
-    organization_id = (SELECT cmms.current_org_id())
-    AND (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id))
-);
+CREATE POLICY notifications_team_delete ON cmms.notifications
+AS RESTRICTIVE FOR DELETE TO cmms_owner, cmms_app
+USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));

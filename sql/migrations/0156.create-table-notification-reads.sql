@@ -59,35 +59,26 @@ ALTER TABLE cmms.notification_reads FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY notification_reads_select ON cmms.notification_reads
 FOR SELECT TO cmms_owner, cmms_app, cmms_readonly
-USING (
-    organization_id = (SELECT cmms.current_org_id())
-    AND ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()))
-);
+USING (organization_id = (SELECT cmms.current_org_id()));
 
 CREATE POLICY notification_reads_insert ON cmms.notification_reads
 FOR INSERT TO cmms_owner, cmms_app
-WITH CHECK (
-    organization_id = (SELECT cmms.current_org_id())
-    AND ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()))
-);
+WITH CHECK (organization_id = (SELECT cmms.current_org_id()));
 
 CREATE POLICY notification_reads_update ON cmms.notification_reads
 FOR UPDATE TO cmms_owner, cmms_app
-USING (
-    organization_id = (SELECT cmms.current_org_id())
-    AND ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()))
-)
-WITH CHECK (
-    organization_id = (SELECT cmms.current_org_id())
-    AND ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()))
-);
+USING (organization_id = (SELECT cmms.current_org_id()))
+WITH CHECK (organization_id = (SELECT cmms.current_org_id()));
 
 CREATE POLICY notification_reads_delete ON cmms.notification_reads
 FOR DELETE TO cmms_owner, cmms_app
-USING (
-    organization_id = (SELECT cmms.current_org_id())
-    AND ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()))
-);
+USING (organization_id = (SELECT cmms.current_org_id()));
+
+-- Restrictive, ANDed with the tenant policies above for every command (WITH CHECK as USING):
+-- a context naming a user reads and writes only that user's marks.
+CREATE POLICY notification_reads_own ON cmms.notification_reads
+AS RESTRICTIVE FOR ALL TO cmms_owner, cmms_app, cmms_readonly
+USING ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()));
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.notification_reads TO cmms_app;
 
