@@ -383,3 +383,16 @@ def test_a_login_under_row_level_security_is_refused(owner_login: str, a: Tenant
         raises_sqlstate(owner, "42501", "bypasses row-level security"),
     ):
         owner.execute("SELECT cmms.fire_due_rules()")
+
+
+def test_the_event_triggers_run_once_per_statement_with_transition_tables(admin: Conn) -> None:
+    """Set-based, not a row loop: one trigger call per statement, whatever its row count."""
+    triggers = admin.execute(
+        "SELECT tgname, tgtype & 1 = 1, tgnewtable IS NOT NULL FROM pg_trigger"
+        " WHERE tgname IN ('parts_inventory_fire_rules', 'meter_readings_fire_rules')"
+        " ORDER BY tgname"
+    ).fetchall()
+    assert triggers == [
+        ("meter_readings_fire_rules", False, True),
+        ("parts_inventory_fire_rules", False, True),
+    ]
