@@ -99,6 +99,9 @@ def test_a_revoked_permission_refuses_the_function_naming_it(
         ("dashboard.refresh", "SELECT cmms.refresh_dashboard_metrics()"),
         ("purchase_order.receive", "SELECT cmms.receive_purchase_order(%(any)s)"),
         ("inventory.consume", "SELECT cmms.consume_part(%(any)s, %(any)s, 1)"),
+        ("notification.send", "SELECT cmms.notify_organization('Closed Friday')"),
+        ("notification.send", "SELECT cmms.notify_team(%(any)s, 'Closed Friday')"),
+        ("notification.mark_read", "SELECT cmms.mark_notifications_read(ARRAY[%(any)s]::uuid[])"),
     ],
 )
 def test_each_function_checks_its_permission(

@@ -51,7 +51,9 @@ def rule(
             "event": event,
             "condition": Jsonb(condition or {}),
             "action_type": action_type,
-            "action_params": Jsonb(params),
+            "action_params": Jsonb(
+                {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in params.items()}
+            ),
         }
         | values,
     )

@@ -131,6 +131,13 @@ VIOLATIONS = {
         "cmms.tags.tags_select",
     ),
     "tenant-policy-missing": ("DROP POLICY tags_insert ON cmms.tags", "tenant-policy", "cmms.tags"),
+    "tenant-policy-only-restrictive": (
+        "DROP POLICY tags_select ON cmms.tags;"
+        " CREATE POLICY tags_named ON cmms.tags AS RESTRICTIVE FOR SELECT TO cmms_app"
+        " USING (name <> '')",
+        "tenant-policy",
+        "cmms.tags",
+    ),
     "tenant-policy-public": (
         "ALTER POLICY tags_update ON cmms.tags TO PUBLIC",
         "tenant-policy",

@@ -5,7 +5,9 @@
 -- no context means no rows. Each tenant table has policies for SELECT and INSERT (the
 -- audit trail's INSERT policy is its definer owner's), and none for PUBLIC. Policies only
 -- of definer owners (%(definer_owners)s), and policies that let every row through, are
--- left to the open-policy rule.
+-- left to the open-policy rule. Restrictive policies are ANDed with these and can only take
+-- rows away (a team's notifications from non-members): they are not compared, and do not
+-- count as the SELECT or INSERT policy a table needs.
 WITH tenant AS (
     SELECT
         c.oid,
@@ -21,6 +23,7 @@ policy AS (
         p.polname,
         p.polcmd,
         p.polroles,
+        p.polpermissive,
         '(' || quote_ident(t.key_column) || ' = ( SELECT ' || %(tenant_context)s || ' AS '
         || split_part(split_part(%(tenant_context)s, '.', 2), '(', 1) || '))' AS wanted,
         pg_get_expr(p.polqual, p.polrelid) AS qual,
@@ -39,7 +42,7 @@ FROM tenant AS t
 CROSS JOIN (VALUES ('r', 'SELECT'), ('a', 'INSERT')) AS cmd (code, name)
 WHERE NOT EXISTS (
     SELECT FROM policy AS p
-    WHERE p.table_oid = t.oid AND p.polcmd IN (cmd.code, '*')
+    WHERE p.table_oid = t.oid AND p.polcmd IN (cmd.code, '*') AND p.polpermissive
 )
 UNION ALL
 SELECT
@@ -52,6 +55,7 @@ SELECT
     END
 FROM policy AS p
 WHERE NOT p.definers_only
+  AND p.polpermissive
   AND 'true' NOT IN (coalesce(p.qual, ''), coalesce(p.with_check, ''))
   AND (
       0::oid = ANY (p.polroles)

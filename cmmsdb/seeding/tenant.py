@@ -147,6 +147,7 @@ def _team_members(t: Tenant, n: int) -> Iterator[Row]:
     pairs = {(t.pick("teams"), t.pick("users")) for _ in range(n)} if t.ids.get("teams") else set()
     for team, user in sorted(pairs):
         role = member_role()
+        t.facts.setdefault("team_members", []).append((team, user))
         yield {
             "organization_id": t.org,
             "id": t.new_id(),
@@ -413,6 +414,7 @@ def _work_orders(t: Tenant, n: int) -> Iterator[Row]:
         t.facts.setdefault("work_order_status", []).append(state)
         created = t.before_base()
         due = created + timedelta(days=t.rng.choice((1, 2, 3, 7, 14, 30)))
+        t.facts.setdefault("work_order_due", []).append(due)
         started = created + timedelta(hours=t.rng.uniform(1, 72)) if state != "open" else None
         completed = (
             (started or created) + timedelta(hours=t.rng.uniform(0.5, 48))
@@ -839,6 +841,120 @@ def _custom_field_values(t: Tenant, n: int) -> Iterator[Row]:
         }
 
 
+def _rule(
+    t: Tenant, name: str, event: str, action: str, params: dict[str, Any], condition: Any
+) -> Row | None:
+    """One rules_engine row, or None when the tenant lacks the user or team it names."""
+    for key, table in (("user_id", "users"), ("team_id", "teams")):
+        if key in params:
+            if not t.ids.get(table):
+                return None
+            params = params | {key: str(t.pick(table))}
+    return {
+        "name": name,
+        "event": event,
+        "action_type": action,
+        "action_params": Jsonb(params),
+        "condition": Jsonb(condition),
+    }
+
+
+def _rules(t: Tenant, n: int) -> Iterator[Row]:
+    """Automation rules as a maintenance team writes them; the overdue escalation first, so
+    every tenant with rules has one for cmms.fire_due_rules (rule_firings)."""
+    meter = str(t.pick("meters")) if t.ids.get("meters") else None
+    kinds: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
+        ("Escalate overdue work", "work_order.overdue", "set_priority", {"priority": "urgent"}, {}),
+        (
+            "Tell the supervisor about overdue work",
+            "work_order.overdue",
+            "notify_user",
+            {"user_id": None, "title": "Overdue work order"},
+            {},
+        ),
+        (
+            "Low stock to the stores crew",
+            "part.below_reorder_point",
+            "notify_team",
+            {"team_id": None},
+            {},
+        ),
+        (
+            "Meter read on the main compressor",
+            "meter.reading_recorded",
+            "notify_user",
+            {"user_id": None},
+            {"meter_id": meter} if meter else {},
+        ),
+        (
+            "Urgent work to a crew",
+            "work_order.created",
+            "assign_team",
+            {"team_id": None},
+            {"priority": "urgent"},
+        ),
+        (
+            "Raise inspections",
+            "work_order.created",
+            "set_priority",
+            {"priority": "high"},
+            {"work_order_type": "inspection"},
+        ),
+    ]
+    for i in range(n):
+        name, event, action, params, condition = kinds[i % len(kinds)]
+        made = _rule(
+            t,
+            name if i < len(kinds) else f"{name} {i // len(kinds) + 1}",
+            event,
+            action,
+            params,
+            condition,
+        )
+        if made is None:
+            continue
+        rule = t.new_id()
+        if event == "work_order.overdue":
+            t.ids.setdefault("overdue_rules", []).append(rule)
+        yield {
+            "organization_id": t.org,
+            "id": rule,
+            **made,
+            "enabled": event == "work_order.overdue" or t.rng.random() < 0.9,
+            "position": i,
+            **_stamped(t, t.before_base(400)),
+        }
+
+
+def _rule_firings(t: Tenant, n: int) -> Iterator[Row]:
+    """What cmms.fire_due_rules recorded: the overdue rules, fired for the work orders still
+    open whose due date passed, shortly after it (at most n, each rule, work order and due
+    date once)."""
+    rules, work_orders = t.ids.get("overdue_rules", []), t.ids.get("work_orders", [])
+    overdue = [
+        (work_order, due)
+        for work_order, state, due in zip(
+            work_orders,
+            t.facts.get("work_order_status", []),
+            t.facts.get("work_order_due", []),
+            strict=True,
+        )
+        if state in WORK_ORDER_OPEN and due < t.base
+    ]
+    for rule, (work_order, due) in [(r, o) for o in overdue for r in rules][:n]:
+        fired = due + timedelta(minutes=t.rng.randrange(1, 15))
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "rule_id": rule,
+            "work_order_id": work_order,
+            "due_at": due,
+            "fired_at": fired,
+            "created_at": fired,
+            "updated_at": fired,
+        }
+
+
 def _notifications(t: Tenant, n: int) -> Iterator[Row]:
     channel = t.chooser("notifications", "channel", {"in_app": 2, "email": 1, "push": 1})
     kind = t.chooser(
@@ -856,19 +972,82 @@ def _notifications(t: Tenant, n: int) -> Iterator[Row]:
     )
     for _ in range(n if t.ids.get("users") else 0):
         created = t.before_base(60)
+        if t.rng.random() < 0.1:
+            yield _announcement(t, created)
+            continue
         work_order = t.maybe("work_orders", 0.9)
         yield {
             "organization_id": t.org,
             "id": t.new_id(),
             "user_id": t.pick("users"),
+            "team_id": None,
             "notification_type": kind(),
             "channel": channel(),
             "title": t.sentence()[:200],
+            "body": None,
             "entity_type": "work_order" if work_order else None,
             "entity_id": work_order,
             "read_at": created + timedelta(hours=1) if t.rng.random() < 0.7 else None,
             "sent_at": created,
             **_stamped(t, created),
+        }
+
+
+ANNOUNCEMENTS = (
+    "Fire drill on Thursday at 10:00",
+    "Compressed air shut down for maintenance this weekend",
+    "New lockout-tagout procedure: read before your next shift",
+    "Spare parts store closed for stocktaking on Friday",
+    "Safety walk of the boiler room tomorrow",
+    "Overtime schedule for the shutdown is posted",
+)
+
+
+def _announcement(t: Tenant, created: datetime) -> Row:
+    """A notification to a team (its members read it) or to the whole organization; the
+    users who read it are drawn by _notification_reads."""
+    team = t.maybe("teams", 0.5)
+    notification = t.new_id()
+    t.facts.setdefault("announcements", []).append((notification, team, created))
+    return {
+        "organization_id": t.org,
+        "id": notification,
+        "user_id": None,
+        "team_id": team,
+        "notification_type": "system",
+        "channel": "in_app",
+        "title": t.rng.choice(ANNOUNCEMENTS),
+        "body": t.sentence(),
+        "entity_type": None,
+        "entity_id": None,
+        "read_at": None,
+        "sent_at": created,
+        **_stamped(t, created),
+    }
+
+
+def _notification_reads(t: Tenant, n: int) -> Iterator[Row]:
+    """Who read the notifications to a team or the organization: members of the team, or
+    any user, each at most once, within days of the message (at most n)."""
+    members: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for team, user in t.facts.get("team_members", []):
+        members.setdefault(team, []).append(user)
+    pairs = []
+    for notification, team, created in t.facts.get("announcements", []):
+        readers = members.get(team, []) if team else t.ids.get("users", [])
+        for user in sorted(set(readers)):
+            if t.rng.random() < 0.6:
+                pairs.append((notification, user, created))
+    for notification, user, created in pairs[:n]:
+        read = created + timedelta(minutes=t.rng.randrange(5, 4 * 24 * 60))
+        yield {
+            "organization_id": t.org,
+            "id": t.new_id(),
+            "notification_id": notification,
+            "user_id": user,
+            "read_at": read,
+            "created_at": read,
+            "updated_at": read,
         }
 
 
@@ -949,7 +1128,10 @@ GENERATORS: dict[str, Generator] = {
     "entity_tags": _entity_tags,
     "custom_fields": _custom_fields,
     "custom_field_values": _custom_field_values,
+    "rules_engine": _rules,
+    "rule_firings": _rule_firings,
     "notifications": _notifications,
+    "notification_reads": _notification_reads,
     "attachments": _attachments,
     "i18n_overrides": _i18n_overrides,
 }

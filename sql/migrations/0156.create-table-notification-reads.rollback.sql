@@ -1,0 +1,6 @@
+-- Drops the soft-delete view, then the table (and with it its policies, triggers, grants).
+SET LOCAL ROLE cmms_owner;
+
+DROP VIEW cmms.active_notification_reads;
+
+DROP TABLE cmms.notification_reads;
