@@ -173,6 +173,22 @@ def test_a_user_cannot_write_or_read_anothers_read_marks(
     assert mine(app, a, a.tech) == {"Everyone": ("organization", False)}
 
 
+def test_a_gdpr_export_by_an_administrator_holds_the_users_read_marks(
+    admin: Conn, app: Conn, a: Tenant
+) -> None:
+    everyone = send_to_organization(app, a, "Everyone")
+    mark(app, a, a.tech, everyone)
+    act(app, a, a.actor)  # a technician: may read its own marks only
+    assert one(app, "SELECT count(*) FROM cmms.notification_reads") == 0
+    app.rollback()
+    admin.execute("UPDATE cmms.users SET role = 'admin' WHERE id = %s", [a.actor])
+    act(app, a, a.actor)
+    exported = one(app, "SELECT cmms.export_user_data(%s)", [a.tech])
+    app.rollback()
+    marks = exported["records"]["notification_reads"]["user_id"]
+    assert [m["notification_id"] for m in marks] == [str(everyone)]
+
+
 def test_sending_to_another_organizations_team_is_refused_and_writes_nothing(
     admin: Conn, app: Conn, a: Tenant, b: Tenant
 ) -> None:

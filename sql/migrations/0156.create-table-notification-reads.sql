@@ -1,8 +1,9 @@
 -- Notification reads: which user has read which notification to a team or to the whole
 -- organization (issue 16, item 4), one row per user and notification, written by
 -- cmms.mark_notifications_read (0157). A notification to one user keeps its own read_at.
--- Row-level security: a context naming a user sees and writes only that user's reads; a
--- context without a user (a system job) the tenant's, as the other tables. No audit trigger:
+-- Row-level security: a context naming a user sees and writes only that user's reads (an
+-- administrator answering a GDPR request sees them all); a context without a user (a system
+-- job) the tenant's, as the other tables. No audit trigger:
 -- marking a message read is not an auditable change (notifications are not audited either).
 SET LOCAL ROLE cmms_owner;
 
@@ -74,10 +75,28 @@ CREATE POLICY notification_reads_delete ON cmms.notification_reads
 FOR DELETE TO cmms_owner, cmms_app
 USING (organization_id = (SELECT cmms.current_org_id()));
 
--- Restrictive, ANDed with the tenant policies above for every command (WITH CHECK as USING):
--- a context naming a user reads and writes only that user's marks.
-CREATE POLICY notification_reads_own ON cmms.notification_reads
-AS RESTRICTIVE FOR ALL TO cmms_owner, cmms_app, cmms_readonly
+-- Restrictive, ANDed with the tenant policies above: a context naming a user writes only
+-- that user's marks, and reads only them unless the user holds notification.read_all (0157;
+-- administrators by default): cmms.export_user_data runs as its caller and must find
+-- another user's marks.
+CREATE POLICY notification_reads_own_select ON cmms.notification_reads
+AS RESTRICTIVE FOR SELECT TO cmms_owner, cmms_app, cmms_readonly
+USING (
+    (SELECT cmms.current_user_id()) IS NULL
+    OR user_id = (SELECT cmms.current_user_id())
+    OR (SELECT cmms.has_permission('notification.read_all'))
+);
+
+CREATE POLICY notification_reads_own_insert ON cmms.notification_reads
+AS RESTRICTIVE FOR INSERT TO cmms_owner, cmms_app
+WITH CHECK ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()));
+
+CREATE POLICY notification_reads_own_update ON cmms.notification_reads
+AS RESTRICTIVE FOR UPDATE TO cmms_owner, cmms_app
+USING ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()));
+
+CREATE POLICY notification_reads_own_delete ON cmms.notification_reads
+AS RESTRICTIVE FOR DELETE TO cmms_owner, cmms_app
 USING ((SELECT cmms.current_user_id()) IS NULL OR user_id = (SELECT cmms.current_user_id()));
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON cmms.notification_reads TO cmms_app;

@@ -72,6 +72,12 @@ FROM (
         '{admin,manager,technician,requester,viewer}'
     ),
     (
+        'notification.read_all',
+        'See which notifications every user of the organization has read (notification_reads), as a GDPR export '
+        'of another user needs.',
+        '{admin}'
+    ),
+    (
         'permission.manage',
         'Grant or revoke permissions of roles in the organization (set_role_permission).',
         '{admin}'
