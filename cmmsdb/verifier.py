@@ -30,6 +30,7 @@ class Rule:
     id: str
     summary: str
     query: str | None = None
+    extension: str | None = None  # checked only where this extension is installed
 
 
 RULES: tuple[Rule, ...] = (
@@ -129,6 +130,14 @@ RULES: tuple[Rule, ...] = (
         "only the definer owners have policies that let every row through, and no role "
         "can act as them",
         "verify_open_policy.sql",
+    ),
+    Rule(
+        "citus-distribution",
+        "on a Citus coordinator: tenant tables distributed on organization_id and co-located "
+        "with organizations, other tables reference tables, foreign keys and unique keys "
+        "include the distribution column",
+        "verify_citus_distribution.sql",
+        extension="citus",
     ),
 )
 
@@ -235,9 +244,16 @@ def _rule_findings(
     parses its percent signs)."""
     if rule.query is None:
         return []
+    if rule.extension is not None and not _installed(conn, rule.extension):
+        return []
     text = query(rule.query)
     used = {name: value for name, value in parameters.items() if f"%({name})s" in text}
     return [
         Finding(rule.id, obj, message)
         for obj, message in conn.execute(text, used or None).fetchall()
     ]
+
+
+def _installed(conn: psycopg.Connection[Any], extension: str) -> bool:
+    found = conn.execute(query("extensions_installed.sql"), {"names": [extension]}).fetchone()
+    return found is not None

@@ -19,7 +19,7 @@ RESET ROLE;
 CREATE TABLE cmms.organization_handles (
     kind text NOT NULL CHECK (kind IN ('slug', 'custom_domain')),
     handle text NOT NULL,
-    organization_id uuid NOT NULL,
+    named_organization uuid NOT NULL,
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (kind, handle)
 );
@@ -33,13 +33,14 @@ COMMENT ON COLUMN cmms.organization_handles.kind IS 'slug or custom_domain.';
 
 COMMENT ON COLUMN cmms.organization_handles.handle IS 'The slug or the custom domain.';
 
-COMMENT ON COLUMN cmms.organization_handles.organization_id IS 'The organization it names.';
+COMMENT ON COLUMN cmms.organization_handles.named_organization IS
+'The organization it names (not organization_id: this is no tenant table, but a reference table).';
 
 GRANT SELECT ON cmms.organization_handles TO cmms_app, cmms_readonly;
 
 GRANT INSERT, UPDATE, DELETE ON cmms.organization_handles TO cmms_app;
 
-INSERT INTO cmms.organization_handles (kind, handle, organization_id)
+INSERT INTO cmms.organization_handles (kind, handle, named_organization)
 SELECT 'slug', slug, id FROM cmms.organizations
 UNION ALL
 SELECT 'custom_domain', custom_domain, id FROM cmms.organizations WHERE custom_domain IS NOT NULL;
