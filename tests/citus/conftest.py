@@ -6,6 +6,7 @@ first (.ci/citus-build) if it is not installed. Without Citus these tests fail, 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[citus_cluster.Cluster]:
+def cluster() -> Iterator[citus_cluster.Cluster | None]:
+    """The cluster the tests start; None when CMMSDB_CITUS_DSN names a coordinator's
+    database to use instead (a superuser's DSN; it is migrated with --with citus)."""
+    if os.environ.get("CMMSDB_CITUS_DSN"):
+        yield None
+        return
     if not citus_cluster.citus_installed():
         pytest.fail("Citus is not installed into PostgreSQL 15: run .ci/citus-build (nox -s tests_citus does)")
     started = citus_cluster.start()
@@ -35,7 +41,16 @@ def cluster() -> Iterator[citus_cluster.Cluster]:
 
 
 @pytest.fixture(scope="session")
-def citus_dsn(cluster: citus_cluster.Cluster) -> str:
+def citus_dsn(cluster: citus_cluster.Cluster | None) -> str:
     """The coordinator's database, migrated with the citus module (superuser DSN)."""
-    cmmsdb.migrate(cluster.dsn, ROOT / "sql" / "migrations", modules=["citus"])
-    return cluster.dsn
+    dsn = cluster.dsn if cluster is not None else os.environ["CMMSDB_CITUS_DSN"]
+    cmmsdb.migrate(dsn, ROOT / "sql" / "migrations", modules=["citus"])
+    return dsn
+
+
+@pytest.fixture
+def migrated_db(citus_dsn: str) -> str:
+    """tests/conftest.py's fixtures (admin, app_login, app) on the cluster: every test shares
+    the coordinator's database (a Citus database cannot be cloned), so tests make their own
+    tenants and look only at them."""
+    return citus_dsn

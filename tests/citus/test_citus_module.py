@@ -13,10 +13,11 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 import cmmsdb
 from cmmsdb import verifier
-from cmmsdb.citus_cluster import Cluster
+from tests.test_api_work_orders import one
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "bench" / "queries"
@@ -29,12 +30,13 @@ def _cmmsdb(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_refused_where_citus_is_not_installed(cluster: Cluster) -> None:
+def test_refused_where_citus_is_not_installed(citus_dsn: str) -> None:
     """A database without the extension (citus.so is there, the extension is not created):
     one clear line, exit 2, nothing applied."""
-    with psycopg.connect(cluster.coordinator.url("postgres"), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE plain_pg")
-    dsn = cluster.coordinator.url("plain_pg")
+    name = f"plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(citus_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    dsn = make_conninfo(citus_dsn, dbname=name)
     done = _cmmsdb("migrate", "--dsn", dsn, "--with", "citus")
     assert done.returncode == 2, done.stderr
     assert "extension citus is not installed" in done.stderr
@@ -109,7 +111,7 @@ def test_tenant_queries_are_single_shard_router_plans(citus_dsn: str, name: str)
     assert "Citus Adaptive" in plan or "Citus Router" in plan, plan
 
 
-def test_moving_a_tenant_keeps_rows_and_audit(citus_dsn: str, cluster: Cluster) -> None:
+def test_moving_a_tenant_keeps_rows_and_audit(citus_dsn: str) -> None:
     """citus_move_shard_placement moves a tenant's shard group to the other worker: every
     row of its tables and of its audit trail is still there, on the other node."""
     org = uuid.uuid4()
@@ -143,7 +145,12 @@ def test_moving_a_tenant_keeps_rows_and_audit(citus_dsn: str, cluster: Cluster) 
             " AND s.shardid = get_shard_id_for_distribution_column('cmms.organizations', %s)",
             [org],
         ).fetchone()
-        other = next(w.port for w in cluster.workers if w.port != port)
+        other = one(
+            conn,
+            "SELECT nodeport FROM pg_dist_node WHERE noderole = 'primary' AND groupid <> 0"
+            " AND nodeport <> %s LIMIT 1",
+            [port],
+        )
         conn.execute(
             "SELECT citus_move_shard_placement(%s, %s, %s, '127.0.0.1', %s,"
             " shard_transfer_mode => 'block_writes')",

@@ -128,3 +128,25 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- Every function of cmms on every node, kept in step from now on (a function that a trigger
+-- or another function calls by name is no dependency Citus could find): distributed
+-- functions without a distribution argument, which run where they are called.
+DO $$
+DECLARE
+    f pg_catalog.regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::pg_catalog.regprocedure
+        FROM pg_catalog.pg_proc AS p
+        WHERE p.pronamespace = 'cmms'::pg_catalog.regnamespace
+          AND NOT EXISTS (
+              SELECT FROM pg_dist_object AS o
+              WHERE o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND o.objid = p.oid
+          )
+        ORDER BY 1
+    LOOP
+        PERFORM create_distributed_function(f);
+    END LOOP;
+END;
+$$;
