@@ -5,7 +5,9 @@
 -- no context means no rows. Each tenant table has policies for SELECT and INSERT (the
 -- audit trail's INSERT policy is its definer owner's), and none for PUBLIC. Policies only
 -- of definer owners (%(definer_owners)s), and policies that let every row through, are
--- left to the open-policy rule.
+-- left to the open-policy rule. %(context_inline)s (boolean): on a Citus coordinator, where
+-- a policy of a distributed table may hold no subquery, the key is compared with
+-- %(tenant_context)s itself (sql/modules/citus/0002).
 WITH tenant AS (
     SELECT
         c.oid,
@@ -21,8 +23,12 @@ policy AS (
         p.polname,
         p.polcmd,
         p.polroles,
-        '(' || quote_ident(t.key_column) || ' = ( SELECT ' || %(tenant_context)s || ' AS '
-        || split_part(split_part(%(tenant_context)s, '.', 2), '(', 1) || '))' AS wanted,
+        CASE
+            WHEN %(context_inline)s THEN '(' || quote_ident(t.key_column) || ' = ' || %(tenant_context)s || ')'
+            ELSE
+                '(' || quote_ident(t.key_column) || ' = ( SELECT ' || %(tenant_context)s || ' AS '
+                || split_part(split_part(%(tenant_context)s, '.', 2), '(', 1) || '))'
+        END AS wanted,
         pg_get_expr(p.polqual, p.polrelid) AS qual,
         pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
         p.polroles <@ array(
