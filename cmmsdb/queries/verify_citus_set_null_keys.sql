@@ -6,4 +6,4 @@ SELECT
     (string_to_array(encode(g.tgargs, 'escape'), '\000'))[1] || '.'
     || (string_to_array(encode(g.tgargs, 'escape'), '\000'))[5] AS object
 FROM pg_trigger AS g
-WHERE g.tgfoid = 'cmms.citus_fk_set_null()'::regprocedure AND NOT g.tgisinternal AND g.tgparentid = 0
+WHERE g.tgfoid = to_regprocedure('cmms.citus_fk_set_null()') AND NOT g.tgisinternal AND g.tgparentid = 0
