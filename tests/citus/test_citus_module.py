@@ -185,3 +185,21 @@ def test_status_and_drift_against_the_coordinator(citus_dsn: str) -> None:
     done = _cmmsdb("status", "--dsn", citus_dsn)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "citus/0003.distribute-tables" in done.stdout
+
+
+def test_seed_verify_and_partition_maintenance_on_the_coordinator(citus_dsn: str) -> None:
+    seeded = _cmmsdb("seed", "--dsn", citus_dsn, "--tenants", "1")
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    verified = _cmmsdb("verify", "--dsn", citus_dsn)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    maintained = _cmmsdb("partitions", "maintain", "--dsn", citus_dsn)
+    assert maintained.returncode == 0, maintained.stdout + maintained.stderr
+    with psycopg.connect(citus_dsn) as conn:
+        local = conn.execute(
+            "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relispartition AND c.relkind IN ('r', 'p')"
+            " AND c.relnamespace = 'cmms'::regnamespace"
+            " AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)"
+        ).fetchall()
+        audited = one(conn, "SELECT count(*) FROM cmms.activity_logs")
+    assert local == []  # the partitions maintain made are distributed with their parent
+    assert audited > 0
