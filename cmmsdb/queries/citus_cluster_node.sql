@@ -4,4 +4,6 @@ ALTER SYSTEM SET shared_preload_libraries = 'citus';
 ALTER SYSTEM SET fsync = off;
 ALTER SYSTEM SET full_page_writes = off;
 ALTER SYSTEM SET synchronous_commit = off;
-ALTER SYSTEM SET max_connections = 200
+ALTER SYSTEM SET max_connections = 200;
+-- Moving shards online (citus_move_shard_placement's default mode) uses logical replication.
+ALTER SYSTEM SET wal_level = logical

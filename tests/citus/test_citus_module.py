@@ -153,7 +153,7 @@ def test_moving_a_tenant_keeps_rows_and_audit(citus_dsn: str) -> None:
         )
         conn.execute(
             "SELECT citus_move_shard_placement(%s, %s, %s, '127.0.0.1', %s,"
-            " shard_transfer_mode => 'block_writes')",
+            " shard_transfer_mode => 'force_logical')",
             [shard, node, port, other],
         )
         where = conn.execute(
