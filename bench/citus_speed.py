@@ -15,8 +15,9 @@ transaction, under row-level security; p50 and p95 over --runs runs, alternating
 servers. (Left to row-level security alone, a tenant filter is `organization_id =
 cmms.current_org_id()`, a function Citus does not evaluate to choose a shard: the query
 goes to every shard, and PostgreSQL 15 plans some of them not at all on Citus, e.g. work
-order detail: "outer joins and pseudoconstant quals".) `tasks` is what Citus plans for the query with the tenant written out (the
-superuser form): 1 is a single-shard router plan, the whole query on one worker.
+order detail: "outer joins and pseudoconstant quals".) `tasks` is what Citus plans for the
+query with the tenant written out (the superuser form): 1 is a single-shard router plan,
+the whole query on one worker.
 
 On one machine the cluster cannot be faster: its three servers share the same cores, and
 each query takes an extra hop (coordinator to worker). What the figures show is that hop's
@@ -83,7 +84,8 @@ def tenant_of(dsn: str) -> tuple[Tenant, str]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute(read_sql("setup/tenant")).fetchone()
         ext = conn.execute(read_sql("setup/earthdistance_schema")).fetchone()
-    assert row is not None and ext is not None, "no work orders were seeded"
+    assert row is not None, "no work orders were seeded"
+    assert ext is not None, "earthdistance is not installed"
     return Tenant(*row), ext[0]
 
 

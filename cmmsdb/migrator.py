@@ -288,7 +288,8 @@ def _check_extensions(
     preloaded = sorted(PRELOADED_EXTENSIONS.intersection(names))
     if preloaded:
         installed = {
-            name for (name,) in conn.execute(query("extensions_installed.sql"), {"names": preloaded})
+            name
+            for (name,) in conn.execute(query("extensions_installed.sql"), {"names": preloaded})
         }
         available -= set(preloaded) - installed
     missing = [(m, name) for m, name in required if name not in available]
@@ -304,7 +305,9 @@ def _citus_builds_locally(conn: psycopg.Connection[Any], pending: Sequence[Migra
     depend on, on every worker), the module's with it on."""
     if not any(m.module == "citus" for m in pending):
         return False
-    return conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone() is not None
+    return (
+        conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone() is not None
+    )
 
 
 def _set_ddl_propagation(conn: psycopg.Connection[Any], on: bool) -> None:

@@ -83,7 +83,10 @@ def cluster() -> Iterator[citus_cluster.Cluster | None]:
         yield None
         return
     if not citus_cluster.citus_installed():
-        pytest.fail("Citus is not installed into PostgreSQL 15: run .ci/citus-build (nox -s tests_citus does)")
+        pytest.fail(
+            "Citus is not installed into PostgreSQL 15: run .ci/citus-build"
+            " (nox -s tests_citus does)"
+        )
     started = citus_cluster.start()
     try:
         yield started

@@ -26,7 +26,11 @@ QUERIES = ROOT / "bench" / "queries"
 def _cmmsdb(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "cmmsdb", *args], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "cmmsdb", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -107,7 +111,8 @@ def test_tenant_queries_are_single_shard_router_plans(citus_dsn: str, name: str)
         used = {k: v for k, v in params.items() if f"%({k})s" in text}
         plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {text}", used).fetchall())
     counts = [int(n) for n in re.findall(r"Task Count: (\d+)", plan)]
-    assert counts and all(n == 1 for n in counts), plan
+    assert counts, plan
+    assert all(n == 1 for n in counts), plan
     assert "Citus Adaptive" in plan or "Citus Router" in plan, plan
 
 
@@ -163,7 +168,8 @@ def test_moving_a_tenant_keeps_rows_and_audit(citus_dsn: str) -> None:
         ).fetchone()
         assert where == (other,)
         assert _counts(conn, org) == before
-    assert before["assets"] == 50 and before["activity_logs"] == 50
+    assert before["assets"] == 50
+    assert before["activity_logs"] == 50
 
 
 def _counts(conn: psycopg.Connection[Any], org: uuid.UUID) -> dict[str, int]:
@@ -196,7 +202,8 @@ def test_seed_verify_and_partition_maintenance_on_the_coordinator(citus_dsn: str
     assert maintained.returncode == 0, maintained.stdout + maintained.stderr
     with psycopg.connect(citus_dsn) as conn:
         local = conn.execute(
-            "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relispartition AND c.relkind IN ('r', 'p')"
+            "SELECT c.oid::regclass::text FROM pg_class c"
+            " WHERE c.relispartition AND c.relkind IN ('r', 'p')"
             " AND c.relnamespace = 'cmms'::regnamespace"
             " AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)"
         ).fetchall()
