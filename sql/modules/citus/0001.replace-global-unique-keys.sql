@@ -27,7 +27,8 @@ CREATE TABLE cmms.organization_handles (
 ALTER TABLE cmms.organization_handles OWNER TO cmms_owner;
 
 COMMENT ON TABLE cmms.organization_handles IS
-'On Citus: the slug and custom domain of every organization, unique in the whole cluster (a reference table); written with the organization, in the same transaction.';
+'On Citus: the slug and custom domain of every organization, unique in the whole cluster '
+'(a reference table); written with the organization, in the same transaction.';
 
 COMMENT ON COLUMN cmms.organization_handles.kind IS 'slug or custom_domain.';
 
@@ -41,9 +42,18 @@ GRANT SELECT ON cmms.organization_handles TO cmms_app, cmms_readonly;
 GRANT INSERT, UPDATE, DELETE ON cmms.organization_handles TO cmms_app;
 
 INSERT INTO cmms.organization_handles (kind, handle, named_organization)
-SELECT 'slug', slug, id FROM cmms.organizations
+SELECT
+    'slug' AS kind,
+    slug AS handle,
+    id AS named_organization
+FROM cmms.organizations
 UNION ALL
-SELECT 'custom_domain', custom_domain, id FROM cmms.organizations WHERE custom_domain IS NOT NULL;
+SELECT
+    'custom_domain' AS kind,
+    custom_domain AS handle,
+    id AS named_organization
+FROM cmms.organizations
+WHERE custom_domain IS NOT NULL;
 
 DROP INDEX cmms.organizations_slug_key;
 

@@ -3,9 +3,9 @@
 -- ON DELETE SET NULL (col) again, from the definition their trigger kept.
 RESET ROLE;
 
-SET LOCAL citus.enable_unsafe_triggers = on;
+SELECT set_config('citus.enable_unsafe_triggers', 'on', TRUE);
 
-SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+SELECT set_config('citus.multi_shard_modify_mode', 'sequential', TRUE);
 
 DO $$
 DECLARE

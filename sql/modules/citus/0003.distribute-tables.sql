@@ -22,9 +22,9 @@
 
 RESET ROLE;
 
-SET LOCAL citus.enable_unsafe_triggers = on;
+SELECT set_config('citus.enable_unsafe_triggers', 'on', TRUE);
 
-SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+SELECT set_config('citus.multi_shard_modify_mode', 'sequential', TRUE);
 
 CREATE FUNCTION cmms.citus_fk_set_null()
 RETURNS trigger
@@ -55,7 +55,8 @@ $$;
 ALTER FUNCTION cmms.citus_fk_set_null() OWNER TO cmms_owner;
 
 COMMENT ON FUNCTION cmms.citus_fk_set_null() IS
-'On Citus: what ON DELETE SET NULL (col) did on a foreign key that includes organization_id (Citus refuses it): clears the referencing columns before the referenced row is deleted.';
+'On Citus: what ON DELETE SET NULL (col) did on a foreign key that includes organization_id '
+'(Citus refuses it): clears the referencing columns before the referenced row is deleted.';
 
 DO $$
 DECLARE

@@ -19,7 +19,6 @@ RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET citus.allow_nested_distributed_execution = on
 AS $$
 DECLARE
     secret_columns CONSTANT pg_catalog.text[] := ARRAY['password_hash', 'refresh_token_hash'];
@@ -161,7 +160,8 @@ BEGIN
 END;
 $$;
 
--- The other trigger functions of cmms read or write co-located tables of the same tenant
+-- The audit function (for its INSERTs above) and the other trigger functions of cmms read
+-- or write co-located tables of the same tenant
 -- (work order numbers, custom field checks, maintenance logs, notifications, ON DELETE SET
 -- NULL): from a shard, each such query is a router query to a co-located shard on the same
 -- worker, run by local execution in the same transaction. Citus must be told to allow it.
@@ -174,7 +174,6 @@ BEGIN
         FROM pg_catalog.pg_proc AS p
         WHERE p.pronamespace = 'cmms'::pg_catalog.regnamespace
           AND p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype
-          AND p.oid <> 'cmms.audit_row_change()'::pg_catalog.regprocedure
         ORDER BY 1
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET citus.allow_nested_distributed_execution = on', f);

@@ -12,7 +12,6 @@ CREATE OR REPLACE FUNCTION cmms.record_work_orders_created()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-SET citus.allow_nested_distributed_execution = on
 AS $$
 DECLARE
     actor pg_catalog.uuid := cmms.current_user_id();
@@ -44,5 +43,14 @@ BEGIN
         END IF;
     END LOOP;
     RETURN NULL;
+END;
+$$;
+
+-- Its queries run from a shard, on co-located shards (as 0004 allows the other trigger
+-- functions; CREATE OR REPLACE dropped the setting).
+DO $$
+BEGIN
+    EXECUTE 'ALTER FUNCTION cmms.record_work_orders_created()'
+        ' SET citus.allow_nested_distributed_execution = on';
 END;
 $$;

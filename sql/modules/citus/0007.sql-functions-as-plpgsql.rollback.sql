@@ -2,10 +2,10 @@
 RESET ROLE;
 
 CREATE OR REPLACE FUNCTION cmms.has_permission(permission text)
- RETURNS boolean
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
     SELECT CASE
         WHEN cmms.current_org_id() IS NULL THEN FALSE
@@ -23,11 +23,13 @@ AS $function$
         ON o.organization_id = u.organization_id AND o.role = u.role AND o.permission = p.name
         AND o.deleted_at IS NULL
 $function$;
-CREATE OR REPLACE FUNCTION cmms.missing_required_custom_fields(entity_type text, organization_id uuid, entity_id uuid)
- RETURNS text
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
+CREATE OR REPLACE FUNCTION cmms.missing_required_custom_fields(
+    entity_type text, organization_id uuid, entity_id uuid
+)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
     SELECT pg_catalog.string_agg(f.key, ', ' ORDER BY f.position, f.key)
     FROM cmms.custom_fields AS f
@@ -38,11 +40,13 @@ AS $function$
                 AND v.entity_id = $3 AND v.deleted_at IS NULL
         )
 $function$;
-CREATE OR REPLACE FUNCTION cmms.work_order_completion_blockers(work_order_id uuid, organization_id uuid DEFAULT cmms.current_org_id())
- RETURNS text[]
- LANGUAGE sql
- STABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
+CREATE OR REPLACE FUNCTION cmms.work_order_completion_blockers(
+    work_order_id uuid, organization_id uuid DEFAULT cmms.current_org_id()
+)
+RETURNS text[]
+LANGUAGE sql
+STABLE
+SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
     SELECT coalesce(pg_catalog.array_agg(b.problem ORDER BY b.sort_key, b.problem), ARRAY[]::text[])
     FROM (
