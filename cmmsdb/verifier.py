@@ -237,7 +237,7 @@ def catalog_findings(
         for rule in RULES:
             findings += _rule_findings(conn, rule, parameters)
         if citus:
-            kept = {name for (name,) in conn.execute(query("verify_citus_set_null_keys.sql"))}
+            kept = {name for (name,) in conn.execute(query("citus_set_null_keys.sql"))}
             findings = [f for f in findings if not _citus_design(f, kept)]
     return findings
 

@@ -1,4 +1,4 @@
--- verify_citus_set_null_keys.sql (Citus coordinators): the foreign keys whose ON DELETE SET
+-- citus_set_null_keys.sql (Citus coordinators): the foreign keys whose ON DELETE SET
 -- NULL (col) a citus_fk_set_null trigger does (sql/modules/citus/0003), named as verify names
 -- a constraint: table.constraint. The trigger's arguments: referencing table, its columns,
 -- the referenced columns, the cleared columns, the constraint's name, its definition.
