@@ -27,8 +27,9 @@ _INSERT_SELECT_COPY = (
     " Citus runs it through the coordinator with COPY, which row-level security refuses"
 )
 _ERASE_VOLATILE = (
-    "erase_user's UPDATE calls clock_timestamp(): Citus refuses volatile functions in an"
-    " UPDATE of a distributed table"
+    "erase_user's UPDATE calls clock_timestamp() in COALESCE, which Citus refuses in an UPDATE"
+    " of a distributed table; and it writes users as cmms_owner, then activity_logs as"
+    " cmms_audit: Citus refuses two roles writing one shard group in one transaction"
 )
 _ASSET_IDS = (
     "create_work_order's INSERT ... SELECT from unnest(asset_ids) fails in Citus 13.2.2"
