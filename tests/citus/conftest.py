@@ -49,14 +49,6 @@ EXPECTED_FAILURES = {
     ),
     "test_receiving_twice_books_nothing_the_second_time": _COUNTS_ALL_TENANTS,
     "test_unknown_soft_deleted_or_another_tenants_order_is_not_found": _COUNTS_ALL_TENANTS,
-    "test_export_holds_the_user_and_every_row_about_them": (
-        "export_user_data returns no user on the cluster (probably to_jsonb() of a subquery's"
-        " row coming back from the worker without its column names)"
-    ),
-    "test_the_read_only_role_may_export_but_not_erase": (
-        "export_user_data returns no user on the cluster (probably to_jsonb() of a subquery's"
-        " row coming back from the worker without its column names)"
-    ),
     "test_erase_anonymises_the_person_and_keeps_the_work_history": _ERASE_VOLATILE,
     "test_erasing_twice_is_harmless": _ERASE_VOLATILE,
     "test_search_uses_the_gin_index_under_rls_where_the_app_role_cannot": _SINGLE_SERVER_PLAN,
