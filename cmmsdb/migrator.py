@@ -242,7 +242,10 @@ def migrate(
             _check_extensions(conn, target, pending, modules)
             ledger.ensure(conn)
             done: list[Step] = []
+            local_first = _citus_builds_locally(conn, pending)
             for migration in pending:
+                if local_first:
+                    _set_ddl_propagation(conn, migration.module is not None)
                 done.append(
                     _apply(conn, migration, applied.get(migration.id), options, on_progress, done)
                 )
@@ -263,6 +266,11 @@ def _dry_run(target: Target, pending: Sequence[Migration]) -> RunReport:
     return RunReport(target.display, "migrate", True, [_planned(m, "apply") for m in pending])
 
 
+# Extensions that a migration cannot create itself: their library must be preloaded, and a
+# superuser creates them on every node (Citus). Required means installed, not available.
+PRELOADED_EXTENSIONS = frozenset({"citus"})
+
+
 def _check_extensions(
     conn: psycopg.Connection[Any],
     target: Target,
@@ -277,15 +285,51 @@ def _check_extensions(
     available = {
         name for (name,) in conn.execute(query("extensions_available.sql"), {"names": names})
     }
+    preloaded = sorted(PRELOADED_EXTENSIONS.intersection(names))
+    if preloaded:
+        installed = {
+            name
+            for (name,) in conn.execute(query("extensions_installed.sql"), {"names": preloaded})
+        }
+        available -= set(preloaded) - installed
     missing = [(m, name) for m, name in required if name not in available]
     if missing:
         migration, extension = missing[0]
         raise _unavailable(migration, extension, target, conn.info.server_version, requested)
 
 
+def _citus_builds_locally(conn: psycopg.Connection[Any], pending: Sequence[Migration]) -> bool:
+    """Whether this run builds the schema on a Citus coordinator before the citus module
+    distributes it: then the main folder's migrations run with Citus's DDL propagation off
+    (the tables are still the coordinator's own; distributing them later creates what they
+    depend on, on every worker), the module's with it on."""
+    if not any(m.module == "citus" for m in pending):
+        return False
+    return (
+        conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone() is not None
+    )
+
+
+def _set_ddl_propagation(conn: psycopg.Connection[Any], on: bool) -> None:
+    conn.execute(query("citus_ddl_propagation.sql"), {"value": "on" if on else "off"})
+    conn.commit()
+
+
 def _unavailable(
     migration: Migration, extension: str, target: Target, server: int, requested: Sequence[str]
 ) -> ExtensionUnavailable:
+    if extension in PRELOADED_EXTENSIONS:
+        fix = (
+            f"{extension} must be preloaded (shared_preload_libraries) and created in this "
+            f"database by a superuser first (CREATE EXTENSION {extension}): see docs/scale-out.md"
+        )
+        if migration.module in requested:
+            fix += f"; or migrate without --with {migration.module}"
+        return ExtensionUnavailable(
+            f"extension {extension} is not installed in the database of {target.display}, "
+            f"and {migration.id} requires it; nothing was applied",
+            fix,
+        )
     fix = (
         "install the server package that provides it "
         f"(postgresql-{server // 10000}-postgis-3 for postgis on Debian)"

@@ -865,10 +865,19 @@ def _run_statements(run: _Run, plan: _Plan) -> int:
     statements = _with_prologue(run, plan)
     offset = len(statements) - len(plan.statements)
     for number, statement in enumerate(statements):
-        cursor = run.conn.execute(statement.encode())
+        for part in _one_by_one(statement):
+            cursor = run.conn.execute(part.encode())
         if plan.insert_at is not None and number == plan.insert_at + offset:
             inserted = cursor.rowcount
     return inserted
+
+
+def _one_by_one(text: str) -> list[str]:
+    """The statements of `text`, split at each `;` that ends a line (the query files and
+    partition templates hold no function bodies): one string per statement, as Citus needs
+    to propagate DDL to its workers (it sends the string as a prepared statement)."""
+    parts = [part.strip() for part in re.split(r";[ \t]*$", text, flags=re.MULTILINE)]
+    return [part for part in parts if part] or [text]
 
 
 def _default_rows(run: _Run, names: list[str]) -> list[DefaultRows]:

@@ -30,6 +30,7 @@ class Rule:
     id: str
     summary: str
     query: str | None = None
+    extension: str | None = None  # checked only where this extension is installed
 
 
 RULES: tuple[Rule, ...] = (
@@ -130,6 +131,14 @@ RULES: tuple[Rule, ...] = (
         "can act as them",
         "verify_open_policy.sql",
     ),
+    Rule(
+        "citus-distribution",
+        "on a Citus coordinator: tenant tables distributed on organization_id and co-located "
+        "with organizations, other tables reference tables, foreign keys and unique keys "
+        "include the distribution column",
+        "verify_citus_distribution.sql",
+        extension="citus",
+    ),
 )
 
 
@@ -223,9 +232,39 @@ def catalog_findings(
     findings: list[Finding] = []
     with conn.transaction(force_rollback=True):
         conn.execute(query("catalog_session.sql"))
+        citus = _installed(conn, "citus")
+        parameters = {**parameters, "context_inline": citus}
         for rule in RULES:
             findings += _rule_findings(conn, rule, parameters)
+        if citus:
+            kept = {name for (name,) in conn.execute(query("citus_set_null_keys.sql"))}
+            findings = [f for f in findings if not _citus_design(f, kept)]
     return findings
+
+
+# On a Citus coordinator the owner and the definer owners must log in: Citus opens its
+# connections to the workers as the current role (sql/modules/citus/0008).
+CITUS_LOGIN_ROLES = (OWNER_ROLE, *DEFINER_OWNERS)
+
+
+# A reference table of the citus module (sql/modules/citus/0001): the organizations' slugs
+# and domains, written with the organization; no tenant, no bookkeeping columns of its own.
+CITUS_HANDLES = "cmms.organization_handles"
+
+
+def _citus_design(finding: Finding, set_null_keys: set[str]) -> bool:
+    """Whether `finding` is what the citus module does on purpose: the owners' LOGIN, a
+    foreign key whose ON DELETE SET NULL a trigger does (Citus refuses the clause), the
+    handles reference table."""
+    if finding.rule == "cmms-roles":
+        return finding.object in CITUS_LOGIN_ROLES and finding.message == "can log in (LOGIN)"
+    if finding.rule == "fk-on-delete":
+        return finding.object in set_null_keys
+    return finding.object == CITUS_HANDLES and finding.rule in (
+        "audit-columns",
+        "updated-at-trigger",
+        "audit-trigger",
+    )
 
 
 def _rule_findings(
@@ -235,9 +274,16 @@ def _rule_findings(
     parses its percent signs)."""
     if rule.query is None:
         return []
+    if rule.extension is not None and not _installed(conn, rule.extension):
+        return []
     text = query(rule.query)
     used = {name: value for name, value in parameters.items() if f"%({name})s" in text}
     return [
         Finding(rule.id, obj, message)
         for obj, message in conn.execute(text, used or None).fetchall()
     ]
+
+
+def _installed(conn: psycopg.Connection[Any], extension: str) -> bool:
+    found = conn.execute(query("extensions_installed.sql"), {"names": [extension]}).fetchone()
+    return found is not None

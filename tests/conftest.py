@@ -100,6 +100,16 @@ def pg_server(request: pytest.FixtureRequest) -> Server:
 
 _unique = unique_name
 
+CITUS_TESTS = ROOT / "tests" / "citus"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/citus needs a Citus cluster (`nox -s tests_citus`): collected only when named."""
+    if collection_path != CITUS_TESTS:
+        return None
+    named = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    return not any(path == CITUS_TESTS or CITUS_TESTS in path.parents for path in named)
+
 
 @pytest.fixture(scope="session")
 def migrated_template(pg_server: Server) -> Iterator[str]:

@@ -18,6 +18,7 @@ SELECT
             ON woa.organization_id = a.organization_id AND woa.asset_id = a.id
         WHERE
             woa.organization_id = wo.organization_id
+            AND woa.organization_id = %(org)s  -- superuser only
             AND woa.work_order_id = wo.id
             AND woa.deleted_at IS NULL
             AND a.deleted_at IS NULL
@@ -40,6 +41,7 @@ SELECT
                     FROM cmms.checklist_items AS i
                     WHERE
                         i.organization_id = c.organization_id
+                        AND i.organization_id = %(org)s  -- superuser only
                         AND i.checklist_id = c.id
                         AND i.deleted_at IS NULL
                 )
@@ -47,6 +49,7 @@ SELECT
         FROM cmms.checklists AS c
         WHERE
             c.organization_id = wo.organization_id
+            AND c.organization_id = %(org)s  -- superuser only
             AND c.work_order_id = wo.id
             AND c.deleted_at IS NULL
     ) AS checklists,
@@ -64,6 +67,7 @@ SELECT
             ON cm.organization_id = u.organization_id AND cm.author_user_id = u.id
         WHERE
             cm.organization_id = wo.organization_id
+            AND cm.organization_id = %(org)s  -- superuser only
             AND cm.work_order_id = wo.id
             AND cm.deleted_at IS NULL
     ) AS comments

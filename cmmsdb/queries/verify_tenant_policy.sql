@@ -7,7 +7,9 @@
 -- of definer owners (%(definer_owners)s), and policies that let every row through, are
 -- left to the open-policy rule. Restrictive policies are ANDed with these and can only take
 -- rows away (a team's notifications from non-members): they are not compared, and do not
--- count as the SELECT or INSERT policy a table needs.
+-- count as the SELECT or INSERT policy a table needs. %(context_inline)s (boolean): on a
+-- Citus coordinator, where a policy of a distributed table may hold no subquery, the key is
+-- compared with %(tenant_context)s itself (sql/modules/citus/0002).
 WITH tenant AS (
     SELECT
         c.oid,
@@ -24,8 +26,12 @@ policy AS (
         p.polcmd,
         p.polroles,
         p.polpermissive,
-        '(' || quote_ident(t.key_column) || ' = ( SELECT ' || %(tenant_context)s || ' AS '
-        || split_part(split_part(%(tenant_context)s, '.', 2), '(', 1) || '))' AS wanted,
+        CASE
+            WHEN %(context_inline)s THEN '(' || quote_ident(t.key_column) || ' = ' || %(tenant_context)s || ')'
+            ELSE
+                '(' || quote_ident(t.key_column) || ' = ( SELECT ' || %(tenant_context)s || ' AS '
+                || split_part(split_part(%(tenant_context)s, '.', 2), '(', 1) || '))'
+        END AS wanted,
         pg_get_expr(p.polqual, p.polrelid) AS qual,
         pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
         p.polroles <@ array(
