@@ -79,9 +79,11 @@ def test_the_maintainer_reads_and_writes_no_tenant_row_itself(
 ) -> None:
     _work_order(admin, world.a)
     archiving.archive(Target(login("cmms_maintainer"), "test"), older_than="1y")
-    with psycopg.connect(login("cmms_maintainer")) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+    with (
+        psycopg.connect(login("cmms_maintainer")) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
 
 
 def test_the_maintainer_cannot_restore_one_tenants_work_orders_under_anothers_id(
@@ -128,6 +130,5 @@ def test_restore_by_date_takes_only_that_tenants_work_orders_archived_since(
 def test_no_other_role_runs_the_archiving_functions(
     login: Callable[[str], str], statement: str, role: str
 ) -> None:
-    with psycopg.connect(login(role)) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+    with psycopg.connect(login(role)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
