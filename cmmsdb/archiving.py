@@ -87,7 +87,7 @@ def parse_age(text: str) -> Age:
     return Age(int(match.group(1)), match.group(2).lower())
 
 
-class _Moved:
+class Moved:
     """Rows moved per table; `work_orders` is how many work orders."""
 
     rows: dict[str, int]
@@ -98,7 +98,7 @@ class _Moved:
 
 
 @dataclass(frozen=True)
-class Batch(_Moved):
+class Batch(Moved):
     """One committed (or, on a dry run, rolled-back) batch: rows moved per table."""
 
     number: int
@@ -107,7 +107,7 @@ class Batch(_Moved):
 
 
 @dataclass(frozen=True)
-class ArchiveReport(_Moved):
+class ArchiveReport(Moved):
     """The result of `cmmsdb archive`: rows moved (or, dry run, that would move) per table.
 
     `before` is the cut-off: closed or cancelled work orders finished (completed_at, else
@@ -143,7 +143,7 @@ class ArchiveReport(_Moved):
 
 
 @dataclass(frozen=True)
-class RestoreReport(_Moved):
+class RestoreReport(Moved):
     """The result of restore: rows moved back per table. `requested` is how many ids were
     given, `since` the archiving date given (work orders archived at or after it)."""
 
@@ -306,8 +306,8 @@ def restore(
     archived at or after `since`. Ids not in the archive (or another tenant's) are ignored."""
     target = as_target(target)
     options = options or Options()
-    org = _uuid(organization_id, "organization")
-    ids = [_uuid(i, "work order") for i in work_order_ids]
+    org = _uuid(organization_id, "an organization")
+    ids = [_uuid(i, "a work order") for i in work_order_ids]
     if not ids and since is None:
         raise ConfigurationError(
             "nothing to restore: no work order id and no date",
@@ -326,14 +326,14 @@ def restore(
             retries=options.lock_retries,
             give_up=_gave_up("restore work orders"),
         )
-    return RestoreReport(target.display, org, len(ids), rows, since)
+    return RestoreReport(target.display, org, len(ids), dict.fromkeys(TABLES, 0) | rows, since)
 
 
 def _uuid(text: UUID | str, what: str) -> UUID:
     try:
         return UUID(str(text))
     except ValueError:
-        raise ConfigurationError(f"{text!r} is not a {what} id", "give a uuid") from None
+        raise ConfigurationError(f"{text!r} is not {what} id", "give a uuid") from None
 
 
 _CALLS = {
