@@ -1,6 +1,6 @@
 -- The roles cmms_archiver and cmms_maintainer stay (they belong to the cluster, other
--- databases may use them); their privileges and policies in this database go, and so does
--- the archiver's membership in cmms_app.
+-- databases may use them), and so does the archiver's membership in cmms_app; their
+-- privileges and policies in this database go.
 -- cmmsdb: allow multiple-existing-tables because the archiver has a policy and grants on
 -- each table it moves rows of, and only policies and grants are removed.
 SET LOCAL ROLE cmms_owner;
@@ -84,7 +84,3 @@ REVOKE EXECUTE ON FUNCTION cmms_archive.archive_columns(text) FROM cmms_archiver
 REVOKE USAGE ON SCHEMA cmms_archive FROM cmms_maintainer;
 
 REVOKE USAGE ON SCHEMA cmms, cmms_archive FROM cmms_archiver;
-
-RESET ROLE;
-
-REVOKE cmms_app FROM cmms_archiver;

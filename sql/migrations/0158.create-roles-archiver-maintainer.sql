@@ -12,7 +12,8 @@
 --                    (GRANT cmms_maintainer TO maint). EXECUTE on the archiving functions
 --                    (0160) and USAGE on cmms_archive, nothing else: it reads no tenant row
 --                    itself and cannot become cmms_archiver.
--- The roles belong to the cluster: created only when missing, and the rollback leaves them.
+-- The roles belong to the cluster, and so does the membership: created only when missing,
+-- and the rollback leaves them (other databases of the cluster may use them).
 -- cmmsdb: allow multiple-existing-tables because the archiver needs a policy and grants on
 -- each table it moves rows of, and only policies and grants are added (no rewrite, no long lock).
 
@@ -27,10 +28,11 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'cmms_maintainer') THEN
         CREATE ROLE cmms_maintainer NOLOGIN NOBYPASSRLS;
     END IF;
+    IF NOT pg_catalog.pg_has_role('cmms_archiver', 'cmms_app', 'MEMBER') THEN
+        GRANT cmms_app TO cmms_archiver;
+    END IF;
 END;
 $$;
-
-GRANT cmms_app TO cmms_archiver;
 
 SET LOCAL ROLE cmms_owner;
 

@@ -1,6 +1,7 @@
--- Nothing to undo on purpose. 0161 created and dropped nothing; it secured archived
--- partitions that a database may hold (row-level security forced, no grant to the
--- application's roles). Turning that off again would re-open every tenant's archived audit
--- records to whoever is granted them later, and the partitions it changed are not recorded.
--- A freshly migrated database has none: its schema is the same before and after.
-SELECT 1;
+-- The schema's comment of 0006 back. The partitions that 0161 secured stay secured on
+-- purpose: turning row-level security off again would re-open every tenant's archived audit
+-- records to whoever is granted them later (and which ones it changed is not recorded).
+SET LOCAL ROLE cmms_owner;
+
+COMMENT ON SCHEMA cmms_archive IS
+'Partitions detached by retention (cmmsdb partitions maintain --retain), kept until a DBA drops them.';

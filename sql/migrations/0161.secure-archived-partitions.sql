@@ -6,8 +6,15 @@
 -- that bypasses it reads the rows) and grants nothing to PUBLIC, cmms_app or cmms_readonly.
 -- Retention does the same from now on (cmmsdb/queries/partitions_archive_secure.sql), and
 -- `cmmsdb verify` checks it (rule archive-rls). A freshly migrated database has no such
--- table: this changes nothing there. The archive tables of 0130 already force it.
+-- table. The archive tables of 0130 already force it. The schema's comment, written when it
+-- held detached partitions only, says what it holds now and how it is protected.
 SET LOCAL ROLE cmms_owner;
+
+COMMENT ON SCHEMA cmms_archive IS
+'Archived tenant rows, kept out of the live tables: work orders moved by cmmsdb archive (with their '
+'dependants; cmms_archive.restore_work_orders moves them back) and partitions detached by retention '
+'(cmmsdb partitions maintain --retain), kept until a DBA drops them. Row-level security is forced on '
+'every table; cmmsdb verify checks it (rule archive-rls).';
 
 DO $$
 DECLARE
