@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from cmmsdb import archiving, session
-from cmmsdb.errors import ConfigurationError
+from cmmsdb.errors import ConfigurationError, ReadOnlyTarget
 from cmmsdb.session import Options
 from cmmsdb.target import Target
 
@@ -287,3 +287,16 @@ def test_ages(text: str, expected: str) -> None:
 def test_bad_ages_are_one_clear_error(text: str) -> None:
     with pytest.raises(ConfigurationError, match="is not an age"):
         archiving.parse_age(text)
+
+
+def test_a_dry_run_counts_on_a_read_only_database_where_a_run_is_refused(
+    migrated_db: str, admin: Conn
+) -> None:
+    """As on a hot standby: the count writes nothing, so it works; a run is refused."""
+    org = _org(admin)
+    _work_order(admin, org)
+    dbname = admin.info.dbname
+    admin.execute(f'ALTER DATABASE "{dbname}" SET default_transaction_read_only = on')
+    assert _run(migrated_db, dry_run=True).work_orders == 1
+    with pytest.raises(ReadOnlyTarget):
+        _run(migrated_db)
