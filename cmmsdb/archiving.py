@@ -7,8 +7,13 @@ tables, dependants first) and cmms_archive.restore_work_orders (migration 0131).
 runs them: one batch per transaction, each under a short lock_timeout with retries
 (cmmsdb.session.with_lock_retries), one archiver at a time (an advisory lock of its own,
 waited for at most `wait` seconds). An interrupted run keeps the batches it committed; a
-rerun finishes the rest. A dry run moves everything in one transaction that it rolls back:
-exact counts per table, nothing changed.
+rerun finishes the rest. A dry run counts, per table, what a run would move with read-only
+queries (no row lock, no write, no archive lock; a standby will do); an exact dry run moves
+everything in one transaction that it rolls back (row locks, briefly, and the rows others
+lock left out, as a run would).
+
+Since migration 0160 the functions are SECURITY DEFINER, EXECUTE for cmms_maintainer: a
+non-superuser login granted that role runs all of this (docs/archive.md).
 
 See docs/archive.md.
 """
@@ -25,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cmmsdb import session
-from cmmsdb.errors import ArchiveError, ConfigurationError, first_line
+from cmmsdb.errors import ArchiveError, ConfigurationError, PermissionDenied, first_line
+from cmmsdb.resources import query
 from cmmsdb.session import GaveUp, Options, with_lock_retries
 from cmmsdb.target import Target, as_target, connect, ensure_writable
 
@@ -81,7 +87,7 @@ def parse_age(text: str) -> Age:
     return Age(int(match.group(1)), match.group(2).lower())
 
 
-class _Moved:
+class Moved:
     """Rows moved per table; `work_orders` is how many work orders."""
 
     rows: dict[str, int]
@@ -92,7 +98,7 @@ class _Moved:
 
 
 @dataclass(frozen=True)
-class Batch(_Moved):
+class Batch(Moved):
     """One committed (or, on a dry run, rolled-back) batch: rows moved per table."""
 
     number: int
@@ -101,7 +107,7 @@ class Batch(_Moved):
 
 
 @dataclass(frozen=True)
-class ArchiveReport(_Moved):
+class ArchiveReport(Moved):
     """The result of `cmmsdb archive`: rows moved (or, dry run, that would move) per table.
 
     `before` is the cut-off: closed or cancelled work orders finished (completed_at, else
@@ -111,6 +117,7 @@ class ArchiveReport(_Moved):
 
     target: str
     dry_run: bool
+    exact: bool
     older_than: str
     before: datetime
     batch_size: int
@@ -123,6 +130,7 @@ class ArchiveReport(_Moved):
         return {
             "target": self.target,
             "dry_run": self.dry_run,
+            "exact": self.exact,
             "older_than": self.older_than,
             "before": self.before.isoformat(),
             "batch_size": self.batch_size,
@@ -135,19 +143,22 @@ class ArchiveReport(_Moved):
 
 
 @dataclass(frozen=True)
-class RestoreReport(_Moved):
-    """The result of restore: rows moved back per table."""
+class RestoreReport(Moved):
+    """The result of restore: rows moved back per table. `requested` is how many ids were
+    given, `since` the archiving date given (work orders archived at or after it)."""
 
     target: str
     organization_id: UUID
     requested: int
     rows: dict[str, int] = field(default_factory=dict)
+    since: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
             "organization_id": str(self.organization_id),
             "requested": self.requested,
+            "since": self.since.isoformat() if self.since else None,
             "work_orders": self.work_orders,
             "rows": dict(self.rows),
         }
@@ -162,17 +173,21 @@ def archive(
     older_than: str | Age,
     batch_size: int = 500,
     dry_run: bool = False,
+    exact: bool = False,
     now: datetime | None = None,
     options: Options | None = None,
     on_batch: BatchCallback | None = None,
 ) -> ArchiveReport:
     """Move closed and cancelled work orders finished more than `older_than` ago (before
     `now`, default the current time), with their dependants, into cmms_archive, `batch_size`
-    work orders per transaction, until none is left. `dry_run` rolls everything back."""
+    work orders per transaction, until none is left. `dry_run` only counts, with read-only
+    queries; `dry_run` and `exact` move everything in one transaction rolled back."""
     target = as_target(target)
     age = older_than if isinstance(older_than, Age) else parse_age(older_than)
     if batch_size < 1:
         raise ConfigurationError("--batch-size must be at least 1")
+    if exact and not dry_run:
+        raise ConfigurationError("--exact goes with --dry-run", "add --dry-run, or drop --exact")
     options = options or Options()
     moment = now or datetime.now(UTC)
     if moment.tzinfo is None:
@@ -182,24 +197,17 @@ def archive(
     batches: list[Batch] = []
     started = time.monotonic()
     with connect(target, connect_timeout=options.connect_timeout) as conn:
-        if not dry_run:
-            ensure_writable(conn, target)
-        with session.advisory_lock(
-            conn, session.ARCHIVE_LOCK, options.wait, "archiver", "the archive lock"
-        ):
-            if dry_run:
-                batches = _dry_run(conn, before, options)
-            else:
-                while batch := _batch(conn, before, batch_size, len(batches) + 1, options):
-                    batches.append(batch)
-                    if on_batch:
-                        on_batch(batch)
+        if dry_run and not exact:
+            batches = _count(conn, before)
+        else:
+            batches = _locked_run(conn, target, before, batch_size, exact, options, on_batch)
     for batch in batches:
         for table, count in batch.rows.items():
             totals[table] = totals.get(table, 0) + count
     return ArchiveReport(
         target.display,
         dry_run,
+        exact or not dry_run,
         str(age),
         before,
         batch_size,
@@ -208,6 +216,40 @@ def archive(
         time.monotonic() - started,
         max((b.seconds for b in batches), default=0.0),
     )
+
+
+def _locked_run(
+    conn: psycopg.Connection[Any],
+    target: Target,
+    before: datetime,
+    batch_size: int,
+    exact: bool,
+    options: Options,
+    on_batch: BatchCallback | None,
+) -> list[Batch]:
+    """A run, or an exact dry run, holding the archive lock: one archiver at a time."""
+    if not exact:
+        ensure_writable(conn, target)
+    batches: list[Batch] = []
+    with session.advisory_lock(
+        conn, session.ARCHIVE_LOCK, options.wait, "archiver", "the archive lock"
+    ):
+        if exact:
+            return _dry_run(conn, before, options)
+        while batch := _batch(conn, before, batch_size, len(batches) + 1, options):
+            batches.append(batch)
+            if on_batch:
+                on_batch(batch)
+    return batches
+
+
+def _count(conn: psycopg.Connection[Any], before: datetime) -> list[Batch]:
+    """What a run would move, counted in one read-only transaction: no row lock, no write."""
+    started = time.monotonic()
+    conn.read_only = True
+    with conn.transaction():
+        rows = _call(conn, "count", {"before": before})
+    return [Batch(1, rows, time.monotonic() - started)] if rows.get("work_orders") else []
 
 
 def _batch(
@@ -221,7 +263,7 @@ def _batch(
 
     def work() -> Batch | None:
         started = time.monotonic()
-        rows = _call(conn, "archive", [before, batch_size])
+        rows = _call(conn, "archive", {"before": before, "batch_size": batch_size})
         if not rows.get("work_orders"):
             return None
         return Batch(number, rows, time.monotonic() - started)
@@ -243,7 +285,7 @@ def _dry_run(conn: psycopg.Connection[Any], before: datetime, options: Options) 
     try:
         with conn.transaction(force_rollback=True):
             session.set_lock_timeout(conn, session.milliseconds(options.lock_timeout), local=True)
-            rows = _call(conn, "archive", [before, 2**31 - 1])
+            rows = _call(conn, "archive", {"before": before, "batch_size": 2**31 - 1})
     except psycopg.errors.LockNotAvailable as exc:
         raise _gave_up("count the work orders to archive")(
             GaveUp(1, options.lock_timeout, first_line(exc))
@@ -252,49 +294,75 @@ def _dry_run(conn: psycopg.Connection[Any], before: datetime, options: Options) 
 
 
 def restore(
-    target: Target,
+    target: str | Target,
     organization_id: UUID | str,
-    work_order_ids: Sequence[UUID | str],
+    work_order_ids: Sequence[UUID | str] = (),
     *,
+    since: datetime | None = None,
     options: Options | None = None,
 ) -> RestoreReport:
     """Move archived work orders of one organization, with their dependants, back into cmms,
-    in one transaction (retried on lock timeouts). Ids not in the archive are ignored."""
+    in one transaction (retried on lock timeouts): those of `work_order_ids` and those
+    archived at or after `since`. Ids not in the archive (or another tenant's) are ignored."""
+    target = as_target(target)
     options = options or Options()
-    org = UUID(str(organization_id))
-    ids = [UUID(str(i)) for i in work_order_ids]
+    org = _uuid(organization_id, "an organization")
+    ids = [_uuid(i, "a work order") for i in work_order_ids]
+    if not ids and since is None:
+        raise ConfigurationError(
+            "nothing to restore: no work order id and no date",
+            "give --id (repeatable) and/or --since DATE",
+        )
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
     with connect(target, connect_timeout=options.connect_timeout) as conn:
         ensure_writable(conn, target)
         rows = with_lock_retries(
             conn,
-            lambda: _call(conn, "restore", [org, ids]),
+            lambda: _call(
+                conn, "restore", {"organization": org, "ids": ids or None, "since": since}
+            ),
             cap=options.lock_timeout,
             retries=options.lock_retries,
             give_up=_gave_up("restore work orders"),
         )
-    return RestoreReport(target.display, org, len(ids), rows)
+    return RestoreReport(target.display, org, len(ids), dict.fromkeys(TABLES, 0) | rows, since)
+
+
+def _uuid(text: UUID | str, what: str) -> UUID:
+    try:
+        return UUID(str(text))
+    except ValueError:
+        raise ConfigurationError(f"{text!r} is not {what} id", "give a uuid") from None
 
 
 _CALLS = {
-    "archive": "SELECT table_name, row_count FROM cmms_archive.archive_work_orders(%s, %s)",
-    "restore": "SELECT table_name, row_count FROM cmms_archive.restore_work_orders(%s, %s)",
+    "archive": "archive_batch.sql",
+    "count": "archive_count.sql",
+    "restore": "archive_restore.sql",
 }
 
 
-def _call(conn: psycopg.Connection[Any], which: str, params: list[Any]) -> dict[str, int]:
+def _call(conn: psycopg.Connection[Any], which: str, params: dict[str, Any]) -> dict[str, int]:
     """Run one of the stored functions; a server error other than a lock timeout becomes
     an ArchiveError naming it."""
     import psycopg
     from psycopg import errors
 
     try:
-        return {name: int(count) for name, count in conn.execute(_CALLS[which], params)}
+        return {name: int(count) for name, count in conn.execute(query(_CALLS[which]), params)}
     except errors.LockNotAvailable:
         raise
     except (errors.UndefinedFunction, errors.InvalidSchemaName):
         raise ArchiveError(
-            "the database has no cmms_archive archiving functions",
-            "run `cmmsdb migrate` first (migrations 0130 and 0131)",
+            "the database has no cmms_archive archiving functions of this version",
+            "run `cmmsdb migrate` first (migrations 0130, 0131 and 0158-0160)",
+        ) from None
+    except errors.InsufficientPrivilege as exc:
+        raise PermissionDenied(
+            f"{which} refused: {first_line(exc)}",
+            "connect as a login granted cmms_maintainer (GRANT cmms_maintainer TO <login>)"
+            " or as a superuser",
         ) from None
     except psycopg.Error as exc:
         diag = exc.diag

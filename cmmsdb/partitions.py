@@ -788,19 +788,23 @@ def _forces_row_security(conn: psycopg.Connection[Any], parent: _Parent) -> bool
 
 
 def _archive_plan(conn: psycopg.Connection[Any], parent: _Parent, child: _Child) -> _Plan:
+    """Detach into cmms_archive; a parent that forces row-level security hands it on."""
     lower, upper = child.partition.range_from, child.partition.range_to
+    statements = [
+        _compose(
+            conn, "partitions_archive.sql", parent=parent.qualified, partition=child.quoted_name
+        )
+    ]
+    if _forces_row_security(conn, parent):
+        from psycopg import sql
+
+        archived = sql.Identifier(ARCHIVE_SCHEMA, child.relname).as_string(conn)
+        statements.append(_compose(conn, "partitions_archive_secure.sql", archived=archived))
     return _Plan(
         parent.name,
         "archive",
         f"{ARCHIVE_SCHEMA}.{child.relname}",
-        [
-            _compose(
-                conn,
-                "partitions_archive.sql",
-                parent=parent.qualified,
-                partition=child.quoted_name,
-            )
-        ],
+        statements,
         lower.date() if lower else None,
         upper.date() if upper else None,
         needs_archive_schema=True,

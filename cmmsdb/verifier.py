@@ -57,6 +57,12 @@ RULES: tuple[Rule, ...] = (
         "verify_partition_grants.sql",
     ),
     Rule(
+        "archive-rls",
+        "archived tenant rows (archive tables, detached partitions) keep row-level security "
+        "enabled and forced, and grant the application's roles SELECT at most",
+        "verify_archive_rls.sql",
+    ),
+    Rule(
         "composite-fk",
         "foreign keys to tenant tables include organization_id",
         "verify_composite_fk.sql",

@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from cmmsdb import archiving
-from cmmsdb.errors import ConfigurationError
+from cmmsdb import archiving, session
+from cmmsdb.errors import ConfigurationError, ReadOnlyTarget
 from cmmsdb.session import Options
 from cmmsdb.target import Target
 
@@ -193,6 +193,37 @@ def test_a_dry_run_counts_and_changes_nothing(migrated_db: str, admin: Conn) -> 
     assert _count(admin, "cmms_archive.work_orders", org) == 0
 
 
+def test_a_dry_run_only_reads_it_counts_what_others_lock_and_waits_for_no_archiver(
+    migrated_db: str, admin: Conn
+) -> None:
+    """The count takes no row lock and no archive lock: a work order the application holds
+    and an archiver at work do not change it; the exact dry run skips what others lock."""
+    org = _org(admin)
+    locked = _work_order(admin, org)
+    _work_order(admin, org)
+    with psycopg.connect(migrated_db) as other:
+        other.execute(
+            "SELECT 1 FROM cmms.work_orders WHERE organization_id = %s AND id = %s FOR UPDATE",
+            [org, locked],
+        )
+        other.execute("SELECT pg_advisory_lock(%s)", [session.ARCHIVE_LOCK])
+        counted = _run(migrated_db, dry_run=True, options=Options(wait=0))
+        other.execute("SELECT pg_advisory_unlock(%s)", [session.ARCHIVE_LOCK])
+        exact = _run(migrated_db, dry_run=True, exact=True)
+        other.rollback()
+    assert (counted.work_orders, counted.exact) == (2, False)
+    assert counted.rows["comments"] == 4
+    assert (exact.work_orders, exact.exact) == (1, True)
+    assert exact.rows["comments"] == 2
+    assert _count(admin, "cmms_archive.work_orders", org) == 0
+    assert _count(admin, "cmms.work_orders", org) == 2
+
+
+def test_exact_without_dry_run_is_refused(migrated_db: str) -> None:
+    with pytest.raises(ConfigurationError, match="--exact goes with --dry-run"):
+        _run(migrated_db, exact=True)
+
+
 def test_a_work_order_that_a_part_transaction_or_request_points_at_stays_live(
     migrated_db: str, admin: Conn
 ) -> None:
@@ -256,3 +287,16 @@ def test_ages(text: str, expected: str) -> None:
 def test_bad_ages_are_one_clear_error(text: str) -> None:
     with pytest.raises(ConfigurationError, match="is not an age"):
         archiving.parse_age(text)
+
+
+def test_a_dry_run_counts_on_a_read_only_database_where_a_run_is_refused(
+    migrated_db: str, admin: Conn
+) -> None:
+    """As on a hot standby: the count writes nothing, so it works; a run is refused."""
+    org = _org(admin)
+    _work_order(admin, org)
+    dbname = admin.info.dbname
+    admin.execute(f'ALTER DATABASE "{dbname}" SET default_transaction_read_only = on')
+    assert _run(migrated_db, dry_run=True).work_orders == 1
+    with pytest.raises(ReadOnlyTarget):
+        _run(migrated_db)

@@ -544,3 +544,57 @@ def test_a_login_role_that_may_only_set_role_to_the_owner_can_maintain(
     ) == [("cmms_owner",)]
     assert [d.rows for d in report.default_rows] == [1]
     assert [d.rows for d in listed.default_rows] == [1]
+
+
+def test_an_archived_audit_partition_keeps_forced_row_level_security_and_passes_verify(
+    migrated_db: str,
+) -> None:
+    """Retention detaches a month of the audit trail into cmms_archive: no longer read
+    through its parent's policies, it keeps row-level security forced, the application's
+    roles hold nothing on it, and verify's archive-rls rule finds nothing."""
+    from cmmsdb import verifier
+    from tests.conftest import MIGRATIONS
+
+    month = partitions._month(datetime.now(UTC).date())
+    report = maintain(migrated_db, now=partitions._utc(partitions._month(month, 14)), retain=12)
+
+    archived = [a.partition for a in report.actions if a.action == "archive"]
+    assert archived
+    rows = sql(
+        migrated_db,
+        "SELECT c.relrowsecurity AND c.relforcerowsecurity,"
+        " has_table_privilege('cmms_app', c.oid, 'SELECT, INSERT, UPDATE, DELETE'),"
+        " has_table_privilege('cmms_readonly', c.oid, 'SELECT')"
+        " FROM unnest(%s::text[]) AS a (name) JOIN pg_class AS c ON c.oid = a.name::regclass",
+        (archived,),
+    )
+    assert set(rows) == {(True, False, False)}
+    found = verifier.verify(Target(migrated_db, "test"), MIGRATIONS).findings
+    assert [f for f in found if f.rule == "archive-rls"] == []
+
+
+def test_migration_0161_secures_partitions_archived_before_it(migrated_db: str) -> None:
+    """A partition detached the old way (no row-level security) is secured by 0161's SQL;
+    running it again changes nothing."""
+    from tests.conftest import MIGRATIONS
+
+    sql(
+        migrated_db,
+        "CREATE TABLE cmms.activity_logs_p1999_01 PARTITION OF cmms.activity_logs"
+        " FOR VALUES FROM ('1999-01-01') TO ('1999-02-01');"
+        " ALTER TABLE cmms.activity_logs_p1999_01 OWNER TO cmms_owner;"
+        " ALTER TABLE cmms.activity_logs DETACH PARTITION cmms.activity_logs_p1999_01;"
+        " ALTER TABLE cmms.activity_logs_p1999_01 SET SCHEMA cmms_archive;"
+        " GRANT SELECT ON cmms_archive.activity_logs_p1999_01 TO cmms_readonly",
+    )
+    state = (
+        "SELECT relrowsecurity, relforcerowsecurity,"
+        " has_table_privilege('cmms_readonly', oid, 'SELECT') FROM pg_class"
+        " WHERE oid = 'cmms_archive.activity_logs_p1999_01'::regclass"
+    )
+    assert sql(migrated_db, state) == [(False, False, True)]
+    forward = (MIGRATIONS / "0161.secure-archived-partitions.sql").read_text()
+    for _ in range(2):
+        with psycopg.connect(migrated_db) as conn:
+            conn.execute(forward.encode())
+        assert sql(migrated_db, state) == [(True, True, False)]

@@ -71,6 +71,7 @@ app.command("lint")(lint_commands.lint)
 guard_commands.register(app)
 ledger_commands.register(app)
 app.command("archive")(archive_commands.archive)
+app.command("restore")(archive_commands.restore)
 app.command("health")(health_commands.health)
 app.add_typer(local_commands.app, name="local", short_help="The embedded local PostgreSQL server.")
 app.add_typer(

@@ -1,16 +1,26 @@
-"""cmmsdb archive: a thin wrapper over cmmsdb.archiving.archive."""
+"""cmmsdb archive and cmmsdb restore: thin wrappers over cmmsdb.archiving.archive and
+cmmsdb.archiving.restore."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import cmmsdb
-from cmmsdb.cli.options import Dsn, Json, resolved, session_options
+from cmmsdb.cli.options import (
+    ConnectTimeout,
+    Dsn,
+    Json,
+    LockRetries,
+    LockTimeout,
+    resolved,
+    session_options,
+)
 
 if TYPE_CHECKING:
-    from cmmsdb.archiving import ArchiveReport, Batch
+    from cmmsdb.archiving import ArchiveReport, Batch, Moved, RestoreReport
     from cmmsdb.session import Options
 
 OlderThan = Annotated[
@@ -24,7 +34,39 @@ BatchSize = Annotated[
 ]
 DryRun = Annotated[
     bool,
-    typer.Option("--dry-run", help="Count the rows per table that would move; change nothing."),
+    typer.Option(
+        "--dry-run",
+        help="Count the rows per table that would move, with read-only queries: no lock, "
+        "no change.",
+    ),
+]
+Exact = Annotated[
+    bool,
+    typer.Option(
+        "--exact",
+        help="With --dry-run: move everything in one transaction and roll it back (row locks, "
+        "briefly; rows others lock left out, as a run would).",
+    ),
+]
+Organization = Annotated[str, typer.Argument(help="The organization's id (a uuid).")]
+Ids = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--id",
+        metavar="UUID",
+        help="An archived work order of the organization to restore; repeatable.",
+        show_default=False,
+    ),
+]
+Since = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since",
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        metavar="DATE",
+        help="Restore the organization's work orders archived at or after this date (UTC).",
+        show_default=False,
+    ),
 ]
 
 
@@ -34,6 +76,7 @@ def archive(
     dsn: Dsn = None,
     batch_size: BatchSize = 500,
     dry_run: DryRun = False,
+    exact: Exact = False,
     json: Json = False,
     *,
     options: Options,
@@ -51,10 +94,33 @@ def archive(
         older_than=age,
         batch_size=batch_size,
         dry_run=dry_run,
+        exact=exact,
         options=options,
         on_batch=None if json else _batch_line,
     )
     _render(report, json)
+
+
+def restore(
+    organization: Organization,
+    dsn: Dsn = None,
+    ids: Ids = None,
+    since: Since = None,
+    json: Json = False,
+    lock_timeout: LockTimeout = 1.0,
+    lock_retries: LockRetries = 20,
+    connect_timeout: ConnectTimeout = 10.0,
+) -> None:
+    """Move archived work orders of one tenant back into cmms.
+
+    Those given by --id and/or archived since --since, with everything archived with them,
+    in one transaction. Exits 0 even when none was found (see docs/archive.md)."""
+    from cmmsdb import archiving
+    from cmmsdb.session import Options
+
+    options = Options(lock_timeout, lock_retries, connect_timeout=connect_timeout)
+    report = archiving.restore(resolved(dsn), organization, ids or [], since=since, options=options)
+    _render_restore(report, json)
 
 
 def _batch_line(batch: Batch) -> None:
@@ -68,11 +134,32 @@ def _render(report: ArchiveReport, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     verb = "would move" if report.dry_run else "moved"
-    width = max(len(t) for t in report.rows)
-    for table, count in report.rows.items():
-        typer.echo(f"  {table:<{width}}  {count:>9}")
+    _table(report)
     typer.echo(
         f"{verb} {report.work_orders} work orders finished before "
         f"{report.before:%Y-%m-%d %H:%M} UTC ({report.older_than}) into cmms_archive "
         f"in {report.batches} batches, {report.seconds:.2f} s: {report.target}"
     )
+
+
+def _render_restore(report: RestoreReport, as_json: bool) -> None:
+    if as_json:
+        from cmmsdb.cli.render import print_json
+
+        print_json(report.to_dict())
+        return
+    _table(report)
+    asked = [f"{report.requested} requested by id"] if report.requested else []
+    if report.since:
+        asked.append(f"archived since {report.since:%Y-%m-%d %H:%M} UTC")
+    typer.echo(
+        f"restored {report.work_orders} work orders ({', '.join(asked)}) of organization "
+        f"{report.organization_id} from cmms_archive: {report.target}"
+    )
+
+
+def _table(report: Moved) -> None:
+    """Rows per table, one line each (nothing when no table was touched)."""
+    width = max((len(t) for t in report.rows), default=0)
+    for table, count in report.rows.items():
+        typer.echo(f"  {table:<{width}}  {count:>9}")

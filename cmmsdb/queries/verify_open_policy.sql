@@ -7,7 +7,8 @@
 --
 -- Memberships are read as in verify_cmms_roles.sql (PostgreSQL 15 and 16+ alike); one
 -- with only the ADMIN option confers nothing. Superusers are not listed: they bypass
--- row-level security anyway.
+-- row-level security anyway; nor are definer owners (cmms_archiver is a member of cmms_app):
+-- they may read every row themselves.
 WITH RECURSIVE
 edge AS (
     SELECT
@@ -71,7 +72,7 @@ finding AS (
     JOIN (
         SELECT role, min(policy) AS policy FROM open_policy WHERE role <> 0 GROUP BY role
     ) AS o ON o.role = r.roleid
-    WHERE NOT m.rolsuper
+    WHERE NOT m.rolsuper AND NOT m.rolname = ANY (%(definer_owners)s::text [])
 )
 
 SELECT object, message FROM finding ORDER BY 1, 2

@@ -3,7 +3,8 @@ temporary schema: an attacker login shadows every type and relation name that an
 of the data layer mentions with a temporary domain (whose CHECK calls the attacker's
 function) or a temporary view (whose rows come through it), then makes each definer
 function run. The attacker's function reports the role it runs as; it must never run as a
-definer function's owner (cmms_audit, cmms_search, cmms_owner)."""
+definer function's owner (cmms_audit, cmms_search, cmms_archiver, cmms_owner). The archiving
+functions are attacked by a cmms_maintainer login, the only one that may run them."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from cmmsdb.errors import ExtensionUnavailable
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS
 from tests.security.conftest import Conn, World
+from tests.test_archiving import _work_order
 
 ATTACKER = """
 CREATE FUNCTION pg_temp.attack(v anyelement) RETURNS boolean LANGUAGE plpgsql AS $$
@@ -43,7 +45,16 @@ RECIPES: dict[str, Recipe] = {
     "erase_user": lambda c, w: c.execute("SELECT cmms.erase_user(%s)", [w.bob]),
     # Runs inside erase_user (EXECUTE is cmms_owner's only).
     "erase_audit_values": lambda c, w: c.execute("SELECT cmms.erase_user(%s)", [w.bob]),
+    # By a cmms_maintainer login (no tenant context): moves tenant A's old closed work
+    # order out (delete and audit triggers), then back (the live tables' insert triggers).
+    "archive_work_orders": lambda c, w: c.execute(
+        "SELECT * FROM cmms_archive.archive_work_orders('infinity', 10)"
+    ),
+    "restore_work_orders": lambda c, w: c.execute(
+        "SELECT * FROM cmms_archive.restore_work_orders(%s, NULL, '-infinity')", [w.a]
+    ),
 }
+MAINTAINER = ("archive_work_orders", "restore_work_orders")
 
 
 def _definers(conn: Conn) -> list[str]:
@@ -113,7 +124,8 @@ def _attack(dsn: str, world: World, recipes: list[str]) -> tuple[list[str], int]
         ran_as.clear()
         for name in recipes:
             with conn.transaction():
-                conn.execute("SELECT cmms.set_context(%s, %s)", [world.a, world.alice])
+                if name not in MAINTAINER:
+                    conn.execute("SELECT cmms.set_context(%s, %s)", [world.a, world.alice])
                 RECIPES[name](conn, world)
     return ran_as, len(statements)
 
@@ -123,7 +135,7 @@ def test_every_definer_function_has_an_attack_recipe(admin: Conn) -> None:
     assert not missing, f"add an attack recipe for {sorted(missing)}"
 
 
-@pytest.mark.parametrize("member_of", ["cmms_app", "cmms_readonly"])
+@pytest.mark.parametrize("member_of", ["cmms_app", "cmms_readonly", "cmms_maintainer"])
 def test_no_definer_function_runs_the_attackers_code(
     member_of: str, login: Callable[[str], str], admin: Conn, world: World
 ) -> None:
@@ -131,11 +143,24 @@ def test_no_definer_function_runs_the_attackers_code(
     definers = _definers(admin)
     if member_of == "cmms_readonly":
         definers = [d for d in definers if d.startswith(("search_", "assets_within"))]
+    elif member_of == "cmms_maintainer":
+        definers = [d for d in definers if d in MAINTAINER]
+        old = _work_order(admin, world.a)
+    else:
+        definers = [d for d in definers if d not in MAINTAINER]
     assert definers
     ran_as, shadows = _attack(dsn, world, definers)
     assert shadows > 20  # uuid, jsonb, text, pg_class, work_orders, ...
     attacker = psycopg.conninfo.conninfo_to_dict(dsn)["user"]
     assert set(ran_as) <= {attacker}, f"attacker code ran as {sorted(set(ran_as))}"
+    if member_of == "cmms_maintainer":  # the recipes did move it out and back
+        back = admin.execute(
+            "SELECT (SELECT count(*) FROM cmms.work_orders WHERE id = %s),"
+            " (SELECT count(*) FROM cmms_archive.work_orders),"
+            " (SELECT count(*) FROM cmms.activity_logs WHERE row_id = %s AND action = 'delete')",
+            [old, old],
+        ).fetchone()
+        assert back == (1, 0, 1)
 
 
 def test_the_attack_worked_before_migrations_0086_to_0089(
