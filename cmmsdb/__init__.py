@@ -23,7 +23,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cmmsdb.archiving import archive
+    from cmmsdb.archiving import archive, restore
     from cmmsdb.baselining import baseline
     from cmmsdb.data_dictionary import write as docs
     from cmmsdb.health_checks import health
@@ -59,6 +59,7 @@ _FUNCTIONS = {
     "migrate": ("migrator", "migrate"),
     "purge_fake": ("seeding", "purge_fake"),
     "repair": ("repairing", "repair"),
+    "restore": ("archiving", "restore"),
     "rollback": ("migrator", "rollback"),
     "seed": ("seeding", "seed"),
     "snapshot": ("schema_drift", "snapshot_file"),
@@ -84,6 +85,7 @@ __all__ = [
     "migrate",
     "purge_fake",
     "repair",
+    "restore",
     "rollback",
     "seed",
     "snapshot",

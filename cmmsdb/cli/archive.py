@@ -1,5 +1,5 @@
-"""cmmsdb archive and cmmsdb restore: thin wrappers over cmmsdb.archiving.archive and
-cmmsdb.archiving.restore."""
+"""cmmsdb archive and cmmsdb restore: thin wrappers over cmmsdb.archive and
+cmmsdb.restore."""
 
 from __future__ import annotations
 
@@ -115,11 +115,10 @@ def restore(
 
     Those given by --id and/or archived since --since, with everything archived with them,
     in one transaction. Exits 0 even when none was found (see docs/archive.md)."""
-    from cmmsdb import archiving
     from cmmsdb.session import Options
 
     options = Options(lock_timeout, lock_retries, connect_timeout=connect_timeout)
-    report = archiving.restore(resolved(dsn), organization, ids or [], since=since, options=options)
+    report = cmmsdb.restore(resolved(dsn), organization, ids or [], since=since, options=options)
     _render_restore(report, json)
 
 

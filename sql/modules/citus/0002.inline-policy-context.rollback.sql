@@ -4,26 +4,28 @@ RESET ROLE;
 DO $$
 DECLARE
     p record;
-    direct constant pg_catalog.text := 'cmms.current_org_id()';
-    subquery constant pg_catalog.text := '( SELECT cmms.current_org_id() AS current_org_id)';
+    -- The context functions that 0002 took out of their subqueries (no policy calls them
+    -- directly in the single-server schema).
+    direct constant pg_catalog.text :=
+        '(?<!SELECT )cmms\.(current_org_id|current_user_id|has_permission)\(([^()]*)\)';
+    subquery constant pg_catalog.text := '( SELECT cmms.\1(\2) AS \1)';
 BEGIN
     FOR p IN
         SELECT policyname, tablename, qual, with_check
         FROM pg_catalog.pg_policies
-        WHERE schemaname = 'cmms'
-          AND (pg_catalog.strpos(qual, direct) > 0 OR pg_catalog.strpos(with_check, direct) > 0)
+        WHERE schemaname = 'cmms' AND (qual ~ direct OR with_check ~ direct)
         ORDER BY tablename, policyname
     LOOP
         IF p.qual IS NOT NULL THEN
             EXECUTE pg_catalog.format(
                 'ALTER POLICY %I ON cmms.%I USING (%s)', p.policyname, p.tablename,
-                pg_catalog.replace(p.qual, direct, subquery)
+                pg_catalog.regexp_replace(p.qual, direct, subquery, 'g')
             );
         END IF;
         IF p.with_check IS NOT NULL THEN
             EXECUTE pg_catalog.format(
                 'ALTER POLICY %I ON cmms.%I WITH CHECK (%s)', p.policyname, p.tablename,
-                pg_catalog.replace(p.with_check, direct, subquery)
+                pg_catalog.regexp_replace(p.with_check, direct, subquery, 'g')
             );
         END IF;
     END LOOP;
