@@ -160,6 +160,18 @@ def targets(seeded: Seeded, server: str, port: int | None) -> dict[str, dict[str
     return {"superuser": owner, "app": app, "app-1rt": app}
 
 
+def connection_slots(database: str) -> int:
+    """Connections a non-superuser can still open on the server (max_connections less the
+    reserved slots and those in use, less 2 for the bench's own)."""
+    with psycopg.connect(database) as conn:
+        row = conn.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+            " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        ).fetchone()
+    return (int(row[0]) if row else 0) - 2
+
+
 def explain(seeded: Seeded) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of each query for tenant 1, as the app and as superuser."""
     values = {":n": "1", ":k": "0", ":w": "0"}
@@ -220,8 +232,11 @@ def main() -> None:
     print(
         f"\n{'clients':<16} {'mode':<10} {'TPS':>7} {'p50 ms':>8} {'p95 ms':>8} {'cost ratio':>10}"
     )
-    for spec in args.clients.split(","):
+    for spec in filter(None, args.clients.split(",")):
         clients, _, via = spec.partition("@")
+        if not via and int(clients) > (slots := connection_slots(seeded.database)):
+            print(f"({clients} clients straight to the server: only {slots} connections free)")
+            clients = str(slots)
         bouncer = None
         if via:
             users = {t["user"]: t["password"] for t in targets(seeded, server, 0).values()}
