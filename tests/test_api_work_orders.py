@@ -211,10 +211,16 @@ def test_a_blank_title_is_refused(app: Conn, a: Tenant) -> None:
         create(app, a, "   ")
 
 
-def test_many_connections_creating_at_once_never_share_a_number(
-    admin: Conn, app_login: str, a: Tenant
-) -> None:
-    writers, each = 16, 5
+def numbers(admin: Conn, org: uuid.UUID) -> list[int]:
+    query = "SELECT number FROM cmms.work_orders WHERE organization_id = %s ORDER BY number"
+    return [n for (n,) in admin.execute(query, [org])]
+
+
+def write_concurrently(
+    app_login: str, who: Tenant, writers: int, statements: list[tuple[str, list[Any]]]
+) -> list[BaseException]:
+    """`writers` connections, started together, each run every statement in a transaction
+    of its own as `who`; what they raised."""
     start = threading.Barrier(writers)
     failures: list[BaseException] = []
 
@@ -222,10 +228,10 @@ def test_many_connections_creating_at_once_never_share_a_number(
         try:
             with psycopg.connect(app_login) as conn:
                 start.wait()
-                for n in range(each):
+                for statement, params in statements:
                     with conn.transaction():
-                        act(conn, a)
-                        conn.execute("SELECT cmms.create_work_order(%s)", [f"Job {n}"])
+                        act(conn, who)
+                        conn.execute(statement, params)
         except BaseException as failure:
             failures.append(failure)
 
@@ -234,21 +240,17 @@ def test_many_connections_creating_at_once_never_share_a_number(
         thread.start()
     for thread in threads:
         thread.join()
-
-    assert failures == []
-    numbers = [
-        n
-        for (n,) in admin.execute(
-            "SELECT number FROM cmms.work_orders WHERE organization_id = %s ORDER BY number",
-            [a.org],
-        )
-    ]
-    assert numbers == list(range(1, writers * each + 1))
+    return failures
 
 
-def numbers(admin: Conn, org: uuid.UUID) -> list[int]:
-    query = "SELECT number FROM cmms.work_orders WHERE organization_id = %s ORDER BY number"
-    return [n for (n,) in admin.execute(query, [org])]
+def test_many_connections_creating_at_once_never_share_a_number(
+    admin: Conn, app_login: str, a: Tenant
+) -> None:
+    writers, each = 16, 5
+    create_one = "SELECT cmms.create_work_order(%s)"
+    statements = [(create_one, [f"Job {n}"]) for n in range(each)]
+    assert write_concurrently(app_login, a, writers, statements) == []
+    assert numbers(admin, a.org) == list(range(1, writers * each + 1))
 
 
 def test_multi_row_statements_number_each_row_as_single_rows_would(
@@ -293,31 +295,11 @@ def test_concurrent_bulk_creators_get_distinct_consecutive_numbers(
     admin: Conn, app_login: str, a: Tenant
 ) -> None:
     writers, rows = 4, 300
-    start = threading.Barrier(writers)
-    failures: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            with psycopg.connect(app_login) as conn:
-                start.wait()
-                for _ in range(2):
-                    with conn.transaction():
-                        act(conn, a)
-                        conn.execute(
-                            "INSERT INTO cmms.work_orders (organization_id, title)"
-                            " SELECT %s, 'Job ' || g FROM generate_series(1, %s) AS g",
-                            [a.org, rows],
-                        )
-        except BaseException as failure:
-            failures.append(failure)
-
-    threads = [threading.Thread(target=write) for _ in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert failures == []
+    bulk = (
+        "INSERT INTO cmms.work_orders (organization_id, title)"
+        " SELECT %s, 'Job ' || g FROM generate_series(1, %s) AS g"
+    )
+    assert write_concurrently(app_login, a, writers, [(bulk, [a.org, rows])] * 2) == []
     assert numbers(admin, a.org) == list(range(1, writers * 2 * rows + 1))
 
 
