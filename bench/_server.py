@@ -43,19 +43,24 @@ def server_dsn(dsn: str | None) -> str:
     return server.url("postgres")
 
 
-def fresh_database(dsn: str) -> str:
-    name = f"cmmsdb_bench_{uuid.uuid4().hex[:10]}"
+def fresh_database(dsn: str, *, keep: bool = False) -> str:
+    """A new empty database on the server of `dsn`, dropped at exit unless `keep`. Its name
+    starts with CMMSDB_BENCH_DB_PREFIX (default cmmsdb_bench_): on a shared server, each
+    engineer's scratch databases are recognisable."""
+    prefix = os.environ.get("CMMSDB_BENCH_DB_PREFIX", "cmmsdb_bench_")
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    atexit.register(drop_database, dsn, name)
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    if not keep:
+        atexit.register(drop_database, dsn, name)
     return make_conninfo(dsn, dbname=name)
 
 
-def migrated_database(dsn: str | None) -> str:
+def migrated_database(dsn: str | None, *, keep: bool = False) -> str:
     """A fresh database on the benchmark's server (see server_dsn), migrated to head."""
     import cmmsdb
 
-    database = fresh_database(server_dsn(dsn))
+    database = fresh_database(server_dsn(dsn), keep=keep)
     cmmsdb.migrate(database)
     return database
 

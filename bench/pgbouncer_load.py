@@ -24,28 +24,17 @@ server connection in PgBouncer's queue. The seed's target: p95 under 100 ms.
 from __future__ import annotations
 
 import argparse
-import configparser
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import psycopg
-from _server import app_login, client_tools, migrated_database, server_dsn
-from psycopg.conninfo import conninfo_to_dict
-
-from cmmsdb import local
-from cmmsdb.seeding import seed
-from cmmsdb.target import resolve
+from _pgbench import latencies, percentile, prepare, start_pgbouncer, stop_pgbouncer
+from _server import client_tools, server_dsn
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = {  # file in bench/pgbench: weight
@@ -54,74 +43,6 @@ SCRIPTS = {  # file in bench/pgbench: weight
     "search.sql": 15,
     "create_and_consume.sql": 15,
 }
-EXAMPLE = HERE.parent / "examples" / "pgbouncer" / "pgbouncer.ini"
-
-
-def prepare(server: str, args: argparse.Namespace) -> tuple[str, str, str, int]:
-    """A migrated, seeded, analyzed database with the bench_tenants table, a login of
-    cmms_app that may read it: (database DSN, login, password, tenants)."""
-    database = migrated_database(server)
-    started = time.perf_counter()
-    seed(resolve(database), tenants=args.tenants, profile=args.profile)
-    seconds = time.perf_counter() - started
-    print(f"seeded {args.tenants} tenants ({args.profile}) in {seconds:.0f} s")
-    login_dsn = app_login(server, database)
-    login = conninfo_to_dict(login_dsn)
-    with psycopg.connect(database, autocommit=True) as conn:
-        conn.execute((HERE / "pgbench" / "setup.sql").read_text())
-        conn.execute("GRANT SELECT ON public.bench_tenants TO cmms_app")  # dropped with it
-        conn.execute("VACUUM (ANALYZE)")
-        row = conn.execute("SELECT count(*) FROM public.bench_tenants").fetchone()
-    return database, str(login["user"]), str(login["password"]), int(row[0]) if row else 0
-
-
-def start_pgbouncer(database: str, login: str, password: str, pool_size: int, folder: Path):
-    """pgbouncer with the example configuration, as the server's unprivileged account when
-    run as root; returns (process, port)."""
-    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-    target = conninfo_to_dict(database)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    config = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
-    config.optionxform = str  # type: ignore[assignment,method-assign]
-    config.read(EXAMPLE)
-    host = target.get("host") or "127.0.0.1"
-    config["databases"] = {
-        "cmms": f"host={host} port={target.get('port') or 5432} dbname={target['dbname']}"
-    }
-    config["pgbouncer"].update(
-        {
-            "listen_port": str(port),
-            "auth_file": str(folder / "userlist.txt"),
-            "logfile": str(folder / "pgbouncer.log"),
-            "pidfile": str(folder / "pgbouncer.pid"),
-            "default_pool_size": str(pool_size),
-            "max_db_connections": str(pool_size + 5),
-        }
-    )
-    (folder / "userlist.txt").write_text(f'"{login}" "{password}"\n')
-    with (folder / "pgbouncer.ini").open("w") as handle:
-        config.write(handle)
-    account = local._server_account()
-    as_user: dict[str, Any] = {}
-    if account is not None:
-        for path in folder.iterdir():
-            os.chown(path, account.pw_uid, account.pw_gid)
-        os.chown(folder, account.pw_uid, account.pw_gid)
-        as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-    process = subprocess.Popen(
-        [binary, str(folder / "pgbouncer.ini")],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        **as_user,
-    )
-    time.sleep(1)
-    if process.poll() is not None:
-        raise SystemExit(f"pgbouncer exited: {(folder / 'pgbouncer.log').read_text()[-2000:]}")
-    return process, port
 
 
 def run_pgbench(
@@ -159,17 +80,11 @@ def report(output: str, logs: Path, run: str) -> None:
     offered = f" offered {rate} TPS," if rate else " no think time,"
     print(f"\n{clients} clients,{offered} {float(tps.group(1)) if tps else 0:,.0f} TPS", end="")
     print(f", {failed.group(1) if failed else 0} failed transactions")
-    latencies: dict[int, list[float]] = defaultdict(list)
-    for log in logs.iterdir():
-        for line in log.read_text().splitlines():
-            fields = line.split()
-            if len(fields) >= 6 and fields[2].isdigit():
-                lag = int(fields[6]) if len(fields) > 6 else 0  # --rate: the start's delay
-                latencies[int(fields[3])].append((int(fields[2]) + lag) / 1000)
+    found = latencies(logs)
     names = list(SCRIPTS)
-    everything = sorted(x for values in latencies.values() for x in values)
+    everything = sorted(x for values in found.values() for x in values)
     print(f"  {'transaction':<24} {'count':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    for number, values in sorted(latencies.items()):
+    for number, values in sorted(found.items()):
         print(_percentiles(names[number].removesuffix(".sql"), sorted(values)))
     print(_percentiles("all", everything))
     print("  average latency per statement (ms), from pgbench -r:")
@@ -184,11 +99,8 @@ def report(output: str, logs: Path, run: str) -> None:
 def _percentiles(label: str, values: list[float]) -> str:
     if not values:
         return f"  {label:<24} {0:>8}"
-
-    def at(share: float) -> float:
-        return values[min(len(values) - 1, int(share * len(values)))]
-
-    return f"  {label:<24} {len(values):>8} {at(0.5):>8.1f} {at(0.95):>8.1f} {at(0.99):>8.1f}"
+    p50, p95, p99 = (percentile(values, share) for share in (0.5, 0.95, 0.99))
+    return f"  {label:<24} {len(values):>8} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f}"
 
 
 def main() -> None:
@@ -202,19 +114,18 @@ def main() -> None:
     args = parser.parse_args()
 
     server = server_dsn(args.dsn)
-    database, login, password, tenants = prepare(server, args)
-    tools, version = client_tools(database)
+    seeded = prepare(server, args.tenants, args.profile)
+    login, password = seeded.login, seeded.password
+    tools, version = client_tools(seeded.database)
     print(f"PostgreSQL {version}, {os.cpu_count()} CPUs; PgBouncer pool of {args.pool_size}")
     folder = Path(tempfile.mkdtemp(prefix="cmmsdb-pgbouncer-bench-"))
     folder.chmod(0o755)
-    process, port = start_pgbouncer(database, login, password, args.pool_size, folder)
+    process, port = start_pgbouncer(seeded.database, {login: password}, args.pool_size, folder)
     try:
         for run in args.runs.split(","):
-            run_pgbench(tools / "pgbench", port, login, password, run, args, tenants, folder)
+            run_pgbench(tools / "pgbench", port, login, password, run, args, seeded.tenants, folder)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+        stop_pgbouncer(process, folder)
 
 
 if __name__ == "__main__":

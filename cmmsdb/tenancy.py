@@ -17,7 +17,9 @@ and no context means no rows. So a tenant connection must start every transactio
 
 - `TenantConnection` (a psycopg Connection) sends `SELECT cmms.set_context(...)` right after
   every BEGIN it issues: the implicit one before the first statement of a transaction, that
-  of `conn.transaction()` in autocommit mode, and that of two-phase transactions. In
+  of `conn.transaction()` in autocommit mode, and that of two-phase transactions. It costs
+  no round trip: the context goes in the BEGIN's own message (simple query protocol, two
+  statements), or, in pipeline mode, is queued with BEGIN and the first statements. In
   autocommit mode a statement outside `conn.transaction()` has no transaction of its own to
   start, so it runs without context and sees no tenant rows (fail closed).
 - `TenantPool` wraps psycopg_pool.ConnectionPool: a checkout binds the connection to one
@@ -39,7 +41,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg import pq, sql
+from psycopg import generators, pq, sql
 from psycopg.rows import TupleRow
 
 from cmmsdb.errors import ConfigurationError, UnsafeTenantLogin
@@ -94,10 +96,27 @@ class TenantConnection(psycopg.Connection[TupleRow]):
     ) -> PQGen[PGresult | None]:
         # psycopg sends every BEGIN (implicit, conn.transaction(), tpc_begin) through here,
         # as the bytes of _get_tx_start_command(): follow it with the tenant's context.
-        result = yield from super()._exec_command(command, result_format)
-        if self._tenant_context is not None and command == self._get_tx_start_command():
-            yield from super()._exec_command(self._tenant_context)
-        return result
+        context = self._tenant_context
+        if context is None or command != self._get_tx_start_command():
+            return (yield from super()._exec_command(command, result_format))
+        if self._pipeline:  # queued: sent with the next statements, no round trip of its own
+            result = yield from super()._exec_command(command, result_format)
+            yield from super()._exec_command(context)
+            return result
+        return (yield from self._begin_with_context(self._get_tx_start_command(), context))
+
+    def _begin_with_context(self, begin: bytes, context: bytes) -> PQGen[PGresult | None]:
+        """BEGIN and the context in one message of the simple query protocol: one round
+        trip, as a plain connection's BEGIN (PgBouncer in transaction pooling passes it)."""
+        self._check_connection_ok()
+        self.pgconn.send_query(begin + b"; " + context)
+        results: list[PGresult] = yield from generators.execute(self.pgconn)
+        for result in results:
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                raise psycopg.errors.error_from_result(result, encoding=self.pgconn._encoding)
+        if len(results) != 2:
+            raise psycopg.InterfaceError(f"{len(results)} results from BEGIN and the context")
+        return results[0]
 
 
 def check_login(conn: psycopg.Connection[Any]) -> str:

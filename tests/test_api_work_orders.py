@@ -211,10 +211,16 @@ def test_a_blank_title_is_refused(app: Conn, a: Tenant) -> None:
         create(app, a, "   ")
 
 
-def test_many_connections_creating_at_once_never_share_a_number(
-    admin: Conn, app_login: str, a: Tenant
-) -> None:
-    writers, each = 16, 5
+def numbers(admin: Conn, org: uuid.UUID) -> list[int]:
+    query = "SELECT number FROM cmms.work_orders WHERE organization_id = %s ORDER BY number"
+    return [n for (n,) in admin.execute(query, [org])]
+
+
+def write_concurrently(
+    app_login: str, who: Tenant, writers: int, statements: list[tuple[str, list[Any]]]
+) -> list[BaseException]:
+    """`writers` connections, started together, each run every statement in a transaction
+    of its own as `who`; what they raised."""
     start = threading.Barrier(writers)
     failures: list[BaseException] = []
 
@@ -222,10 +228,10 @@ def test_many_connections_creating_at_once_never_share_a_number(
         try:
             with psycopg.connect(app_login) as conn:
                 start.wait()
-                for n in range(each):
+                for statement, params in statements:
                     with conn.transaction():
-                        act(conn, a)
-                        conn.execute("SELECT cmms.create_work_order(%s)", [f"Job {n}"])
+                        act(conn, who)
+                        conn.execute(statement, params)
         except BaseException as failure:
             failures.append(failure)
 
@@ -234,16 +240,67 @@ def test_many_connections_creating_at_once_never_share_a_number(
         thread.start()
     for thread in threads:
         thread.join()
+    return failures
 
-    assert failures == []
-    numbers = [
-        n
-        for (n,) in admin.execute(
-            "SELECT number FROM cmms.work_orders WHERE organization_id = %s ORDER BY number",
-            [a.org],
+
+def test_many_connections_creating_at_once_never_share_a_number(
+    admin: Conn, app_login: str, a: Tenant
+) -> None:
+    writers, each = 16, 5
+    create_one = "SELECT cmms.create_work_order(%s)"
+    statements = [(create_one, [f"Job {n}"]) for n in range(each)]
+    assert write_concurrently(app_login, a, writers, statements) == []
+    assert numbers(admin, a.org) == list(range(1, writers * each + 1))
+
+
+def test_multi_row_statements_number_each_row_as_single_rows_would(
+    admin: Conn, app: Conn, a: Tenant, b: Tenant
+) -> None:
+    create(app, a, "Before")  # number 1
+    act(app, a)
+    bulk = (
+        "INSERT INTO cmms.work_orders (organization_id, title, number)"
+        " SELECT %s, 'Job ' || g, n FROM unnest(%s::bigint[]) WITH ORDINALITY AS u (n, g)"
+    )
+    # rows without a number count on from the last one given; an explicit number above it
+    # (6) raises the count, one below it (4) does not; the next statement reads max anew
+    app.execute(bulk, [a.org, [None, None, 6, None, None]])  # 2, 3, 6, 7, 8
+    app.execute(bulk, [a.org, [None, 4, None]])  # 9, 4, 10
+    app.commit()
+    assert numbers(admin, a.org) == [1, 2, 3, 4, 6, 7, 8, 9, 10]
+    # the superuser writes for two organizations in one statement, interleaved
+    admin.execute(
+        "INSERT INTO cmms.work_orders (organization_id, title)"
+        " SELECT CASE WHEN g %% 2 = 0 THEN %s::uuid ELSE %s::uuid END, 'Job ' || g"
+        " FROM generate_series(1, 6) AS g",
+        [a.org, b.org],
+    )
+    assert numbers(admin, a.org) == [1, 2, 3, 4, *range(6, 14)]
+    assert numbers(admin, b.org) == [1, 2, 3]
+    # statements of one client statement (a function's, a DO block's): each reads max anew
+    insert = f"INSERT INTO cmms.work_orders (organization_id, title) VALUES ('{b.org}', 'z');"
+    renumber = (
+        f"UPDATE cmms.work_orders SET number = 5 WHERE organization_id = '{b.org}' AND number = 4;"
+    )
+    admin.execute(f"DO $$ BEGIN {insert} {renumber} {insert} END $$")
+    assert numbers(admin, b.org) == [1, 2, 3, 5, 6]
+    with pytest.raises(errors.UniqueViolation):  # the unique index stays the backstop
+        admin.execute(
+            "INSERT INTO cmms.work_orders (organization_id, title, number) VALUES (%s, 'x', 3)",
+            [b.org],
         )
-    ]
-    assert numbers == list(range(1, writers * each + 1))
+
+
+def test_concurrent_bulk_creators_get_distinct_consecutive_numbers(
+    admin: Conn, app_login: str, a: Tenant
+) -> None:
+    writers, rows = 4, 300
+    bulk = (
+        "INSERT INTO cmms.work_orders (organization_id, title)"
+        " SELECT %s, 'Job ' || g FROM generate_series(1, %s) AS g"
+    )
+    assert write_concurrently(app_login, a, writers, [(bulk, [a.org, rows])] * 2) == []
+    assert numbers(admin, a.org) == list(range(1, writers * 2 * rows + 1))
 
 
 # --- cmms.transition_work_order ------------------------------------------------------------------

@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import errors, sql
+from psycopg import errors, pq, sql
 from psycopg.conninfo import make_conninfo
 
 from cmmsdb.errors import EXIT_ERROR, ConnectionFailed, UnsafeTenantLogin
@@ -93,6 +94,41 @@ def test_every_transaction_of_a_tenant_connection_has_the_context(
         conn.rollback()
         conn.unbind()
         assert _orgs(conn) == set()  # unbound: fail closed
+
+
+def _round_trips(conn: psycopg.Connection[Any], trace: Path) -> tuple[int, Any]:
+    """The context that the first statement of a transaction sees, and the round trips of
+    that transaction (the server's ReadyForQuery messages in libpq's trace)."""
+    with trace.open("w") as handle:
+        conn.pgconn.trace(handle.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            row = conn.execute(CONTEXT).fetchone()
+            conn.commit()
+        finally:
+            conn.pgconn.untrace()
+    return trace.read_text().count("ReadyForQuery"), row
+
+
+def test_the_tenant_context_costs_no_round_trip(
+    login: str, tenants: dict[str, Tenant], tmp_path: Path
+) -> None:
+    a, b = tenants["a"], tenants["b"]
+    user = next(iter(a.users))
+    with psycopg.connect(login) as plain:  # BEGIN, the statement, COMMIT
+        assert _round_trips(plain, tmp_path / "plain") == (3, (None, None))
+    with connect_as_tenant(login, a.org, user) as conn:
+        assert _round_trips(conn, tmp_path / "tenant") == (3, (a.org, user))
+        conn.bind(b.org, None)
+        assert _round_trips(conn, tmp_path / "again") == (3, (b.org, None))
+        assert _orgs(conn) == {b.org}
+        conn.rollback()
+        conn.read_only = True  # another BEGIN statement: the context follows it too
+        assert _round_trips(conn, tmp_path / "read only") == (3, (b.org, None))
+        with pytest.raises(errors.ReadOnlySqlTransaction):
+            conn.execute(
+                "INSERT INTO cmms.assets (organization_id, name) VALUES (%s, 'x')", [b.org]
+            )
 
 
 def test_a_tenant_connection_writes_as_its_tenant_and_user(

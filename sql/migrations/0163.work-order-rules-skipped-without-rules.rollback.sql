@@ -1,0 +1,30 @@
+SET LOCAL ROLE cmms_owner;
+
+CREATE OR REPLACE FUNCTION cmms.apply_work_order_rules()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    changes jsonb;
+    previous jsonb := '{}'::jsonb;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        changes := cmms.run_work_order_rules('work_order.created', pg_catalog.to_jsonb(NEW));
+        NEW := pg_catalog.jsonb_populate_record(NEW, changes);
+    ELSE
+        previous := pg_catalog.jsonb_build_object('previous_status', OLD.status);
+        IF OLD.status IS DISTINCT FROM NEW.status THEN
+            changes := cmms.run_work_order_rules('work_order.status_changed', pg_catalog.to_jsonb(NEW) || previous);
+            NEW := pg_catalog.jsonb_populate_record(NEW, changes);
+        END IF;
+    END IF;
+    IF (NEW.assignee_user_id IS NOT NULL OR NEW.team_id IS NOT NULL)
+        AND (TG_OP = 'INSERT' OR NEW.assignee_user_id IS DISTINCT FROM OLD.assignee_user_id
+            OR NEW.team_id IS DISTINCT FROM OLD.team_id) THEN
+        changes := cmms.run_work_order_rules('work_order.assigned', pg_catalog.to_jsonb(NEW) || previous);
+        NEW := pg_catalog.jsonb_populate_record(NEW, changes);
+    END IF;
+    RETURN NEW;
+END;
+$$;
