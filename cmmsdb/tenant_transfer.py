@@ -6,8 +6,9 @@ another database or region, GDPR organization export, and offboarding.
   file per tenant table, tables/<name>.copy. docs/tenant-export.md documents it.
 - The tables are the catalog's tenant tables (catalog.tenant_tables), so a table added by a
   migration is carried with no edit here; a partitioned table is read through its parent.
-  The audit trail's archived partitions (cmms_archive) are carried too, one file each, and
-  load back into the live trail.
+  The tables of cmms_archive that hold tenant rows are carried too, one file each, after the
+  live ones: the archive tables of `cmmsdb archive` (archived work orders, restorations)
+  load back into themselves, the audit trail's archived partitions into the live trail.
 - Export reads one snapshot (REPEATABLE READ, READ ONLY): every table as of one moment.
 - Import and delete skip triggers (session_replication_role = replica, which takes a
   superuser): the rows go in exactly as exported (audit records, updated_at, numbers), and
@@ -139,7 +140,7 @@ def export(
         _require_tenant(conn, org, present=True, where=target.display)
         applied = [m.id for m in ledger.read(conn)]
         with _writing(output), _staging(output) as tmp:
-            names = [*load_order(conn), *_archives(conn)]
+            names = [*load_order(conn), *archive_tables(conn)]
             tables = [_copy_out(conn, name, org, tmp) for name in names]
             conn.rollback()
             manifest = _manifest(org, applied, tables, conn.info.parameter_status("server_version"))
@@ -258,9 +259,10 @@ def import_archive(
             _require_role(conn, superuser=True, doing="import a tenant")
             _require_schema_version(conn, applied, archive, target.display)
             _require_tenant(conn, org, present=False, where=target.display)
-            order = load_order(conn)
+            kept = [name for name in archive_tables(conn) if not archived_partition(name)]
+            order = [*load_order(conn), *kept]
             _require_same_tables(conn, order, tables, archive)
-            order += [name for name in tables if "." in name]  # archived audit records
+            order += [name for name in tables if archived_partition(name)]
             conn.execute(query("tenant_replica.sql"))
             for name in order:
                 _copy_in(conn, tar, tables[name], archive)
@@ -345,7 +347,7 @@ def _copy_in(
     from psycopg import sql
 
     statement = sql.SQL(query("tenant_copy_in.sql")).format(
-        table=sql.Identifier(conventions.SCHEMA, live_table(table.name)),
+        table=sql.Identifier(*loads_into(table.name)),
         columns=sql.SQL(", ").join(map(sql.Identifier, table.columns)),
     )
     handle = _member(tar, table.file, archive)
@@ -388,12 +390,13 @@ def _require_schema_version(
 def _require_same_tables(
     conn: psycopg.Connection[Any], order: list[str], tables: dict[str, TableData], archive: Path
 ) -> None:
-    """The same migrations build the same tables; a difference means the ledger lies.
-    Archived audit records load into the live audit trail, so they need its columns."""
-    archived = [name for name in tables if "." in name]
+    """The same migrations build the same tables (cmms_archive's archive tables included);
+    a difference means the ledger lies. Archived audit records load into the live audit
+    trail, so they need its columns."""
+    archived = [name for name in tables if archived_partition(name)]
     for name in [*order, *archived]:
-        live = live_table(name)
-        if name not in tables or tables[name].columns != table_columns(conn, live):
+        into = ".".join(loads_into(name))
+        if name not in tables or tables[name].columns != table_columns(conn, into):
             raise SchemaVersionMismatch(
                 f"{archive} has no table {name} with the target's columns; nothing was loaded",
                 "check the target with `cmmsdb drift`",
@@ -429,7 +432,7 @@ def delete(
             ensure_writable(conn, target)
         _require_role(conn, superuser=not dry_run, doing="delete a tenant")
         _require_tenant(conn, org, present=True, where=target.display, lock=not dry_run)
-        order, archives = load_order(conn), _archives(conn)
+        order, archives = load_order(conn), archive_tables(conn)
         counts = {name: _count(conn, name, org) for name in [*order, *archives]}
         plan = TransferReport("delete", target.display, str(org), counts, 0.0, dry_run=True)
         if dry_run:
@@ -447,13 +450,18 @@ def delete(
     return TransferReport("delete", target.display, str(org), counts, time.monotonic() - started)
 
 
-def _archives(conn: psycopg.Connection[Any]) -> list[str]:
-    parameters = {"archive_schema": conventions.ARCHIVE_SCHEMA}
+def archive_tables(conn: psycopg.Connection[Any]) -> list[str]:
+    """cmms_archive's tables of tenant rows by qualified name: archive tables, then archived
+    audit partitions."""
+    parameters = {
+        "archive_schema": conventions.ARCHIVE_SCHEMA,
+        "tenant_key": conventions.TENANT_KEY,
+    }
     return [name for (name,) in conn.execute(query("tenant_archives.sql"), parameters)]
 
 
 def _relation(name: str) -> Any:
-    """A tenant table by name, or an archived partition by its quoted qualified name."""
+    """A tenant table by name, or a table of cmms_archive by its quoted qualified name."""
     from psycopg import sql
 
     if "." in name:
@@ -497,17 +505,29 @@ def tenant_key(table: str) -> str:
     return "id" if table == conventions.TENANT_ROOT else conventions.TENANT_KEY
 
 
-def live_table(name: str) -> str:
-    """The table of schema cmms whose rows `name` holds: itself, or for an archived monthly
-    partition (`cmms_archive.activity_logs_p2025_01`) the table it was detached from."""
-    if "." not in name:
-        return name
-    return re.sub(r"_p[0-9]{4}_[0-9]{2}$", "", name.rpartition(".")[2])
+_MONTHLY = re.compile(r"_p[0-9]{4}_[0-9]{2}$")
+
+
+def archived_partition(name: str) -> bool:
+    """Whether `name` is a monthly partition detached into cmms_archive
+    (`cmms_archive.activity_logs_p2025_01`), rather than a table of cmms or an archive table
+    of `cmmsdb archive` (`cmms_archive.work_orders`)."""
+    return "." in name and bool(_MONTHLY.search(name))
+
+
+def loads_into(name: str) -> tuple[str, str]:
+    """(schema, table) that an import loads the rows of `name` into: a table of cmms, or of
+    cmms_archive, itself; an archived monthly partition, the live table it was detached
+    from (the target files them again)."""
+    schema, _, table = name.rpartition(".")
+    if archived_partition(name):
+        return conventions.SCHEMA, _MONTHLY.sub("", table)
+    return schema or conventions.SCHEMA, table
 
 
 def table_columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
-    """The columns an archive carries for `table`, a table of schema cmms or an archived
-    partition by its qualified name."""
+    """The columns an archive carries for `table`, a table of schema cmms or one of
+    cmms_archive by its qualified name."""
     schema, _, name = table.rpartition(".")
     parameters = {"schema": schema or conventions.SCHEMA, "table": name}
     return [name for (name,) in conn.execute(query("tenant_columns.sql"), parameters)]

@@ -170,6 +170,74 @@ def test_a_second_run_finds_nothing_and_a_restore_gives_back_identical_rows(
     assert all(not rows for rows in _rows(admin, "cmms_archive", org).values())
 
 
+def _restored_at(admin: Conn, org: uuid.UUID, wo: uuid.UUID) -> datetime | None:
+    row = admin.execute(
+        "SELECT restored_at FROM cmms_archive.restorations"
+        " WHERE organization_id = %s AND work_order_id = %s",
+        [org, wo],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_a_restored_work_order_stays_live_a_full_period_after_its_restore(
+    migrated_db: str, admin: Conn
+) -> None:
+    """A restore counts as the work order's finish: the next runs with the same cut-off
+    (dry run included) leave it live; once the restore is older than the cut-off, it goes."""
+    org = _org(admin)
+    restored, other = _work_order(admin, org), _work_order(admin, org)
+    assert _run(migrated_db).work_orders == 2
+    archiving.restore(Target(migrated_db, "test"), org, [restored])
+    assert _restored_at(admin, org, restored) is not None
+    other_org = _org(admin)
+    unrelated = _work_order(admin, other_org)  # not restored: it moves
+
+    assert _run(migrated_db, dry_run=True).work_orders == 1
+    again = _run(migrated_db)
+    assert again.work_orders == 1
+    assert {r[0] for r in admin.execute("SELECT id FROM cmms_archive.work_orders")} == {
+        other,
+        unrelated,
+    }
+    assert _count(admin, "cmms.work_orders", org) == 1
+
+    cut_off = archiving.parse_age("2y").before(NOW)
+    admin.execute(
+        "UPDATE cmms_archive.restorations SET restored_at = %s WHERE work_order_id = %s",
+        [cut_off, restored],
+    )
+    assert _run(migrated_db, dry_run=True).work_orders == 0  # restored at the cut-off: live
+    assert _run(migrated_db).work_orders == 0
+    admin.execute(
+        "UPDATE cmms_archive.restorations SET restored_at = %s - interval '1 second'"
+        " WHERE work_order_id = %s",
+        [cut_off, restored],
+    )
+    assert _run(migrated_db, dry_run=True).work_orders == 1
+    assert _run(migrated_db).work_orders == 1
+    assert _count(admin, "cmms.work_orders", org) == 0
+    assert _restored_at(admin, org, restored) is None  # archived again: forgotten
+
+
+def test_a_later_run_archives_a_restored_work_order_again_and_a_restore_records_it_afresh(
+    migrated_db: str, admin: Conn
+) -> None:
+    org = _org(admin)
+    wo = _work_order(admin, org)
+    _run(migrated_db)
+    archiving.restore(Target(migrated_db, "test"), org, [wo])
+    first = _restored_at(admin, org, wo)
+    assert first is not None
+    later = datetime(first.year + 3, 1, 1, tzinfo=UTC)  # cut-off a year after the restore
+    assert _run(migrated_db, now=later).work_orders == 1
+    archiving.restore(Target(migrated_db, "test"), org, [wo])
+    assert _restored_at(admin, org, wo) is not None
+    rows = admin.execute(
+        "SELECT count(*) FROM cmms_archive.restorations WHERE organization_id = %s", [org]
+    ).fetchone()
+    assert rows == (1,)
+
+
 def test_batches_of_the_given_size(migrated_db: str, admin: Conn) -> None:
     org = _org(admin)
     for _ in range(5):

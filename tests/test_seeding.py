@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +14,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from cmmsdb import conventions
+from cmmsdb import archiving, conventions
 from cmmsdb.errors import SeedError
 from cmmsdb.seeding import Progress, purge_fake, seed
 from cmmsdb.seeding.schema import allowed_values
 from cmmsdb.target import Target
 from tests.rows import make_row, new_org
+from tests.test_archiving import _work_order
 
 Conn = psycopg.Connection[Any]
 
@@ -155,6 +158,41 @@ def test_purge_removes_the_fake_tenants_audit_trail_so_the_same_seed_can_run_aga
     again = seed(target, tenants=2, scale=0.2, seed=3)
     assert again.organizations == first.organizations
     assert audit_records(admin) == seeded_trail
+
+
+def archived_rows(conn: Conn) -> dict[Any, int]:
+    """Rows per organization in cmms_archive's archive tables (those of `cmmsdb archive`)."""
+    found: dict[Any, int] = {}
+    for (table,) in conn.execute(
+        "SELECT c.oid::regclass::text FROM pg_class AS c"
+        " WHERE c.relnamespace = 'cmms_archive'::regnamespace AND c.relkind = 'r'"
+        " AND c.relname !~ '^activity_logs_p' AND EXISTS (SELECT FROM pg_attribute AS a"
+        " WHERE a.attrelid = c.oid AND a.attname = 'organization_id')"
+    ).fetchall():
+        statement = sql.SQL("SELECT organization_id, count(*) FROM {} GROUP BY 1")
+        for org, n in conn.execute(statement.format(sql.SQL(table))).fetchall():
+            found[org] = found.get(org, 0) + n
+    return found
+
+
+def test_purge_removes_the_fake_tenants_archived_work_orders_and_keeps_the_real_ones(
+    migrated_db: str, admin: Conn
+) -> None:
+    real = new_org(admin, "Real")
+    target = Target(migrated_db, "test")
+    fakes = [uuid.UUID(org) for org in seed(target, tenants=2, scale=0.2, seed=3).organizations]
+    restored = _work_order(admin, fakes[0])
+    for org in (real, fakes[0], fakes[1]):
+        _work_order(admin, org)
+    archiving.archive(target, older_than="2y", now=datetime(2026, 6, 1, tzinfo=UTC))
+    archiving.restore(target, fakes[0], [restored])  # a row of cmms_archive.restorations
+    before = archived_rows(admin)
+    assert all(before.get(org, 0) > 0 for org in (real, *fakes))
+
+    removed = purge_fake(target)
+
+    assert archived_rows(admin) == {real: before[real]}
+    assert removed.archived_rows == sum(before[org] for org in fakes)
 
 
 def test_purge_needs_a_superuser_and_removes_nothing_without_one(

@@ -10,6 +10,7 @@ import json
 import tarfile
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,14 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 import cmmsdb
-from cmmsdb import conventions, errors, tenant_transfer
+from cmmsdb import archiving, conventions, errors, tenant_transfer
 from cmmsdb.catalog import tenant_tables
 from cmmsdb.migrations import discover
 from cmmsdb.seeding import seed
 from cmmsdb.target import Target
 from tests.conftest import MIGRATIONS, Server, _unique
 from tests.rows import make_row
+from tests.test_archiving import _work_order
 
 LAST_MIGRATION = discover(MIGRATIONS)[-1].id
 
@@ -82,16 +84,48 @@ def target(dsn: str) -> Target:
     return Target(dsn, "test")
 
 
+def archived_digests(dsn: str, org: uuid.UUID) -> dict[str, tuple[int, str]]:
+    """Per table of cmms_archive that holds tenant rows (archive tables, archived audit
+    partitions), the tenant's row count and an md5 of its rows in id order."""
+    with psycopg.connect(dsn) as conn:
+        found = {}
+        for table in tenant_transfer.archive_tables(conn):
+            statement = sql.SQL(
+                "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), ''))"
+                " FROM {} AS t WHERE organization_id = %s"
+            ).format(sql.SQL(table))
+            row = conn.execute(statement, [org]).fetchone()
+            assert row is not None
+            found[table] = (row[0], row[1])
+        return found
+
+
+@pytest.fixture
+def archived(migrated_db: str, admin: psycopg.Connection[Any], tenants: Tenants) -> uuid.UUID:
+    """Old closed work orders of both tenants archived by `cmmsdb archive`, one of the first
+    tenant's restored (a row of cmms_archive.restorations); returns the restored one."""
+    mine, other = tenants
+    restored = _work_order(admin, mine)
+    for org in (mine, mine, other):
+        _work_order(admin, org)
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    assert archiving.archive(target(migrated_db), older_than="2y", now=at).work_orders >= 4
+    assert archiving.restore(target(migrated_db), mine, [restored]).work_orders == 1
+    return restored
+
+
 def test_round_trip_gives_back_every_row_and_leaves_the_other_tenant_alone(
     migrated_db: str, tenants: Tenants, tmp_path: Path
 ) -> None:
     mine, other = tenants
     before, untouched = digests(migrated_db, mine), digests(migrated_db, other)
     assert all(count > 0 for count, _ in before.values()), "every tenant table has rows"
+    assert {"rule_firings", "notification_reads"} <= set(before)  # 0150, 0156
     archive = tmp_path / "tenant.tar"
 
     exported = tenant_transfer.export(target(migrated_db), str(mine), archive)
-    assert exported.tables == {table: count for table, (count, _) in before.items()}
+    carried = before | archived_digests(migrated_db, mine)  # cmms_archive's tables: no rows
+    assert exported.tables == {table: count for table, (count, _) in carried.items()}
     assert digests(migrated_db, other) == untouched
 
     deleted = tenant_transfer.delete(target(migrated_db), str(mine), yes=True)
@@ -394,3 +428,65 @@ def test_export_needs_only_bypassrls_and_select(
     assert checksums(by_reader) == checksums(by_superuser)
     with pytest.raises(errors.PermissionDenied, match="not a superuser"):
         tenant_transfer.import_archive(target(bypassrls_login), by_reader)
+
+
+def test_archived_work_orders_and_restorations_make_the_round_trip(
+    migrated_db: str, tenants: Tenants, archived: uuid.UUID, tmp_path: Path
+) -> None:
+    mine, other = tenants
+    live, kept = digests(migrated_db, mine), archived_digests(migrated_db, mine)
+    untouched = archived_digests(migrated_db, other)
+    assert kept["cmms_archive.work_orders"][0] >= 2
+    assert kept["cmms_archive.comments"][0] >= 4
+    assert kept["cmms_archive.restorations"][0] == 1
+    archive = tmp_path / "tenant.tar"
+
+    exported = tenant_transfer.export(target(migrated_db), str(mine), archive)
+    assert {name: rows for name, rows in exported.tables.items() if "." in name} == {
+        name: rows for name, (rows, _) in kept.items()
+    }
+    tenant_transfer.delete(target(migrated_db), str(mine), yes=True)
+    assert all(rows == 0 for rows, _ in archived_digests(migrated_db, mine).values())
+    tenant_transfer.import_archive(target(migrated_db), archive)
+
+    assert archived_digests(migrated_db, mine) == kept
+    assert digests(migrated_db, mine) == live
+    assert archived_digests(migrated_db, other) == untouched
+    # still restored: the next run leaves it live
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    assert archiving.archive(target(migrated_db), older_than="2y", now=at).work_orders == 0
+
+
+def test_archived_work_orders_move_to_another_database_with_the_same_checksums(
+    migrated_db: str, other_db: str, tenants: Tenants, archived: uuid.UUID, tmp_path: Path
+) -> None:
+    mine, _ = tenants
+    archive, again = tmp_path / "tenant.tar", tmp_path / "again.tar"
+    tenant_transfer.export(target(migrated_db), str(mine), archive)
+
+    tenant_transfer.import_archive(target(other_db), archive)
+
+    assert archived_digests(other_db, mine) == archived_digests(migrated_db, mine)
+    tenant_transfer.export(target(other_db), str(mine), again)
+    assert checksums(again) == checksums(archive)
+    assert "cmms_archive.restorations" in checksums(archive)
+
+
+def test_delete_leaves_no_row_of_the_tenant_in_cmms_archive(
+    migrated_db: str, admin: psycopg.Connection[Any], tenants: Tenants, archived: uuid.UUID
+) -> None:
+    mine, other = tenants
+    untouched = archived_digests(migrated_db, other)
+    assert untouched["cmms_archive.work_orders"][0] >= 1
+    plan = tenant_transfer.delete(target(migrated_db), str(mine), dry_run=True)
+    assert plan.tables["cmms_archive.restorations"] == 1
+
+    tenant_transfer.delete(target(migrated_db), str(mine), yes=True)
+
+    for table in tenant_transfer.archive_tables(admin):
+        left = admin.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE organization_id = %s").format(sql.SQL(table)),
+            [mine],
+        ).fetchone()
+        assert left == (0,), table
+    assert archived_digests(migrated_db, other) == untouched

@@ -391,7 +391,9 @@ def purge_report(report: PurgeReport, as_json: bool) -> None:
         return
     sys.stdout.write(
         f"removed {_plural(report.organizations, 'fake organization')}, their rows and"
-        f" {_plural(report.audit_records, 'audit record')} in {report.seconds:.1f} s:"
+        f" {_plural(report.audit_records, 'audit record')}"
+        f" (and {_plural(report.archived_rows, 'row')} archived by cmmsdb archive)"
+        f" in {report.seconds:.1f} s:"
         f" {report.target}\n"
     )
 

@@ -76,7 +76,7 @@ def delete(
 ) -> None:
     """Remove a tenant completely, audit trail included.
 
-    Offboarding: every row of the organization, archived audit records too.
+    Offboarding: every row of the organization, archived work orders and audit records too.
     """
     report = cmmsdb.tenant_delete(
         resolved(dsn),

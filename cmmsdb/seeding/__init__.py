@@ -105,14 +105,15 @@ class SeedReport:
 
 @dataclass(frozen=True)
 class PurgeReport:
-    """What a purge removed: the fake organizations (with their rows) and every audit record
-    of theirs."""
+    """What a purge removed: the fake organizations (with their rows), every audit record
+    of theirs, and their rows in cmms_archive's archive tables (archived work orders)."""
 
     target: str
     organizations: int
     seconds: float
     audit_records: int = 0
     archives_dropped: list[str] = field(default_factory=list)
+    archived_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,7 +199,7 @@ def purge_fake(
     with connect(target, connect_timeout=connect_timeout, autocommit=False) as conn:
         ensure_writable(conn, target)
         _refuse_purge_without_superuser(conn)
-        removed = audit = 0
+        removed = audit = archived = 0
         dropped: list[str] = []
         if _one(conn, query("seed_bookkeeping_exists.sql")):
             row = conn.execute(query("seed_purge.sql").encode()).fetchone()
@@ -208,31 +209,39 @@ def purge_fake(
                 audit = conn.execute(
                     query("seed_purge_audit.sql").encode(), {"organizations": organizations}
                 ).rowcount
-                archived, dropped = _purge_archives(conn, organizations)
-                audit += archived
+                in_partitions, archived, dropped = _purge_archives(conn, organizations)
+                audit += in_partitions
         conn.commit()
-    return PurgeReport(target.display, removed, time.monotonic() - started, audit, dropped)
+    return PurgeReport(
+        target.display, removed, time.monotonic() - started, audit, dropped, archived
+    )
 
 
 def _purge_archives(
     conn: psycopg.Connection[Any], organizations: list[Any]
-) -> tuple[int, list[str]]:
-    """The fake organizations' records in the audit trail's archived partitions; a partition
-    that held only theirs is dropped (maintenance may archive its month again). Returns how
-    many records went, and the partitions dropped."""
+) -> tuple[int, int, list[str]]:
+    """The fake organizations' rows in cmms_archive: records in the audit trail's archived
+    partitions (a partition that held only theirs is dropped: maintenance may archive its
+    month again) and rows of the archive tables of `cmmsdb archive` (kept, even empty).
+    Returns how many audit records and how many archive table rows went, and the
+    partitions dropped."""
     from psycopg import sql
 
-    removed, dropped = 0, []
-    for (archive,) in conn.execute(query("seed_purge_archives.sql")).fetchall():
+    records = rows = 0
+    dropped = []
+    for archive, partition in conn.execute(query("seed_purge_archives.sql")).fetchall():
         parts = {"archive": sql.SQL(archive)}
         statement = sql.SQL(query("seed_purge_archive.sql")).format(**parts)
         row = conn.execute(statement, {"organizations": organizations}).fetchone()
         gone, only_fake = row if row else (0, False)
-        removed += gone
+        if not partition:
+            rows += gone
+            continue
+        records += gone
         if gone and only_fake:
             conn.execute(sql.SQL(query("seed_purge_archive_drop.sql")).format(**parts))
             dropped.append(archive)
-    return removed, dropped
+    return records, rows, dropped
 
 
 def _check_counts(tenants: int, scale: float, jobs: int, profile: Profile) -> None:

@@ -64,6 +64,11 @@ def test_a_maintainer_login_counts_archives_and_restores_every_tenant(
         "SELECT count(*) FROM cmms.users",
         "SELECT count(*) FROM cmms_archive.work_orders",
         "SELECT count(*) FROM cmms_archive.comments",
+        "SELECT count(*) FROM cmms_archive.restorations",
+        "DELETE FROM cmms_archive.restorations",
+        "UPDATE cmms_archive.restorations SET restored_at = now()",
+        "INSERT INTO cmms_archive.restorations (organization_id, work_order_id) VALUES "
+        "(gen_random_uuid(), gen_random_uuid())",
         "DELETE FROM cmms_archive.work_orders",
         "INSERT INTO cmms_archive.work_orders (organization_id, id) VALUES (gen_random_uuid(), "
         "gen_random_uuid())",
@@ -132,3 +137,31 @@ def test_no_other_role_runs_the_archiving_functions(
 ) -> None:
     with psycopg.connect(login(role)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT count(*) FROM cmms_archive.restorations",
+        "DELETE FROM cmms_archive.restorations",
+        "UPDATE cmms_archive.restorations SET restored_at = now()",
+        "INSERT INTO cmms_archive.restorations (organization_id, work_order_id)"
+        " VALUES (cmms.current_org_id(), gen_random_uuid())",
+    ],
+)
+@pytest.mark.parametrize("role", ["cmms_app", "cmms_readonly"])
+def test_a_tenant_login_neither_reads_nor_writes_the_restorations(
+    login: Callable[[str], str], admin: Conn, world: World, statement: str, role: str
+) -> None:
+    """Not even its own tenant's: a row there keeps a work order live, so the application
+    could keep it from being archived."""
+    mine = _work_order(admin, world.a)
+    maintainer = Target(login("cmms_maintainer"), "test")
+    archiving.archive(maintainer, older_than="1y")
+    archiving.restore(maintainer, world.a, [mine])
+    with psycopg.connect(login(role)) as conn:
+        conn.execute("SELECT cmms.set_context(%s)", [world.a])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+    left = admin.execute("SELECT count(*) FROM cmms_archive.restorations").fetchone()
+    assert left == (1,)
