@@ -4,6 +4,7 @@ No database: applying a scaffold is tested end to end in tests/cli/test_new.py."
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -231,11 +232,14 @@ def test_tenant_table_renders_the_whole_table_in_order(tmp_path: Path) -> None:
 
 
 def test_the_first_statement_follows_the_shipped_convention(tmp_path: Path) -> None:
-    """Migrations switch to the owner role first (0007 on); each scaffold does as the newest
-    transactional shipped migration does."""
-    newest = [m for m in discover(MIGRATIONS) if m.script().transactional][-1]
-    first = newest.script().statements[0].sql
-    first_rollback = newest.rollback_script().statements[0].sql
+    """Migrations switch to the owner role first (0007 on); each scaffold begins as most
+    transactional shipped migrations do (a few begin as the superuser, to grant a role)."""
+    shipped = [m for m in discover(MIGRATIONS) if m.script().transactional]
+    first = Counter(m.script().statements[0].sql for m in shipped).most_common(1)[0][0]
+    first_rollback = Counter(m.rollback_script().statements[0].sql for m in shipped).most_common(1)[
+        0
+    ][0]
+    assert first == first_rollback == "SET LOCAL ROLE cmms_owner;"
     for template, table in (("blank", None), ("tenant-table", "widgets")):
         planned = scaffold.write(
             scaffold.plan(f"create-{template}", tmp_path, template=template, table=table)

@@ -55,12 +55,20 @@ SELECT
 FROM cmms.organizations
 WHERE custom_domain IS NOT NULL;
 
+-- cmmsdb: allow require-concurrent-index-deletion because the module runs once, when a database
+-- moves onto Citus, before its tables are distributed: the application is not writing to them
 DROP INDEX cmms.organizations_slug_key;
 
+-- cmmsdb: allow require-concurrent-index-deletion because the module runs once, when a database
+-- moves onto Citus, before its tables are distributed: the application is not writing to them
 DROP INDEX cmms.organizations_custom_domain_key;
 
+-- cmmsdb: allow require-concurrent-index-deletion because the module runs once, when a database
+-- moves onto Citus, before its tables are distributed: the application is not writing to them
 DROP INDEX cmms.user_sessions_refresh_token_hash_key;
 
+-- cmmsdb: allow require-concurrent-index-creation because the module runs once, when a database
+-- moves onto Citus, before its tables are distributed: the application is not writing to them
 CREATE UNIQUE INDEX user_sessions_refresh_token_hash_key
 ON cmms.user_sessions (organization_id, refresh_token_hash);
 

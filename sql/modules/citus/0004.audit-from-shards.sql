@@ -14,6 +14,8 @@
 
 RESET ROLE;
 
+-- cmmsdb: allow definer-unqualified because new_rows and old_rows are the triggers' transition
+-- tables, which PostgreSQL resolves before any schema: a temporary table cannot shadow them
 CREATE OR REPLACE FUNCTION cmms.audit_row_change()
 RETURNS trigger
 LANGUAGE plpgsql

@@ -27,8 +27,14 @@ DROP FUNCTION cmms.fire_meter_reading_rules();
 
 DROP FUNCTION cmms.notify_rule_recipients(text, jsonb);
 
+-- cmmsdb: allow renaming-object because the single-server function takes back the name that
+-- the Citus form, just dropped, had
 ALTER FUNCTION cmms.notify_rule_recipients_on_one_server(text, jsonb) RENAME TO notify_rule_recipients;
 
+-- cmmsdb: allow renaming-object because the single-server function takes back the name that
+-- the Citus form, just dropped, had
 ALTER FUNCTION cmms.fire_part_rules_on_one_server() RENAME TO fire_part_rules;
 
+-- cmmsdb: allow renaming-object because the single-server function takes back the name that
+-- the Citus form, just dropped, had
 ALTER FUNCTION cmms.fire_meter_reading_rules_on_one_server() RENAME TO fire_meter_reading_rules;
