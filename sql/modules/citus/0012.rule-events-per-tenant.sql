@@ -15,8 +15,8 @@ RESET ROLE;
 
 -- Function DDL after the triggers' in one transaction: one connection per worker; and the
 -- triggers allowed in this session too (0009's database setting holds for new sessions).
-SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
-SET LOCAL citus.enable_unsafe_triggers TO on;
+SELECT set_config('citus.multi_shard_modify_mode', 'sequential', TRUE);
+SELECT set_config('citus.enable_unsafe_triggers', 'on', TRUE);
 
 -- cmmsdb: allow renaming-object because the name is taken over at once by the Citus form, which
 -- triggers and callers reach by name; the rollback renames it back
