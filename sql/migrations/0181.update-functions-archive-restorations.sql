@@ -190,6 +190,16 @@ BEGIN
     FROM ROWS FROM (pg_catalog.unnest(v_orgs), pg_catalog.unnest(v_ids)) AS w (organization_id, id)
     ON CONFLICT (organization_id, work_order_id) DO UPDATE SET restored_at = excluded.restored_at;
 
+    -- The required-custom-field checks of the restored rows are deferred to commit, where,
+    -- before PostgreSQL 18, they would run as the caller (a maintainer, who may not read
+    -- cmms): they run now, as the definer under the tenant's context, then defer again.
+    SET CONSTRAINTS
+    cmms.work_orders_required_custom_fields, cmms.checklists_required_custom_fields,
+    cmms.comments_required_custom_fields IMMEDIATE;
+    SET CONSTRAINTS
+    cmms.work_orders_required_custom_fields, cmms.checklists_required_custom_fields,
+    cmms.comments_required_custom_fields DEFERRED;
+
     -- The caller's context back (none: empty, which is no context).
     PERFORM pg_catalog.set_config('cmms.org_id', COALESCE(v_context[1], ''), TRUE);
     PERFORM pg_catalog.set_config('cmms.user_id', COALESCE(v_context[2], ''), TRUE);
