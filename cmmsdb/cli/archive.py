@@ -9,15 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import cmmsdb
-from cmmsdb.cli.options import (
-    ConnectTimeout,
-    Dsn,
-    Json,
-    LockRetries,
-    LockTimeout,
-    resolved,
-    session_options,
-)
+from cmmsdb.cli.options import Dsn, Json, resolved, session_options
 
 if TYPE_CHECKING:
     from cmmsdb.archiving import ArchiveReport, Batch, Moved, RestoreReport
@@ -101,23 +93,20 @@ def archive(
     _render(report, json)
 
 
+@session_options(None)
 def restore(
     organization: Organization,
     dsn: Dsn = None,
     ids: Ids = None,
     since: Since = None,
     json: Json = False,
-    lock_timeout: LockTimeout = 1.0,
-    lock_retries: LockRetries = 20,
-    connect_timeout: ConnectTimeout = 10.0,
+    *,
+    options: Options,
 ) -> None:
     """Move archived work orders of one tenant back into cmms.
 
     Those given by --id and/or archived since --since, with everything archived with them,
     in one transaction. Exits 0 even when none was found (see docs/archive.md)."""
-    from cmmsdb.session import Options
-
-    options = Options(lock_timeout, lock_retries, connect_timeout=connect_timeout)
     report = cmmsdb.restore(resolved(dsn), organization, ids or [], since=since, options=options)
     _render_restore(report, json)
 

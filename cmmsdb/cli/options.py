@@ -83,15 +83,18 @@ def _wait(holder: str) -> Any:
 Wait = Annotated[float, _wait("migrator")]
 
 
-def session_options(holder: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def session_options(
+    holder: str | None,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command --lock-timeout, --lock-retries, --wait and --connect-timeout, passed to
-    it as one `options: cmmsdb.session.Options` (declared once, not in every command)."""
+    it as one `options: cmmsdb.session.Options` (declared once, not in every command). A
+    command that takes no advisory lock (holder None) has no --wait."""
     from cmmsdb.session import Options
 
     added = [
         _keyword("lock_timeout", LockTimeout, Options.lock_timeout),
         _keyword("lock_retries", LockRetries, Options.lock_retries),
-        _keyword("wait", Annotated[float, _wait(holder)], Options.wait),
+        *([_keyword("wait", Annotated[float, _wait(holder)], Options.wait)] if holder else []),
         _keyword("connect_timeout", ConnectTimeout, float(Options.connect_timeout)),
     ]
 
