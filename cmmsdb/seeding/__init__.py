@@ -227,14 +227,16 @@ def _purge_archives(
     partitions dropped."""
     from psycopg import sql
 
+    from cmmsdb.tenant_transfer import archive_tables, archived_partition
+
     records = rows = 0
     dropped = []
-    for archive, partition in conn.execute(query("seed_purge_archives.sql")).fetchall():
+    for archive in archive_tables(conn):
         parts = {"archive": sql.SQL(archive)}
         statement = sql.SQL(query("seed_purge_archive.sql")).format(**parts)
         row = conn.execute(statement, {"organizations": organizations}).fetchone()
         gone, only_fake = row if row else (0, False)
-        if not partition:
+        if not archived_partition(archive):
             rows += gone
             continue
         records += gone
