@@ -180,17 +180,18 @@ def test_crossing_the_reorder_point_notifies_active_admins_and_managers_once(
     bearing = part(admin, org, on_hand=10, reorder_point=5)
     notes = (
         "SELECT user_id, notification_type, entity_type, entity_id, title FROM cmms.notifications"
+        " WHERE organization_id = %s AND notification_type = 'part_below_reorder_point'"
     )
 
     call(app, org, tech, CONSUME, [wo, bearing, 4])  # 10 -> 6: above the point
-    assert admin.execute(notes).fetchall() == []
+    assert admin.execute(notes, [org]).fetchall() == []
     call(app, org, tech, CONSUME, [wo, bearing, 1])  # 6 -> 5: at the point, crossed
-    sent = admin.execute(notes).fetchall()
+    sent = admin.execute(notes, [org]).fetchall()
     assert sorted(r[0] for r in sent) == sorted([boss, manager])
     assert {r[1:4] for r in sent} == {("part_below_reorder_point", "part", bearing)}
     assert all(r[4].startswith("Reorder P-") and r[4].endswith(": 5 each left") for r in sent)
     call(app, org, tech, CONSUME, [wo, bearing, 2])  # 5 -> 3: still below, no repeat
-    assert len(admin.execute(notes).fetchall()) == 2
+    assert len(admin.execute(notes, [org]).fetchall()) == 2
 
 
 def test_without_admin_or_manager_the_acting_user_is_notified(admin: Conn, app: Conn) -> None:
@@ -262,7 +263,8 @@ def test_another_tenants_work_order_or_part_is_neither_read_nor_written(
     assert stock(admin, their_part) == 5
     assert stock(admin, bearing) == 5
     for table in ("part_transactions", "work_order_parts_used", "notifications"):
-        assert one(admin, f"SELECT count(*) FROM cmms.{table}") == 0, table
+        query = f"SELECT count(*) FROM cmms.{table} WHERE organization_id IN (%s, %s)"
+        assert one(admin, query, [org, other]) == 0, table
 
 
 def test_the_read_only_role_cannot_execute_the_writing_functions(admin: Conn) -> None:
@@ -343,7 +345,11 @@ def test_concurrent_consumers_of_one_part_never_oversell(admin: Conn, app_login:
     )
     assert used == consumed
     # 60 > 10 >= final: the reorder point was crossed exactly once.
-    assert admin.execute("SELECT user_id FROM cmms.notifications").fetchall() == [(manager,)]
+    assert admin.execute(
+        "SELECT user_id FROM cmms.notifications WHERE organization_id = %s"
+        " AND notification_type = 'part_below_reorder_point'",
+        [org],
+    ).fetchall() == [(manager,)]
 
 
 # receive_purchase_order -----------------------------------------------------------------
@@ -401,7 +407,9 @@ def test_receiving_books_every_line_into_stock_and_the_ledger_and_closes_the_ord
     assert stock(admin, belt) == Decimal("1.5")
     ledger = admin.execute(
         "SELECT purchase_order_line_id, part_id, transaction_type, quantity, balance_after,"
-        " unit_cost, performed_by_user_id FROM cmms.part_transactions ORDER BY occurred_at",
+        " unit_cost, performed_by_user_id FROM cmms.part_transactions WHERE organization_id = %s"
+        " ORDER BY occurred_at",
+        [org],
     ).fetchall()
     assert ledger == [
         (first, bearing, "receipt", Decimal("10.000"), Decimal("12.000"), Decimal("4.20"), clerk),
@@ -441,7 +449,9 @@ def test_receiving_twice_books_nothing_the_second_time(admin: Conn, app: Conn) -
 
     assert call(app, org, None, RECEIVE, [order]) == []
     assert stock(admin, bearing) == 10
-    assert one(admin, "SELECT count(*) FROM cmms.part_transactions") == 1
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.part_transactions WHERE part_id = %s", [bearing]) == 1
+    )
     assert one(
         admin, "SELECT status, received_at FROM cmms.purchase_orders WHERE id = %s", [order]
     ) == (
@@ -527,7 +537,14 @@ def test_unknown_soft_deleted_or_another_tenants_order_is_not_found(admin: Conn,
     assert (
         one(admin, "SELECT status FROM cmms.purchase_orders WHERE id = %s", [theirs]) == "approved"
     )
-    assert one(admin, "SELECT count(*) FROM cmms.part_transactions") == 0
+    assert (
+        one(
+            admin,
+            "SELECT count(*) FROM cmms.part_transactions WHERE organization_id IN (%s, %s)",
+            [org, other],
+        )
+        == 0
+    )
 
 
 def test_without_tenant_context_receiving_is_refused(admin: Conn, app: Conn) -> None:
