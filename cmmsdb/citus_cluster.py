@@ -143,7 +143,8 @@ def citus_installed(pginstall: Path = PGINSTALL) -> bool:
 def _require_citus(pginstall: Path) -> None:
     if not citus_installed(pginstall):
         raise LocalServerError(
-            f"Citus is not installed into {pginstall}", hint="run .ci/citus-build (as root)"
+            f"Citus is not installed into PostgreSQL {pginstall.name} ({pginstall})",
+            hint="run .ci/citus-build (as root)",
         )
 
 
