@@ -4,12 +4,15 @@ its data and ports; and the refusals, each one clean line and exit 2."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +192,55 @@ def test_a_postgresql_without_citus_is_refused_in_one_line(home: Path, tmp_path:
     assert refused.value.hint is not None
     assert ".ci/citus-build" in refused.value.hint
     assert not home.exists()
+
+
+def test_a_worker_whose_port_was_taken_moves_and_the_coordinator_follows(
+    run: Run, home: Path
+) -> None:
+    """Another program listens on worker1's kept port at the next start (it answers by
+    closing the connection): the worker takes another port, the coordinator's metadata
+    follows, the start says so on stderr, and distributed queries still work."""
+    started = _json(run, "cluster", "start", "--workers", "1")
+    with psycopg.connect(started["url"], autocommit=True) as conn:
+        conn.execute("CREATE TABLE moved (tenant int)")
+        conn.execute("SELECT create_distributed_table('moved', 'tenant')")
+        conn.execute("INSERT INTO moved SELECT generate_series(1, 20)")
+    assert _json(run, "cluster", "stop")["running"] is False
+    taken = _ports(started)["worker1"]
+
+    with _listening(taken):
+        restarted = run("cluster", "start", "--json")
+    assert restarted.exit_code == 0, restarted.stderr
+    state = json.loads(restarted.stdout)
+    assert f"port {taken}" in restarted.stderr
+    assert _ports(state)["coordinator"] == _ports(started)["coordinator"]
+    assert _ports(state)["worker1"] != taken
+    with psycopg.connect(state["url"]) as conn:
+        ports = conn.execute("SELECT nodeport FROM pg_dist_node WHERE groupid <> 0").fetchall()
+        assert ports == [(_ports(state)["worker1"],)]
+        assert conn.execute("SELECT count(*) FROM moved").fetchone() == (20,)
+
+
+@contextlib.contextmanager
+def _listening(port: int) -> Iterator[None]:
+    """Listen on 127.0.0.1:`port` and close every connection at once, until the end."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen()
+    server.settimeout(0.2)
+    done = threading.Event()
+
+    def refuse() -> None:
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError, OSError):
+                server.accept()[0].close()
+
+    thread = threading.Thread(target=refuse, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        server.close()
