@@ -254,9 +254,10 @@ def reset_home(
     home = _resolve(home)
     local._make_home(home)
     with _locked(home):
-        recorded = _recorded_workers(home)
-        count = workers or recorded or DEFAULT_WORKERS
-        names = _names(recorded) if recorded is not None else []
+        # The node folders as they are, not as `workers` says: a damaged file is reset too.
+        found = sorted(p.name for p in home.glob("worker*") if p.name[6:].isdigit())
+        names = [name for name in [COORDINATOR, *found] if (home / name).is_dir()]
+        count = workers or len(found) or DEFAULT_WORKERS
         _stop_homes([home / name for name in reversed(names)], pginstall)
         for name in names:
             if name in _names(count):

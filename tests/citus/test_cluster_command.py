@@ -154,7 +154,7 @@ def test_migrate_with_citus_and_seed_on_the_cluster_url(run: Run) -> None:
     assert stopped.exit_code == 0, stopped.stderr
 
 
-def test_reset_drops_everything_and_keeps_the_ports(run: Run) -> None:
+def test_reset_drops_everything_and_keeps_the_ports(run: Run, home: Path) -> None:
     started = _json(run, "cluster", "start", "--workers", "1")
     assert [n["name"] for n in started["nodes"]] == ["coordinator", "worker1"]
     with psycopg.connect(started["url"], autocommit=True) as conn:
@@ -170,6 +170,11 @@ def test_reset_drops_everything_and_keeps_the_ports(run: Run) -> None:
     with psycopg.connect(reset["url"]) as conn:
         assert conn.execute("SELECT to_regclass('dropped')").fetchone() == (None,)
         assert conn.execute("SELECT count(*) FROM pg_dist_node").fetchone() == (3,)
+
+    (home / "workers").write_text("two\n")  # damaged by hand: status says so, reset mends it
+    assert_one_clean_error(run("cluster", "status"), "should hold the number of workers")
+    mended = _json(run, "cluster", "reset", "--yes")
+    assert (mended["running"], len(mended["nodes"])) == (True, 3)
 
 
 def test_no_workers_is_refused_before_anything_is_made(run: Run, home: Path) -> None:
