@@ -8,6 +8,7 @@ import sys
 import typer
 
 from cmmsdb.cli import archive as archive_commands
+from cmmsdb.cli import cluster as cluster_commands
 from cmmsdb.cli import docs as docs_commands
 from cmmsdb.cli import guards as guard_commands
 from cmmsdb.cli import health as health_commands
@@ -74,6 +75,9 @@ app.command("archive")(archive_commands.archive)
 app.command("restore")(archive_commands.restore)
 app.command("health")(health_commands.health)
 app.add_typer(local_commands.app, name="local", short_help="The embedded local PostgreSQL server.")
+app.add_typer(
+    cluster_commands.app, name="cluster", short_help="A local Citus cluster: coordinator, workers."
+)
 app.add_typer(
     partition_commands.app, name="partitions", short_help="List and maintain monthly partitions."
 )

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from cmmsdb.citus_cluster import ClusterState
     from cmmsdb.data_loss import DataLoss
     from cmmsdb.errors import CmmsdbError, DataLossRefused
     from cmmsdb.linter import LintReport
@@ -231,6 +232,53 @@ def local_reset(server: LocalServer, as_json: bool) -> None:
     sys.stdout.write(
         f"database {DEFAULT_DATABASE} dropped and created again, empty: {server.url()}\n"
     )
+
+
+def citus_cluster_notices(cluster: ClusterState) -> None:
+    """On stderr, what the cluster's start has to say (a node's kept port was taken)."""
+    for notice in cluster.notices:
+        sys.stderr.write(f"{_paint('note:', 'yellow', sys.stderr)} {notice}\n")
+
+
+def citus_cluster(cluster: ClusterState, as_json: bool, state: str) -> None:
+    """The local Citus cluster's state, the coordinator's URL when it runs, and each node."""
+    citus_cluster_notices(cluster)
+    url = cluster.dsn if cluster.running else None
+    nodes = [
+        {
+            "name": node.name,
+            "running": node.running,
+            "port": node.port,
+            "pid": node.pid,
+            "data_dir": str(node.data_dir),
+        }
+        for node in cluster.nodes
+    ]
+    if as_json:
+        print_json(
+            {
+                "state": state,
+                "running": cluster.running,
+                "url": url,
+                "home": str(cluster.home),
+                "nodes": nodes,
+            }
+        )
+        return
+    sys.stdout.write(f"Citus cluster {state}\n")
+    if url:
+        sys.stdout.write(f"  url:  {url}\n")
+    sys.stdout.write(f"  home: {cluster.home}\n")
+    if not nodes:
+        sys.stdout.write("  no nodes yet: `cmmsdb cluster start` makes them\n")
+        return
+    rows = [
+        (n.name, "running" if n.running else "stopped", str(n.port or ""), str(n.data_dir))
+        for n in cluster.nodes
+    ]
+    colours = ["green" if n.running else "yellow" for n in cluster.nodes]
+    table = _table(("node", "state", "port", "data"), rows, colours)
+    sys.stdout.write(f"\n{table}\n")
 
 
 def _count(steps: Sequence[Any]) -> str:
