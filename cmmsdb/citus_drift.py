@@ -20,7 +20,8 @@ What is compared, and what is normalised away (in `distribution`, the one place)
   column and the table its colocation group was started with. Shard ids, shard counts
   (`citus.shard_count` is the cluster's), colocation ids and placements (where a tenant
   lives) legitimately differ between two clusters, or after a tenant move, and are left
-  out.
+  out. Archived partitions (distributed tables of cmms_archive once detached) are left out
+  with their tables, by schema_drift's normalisation of partitions.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ the migrations decide and drops what legitimately changes at run time:
 - monthly partitions (`<table>_pYYYY_MM` of a table partitioned BY RANGE) are created and
   archived by `cmmsdb partitions maintain` as months pass: the snapshot keeps one of them as
   a template, `<table>_pYYYY_MM`, and every monthly partition of the target is compared with
-  that template; archived partitions (`cmms_archive.<table>_pYYYY_MM`) are left out, any
-  other table in cmms_archive is compared;
+  that template; archived partitions (`cmms_archive.<table>_pYYYY_MM`, on a Citus database
+  their distribution too) are left out, any other table in cmms_archive is compared;
 - objects outside cmmsdb's schemas (an application's own tables in public, an extension a
   DBA installed there) are not cmmsdb's business: only the schemas the migrations create,
   and default privileges and publications that touch them, are compared; but every event
@@ -105,8 +105,7 @@ def normalise(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     the module docstring. The result is what the committed file holds."""
     document: dict[str, Any] = json.loads(json.dumps(snapshot))
     tables: dict[str, Any] = document.get("tables", {})
-    for name in archived_partitions(tables):
-        del tables[name]
+    _drop_archived(document)
     templates: dict[str, Any] = {}
     for name, parent in sorted(monthly_partitions(tables).items()):
         table = tables.pop(name)
@@ -140,6 +139,16 @@ def archived_partitions(tables: Mapping[str, Any]) -> list[str]:
         if str((tables.get(parent) or {}).get("partition_key") or "").startswith("RANGE ("):
             found.append(name)
     return found
+
+
+def _drop_archived(document: dict[str, Any]) -> None:
+    """Take the archived partitions out of `document`: their tables, and on a Citus
+    database their entries of the distribution section (they stay distributed tables)."""
+    tables = document.get("tables", {})
+    spread = document.get(citus_drift.SECTION, {})
+    for name in archived_partitions(tables):
+        del tables[name]
+        spread.pop(name, None)
 
 
 def as_template(name: str, parent: str, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,8 +192,7 @@ def normalise_partitions_for_compare(
     and `expected` (changed in place) given a copy of the template for each of them."""
     copy: dict[str, Any] = json.loads(json.dumps(actual))
     tables = copy.get("tables", {})
-    for name in archived_partitions(tables):
-        del tables[name]
+    _drop_archived(copy)
     templates = expected.get("tables", {})
     matched: set[str] = set()
     for name, parent in monthly_partitions(tables).items():

@@ -84,6 +84,26 @@ def test_an_untouched_coordinator_has_no_drift(cli: Any, citus_dsn: str) -> None
 
 
 @pytest.mark.usefixtures("no_scratch_left")
+def test_partition_maintenance_is_not_drift(cli: Any, own_citus_db: str) -> None:
+    """Months created and archived by `partitions maintain`: an archived partition stays a
+    distributed table in cmms_archive, and is left out like its table."""
+    maintained = cli(
+        "partitions", "maintain", "--dsn", own_citus_db, "--now", "2027-06-01", "--retain", "1"
+    )
+    assert maintained.exit_code == 0, maintained.stdout + maintained.stderr
+    with psycopg.connect(own_citus_db) as conn:
+        archived = conn.execute(
+            "SELECT count(*) FROM pg_dist_partition"
+            " WHERE logicalrelid::regclass::text LIKE 'cmms_archive.%'"
+        ).fetchone()
+    assert archived is not None
+    assert archived[0] > 0
+    run = cli("drift", "--dsn", own_citus_db, "--scratch-dsn", own_citus_db)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("no drift: ")
+
+
+@pytest.mark.usefixtures("no_scratch_left")
 def test_an_added_column_and_a_dropped_index_are_reported(cli: Any, own_citus_db: str) -> None:
     with psycopg.connect(own_citus_db, autocommit=True) as conn:
         index = conn.execute(
