@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cmmsdb.errors import DriftUnavailable
+from cmmsdb.errors import DriftUnavailable, PermissionDenied
 from cmmsdb.migrations import module_of
 from cmmsdb.resources import query
 from cmmsdb.target import Target, connect, create_database
@@ -148,10 +148,20 @@ def scratch_database(server: Target, connect_timeout: float) -> Iterator[Target]
 
 
 def _create_with_citus(database: Target, connect_timeout: float) -> None:
-    """Create `database` (if the cluster did not propagate it already) with Citus in it."""
+    """Create `database` (if the cluster did not propagate it already) with Citus in it;
+    a role that may not create the extension gets the fix, not the server's error."""
+    from psycopg import errors
+
     create_database(database, connect_timeout=connect_timeout)
     with connect(database, connect_timeout=connect_timeout) as conn:
-        conn.execute(query("citus_drift_extension.sql"))
+        try:
+            conn.execute(query("citus_drift_extension.sql"))
+        except errors.InsufficientPrivilege as exc:
+            raise PermissionDenied(
+                f"cannot create extension citus in the scratch database {database.display}: "
+                f"{exc.diag.message_primary}",
+                "--scratch-dsn must be a superuser's (CREATE EXTENSION citus, citus_add_node)",
+            ) from None
 
 
 def _join(database: Target, cluster: Sequence[Node], connect_timeout: float) -> None:

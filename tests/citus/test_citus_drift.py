@@ -4,12 +4,14 @@ expected schema is built in a scratch Citus database on the cluster --scratch-ds
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 import cmmsdb
@@ -251,3 +253,21 @@ def test_the_scratch_database_is_dropped_on_every_node_when_building_fails(
         build()
     assert len(present) == 3
     assert all(name in names for names in present.values()), present
+
+
+@pytest.mark.usefixtures("no_scratch_left")
+def test_a_scratch_role_that_is_no_superuser_gets_the_fix(cli: Any, citus_dsn: str) -> None:
+    """A role with CREATEDB creates the database but not the extension: one error naming
+    the fix, exit 2, and the database it created dropped again."""
+    role = f"drift_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(citus_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEDB").format(sql.Identifier(role)))
+        try:
+            scratch = make_conninfo(citus_dsn, user=role)
+            run = cli("drift", "--dsn", citus_dsn, "--scratch-dsn", scratch)
+        finally:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    assert run.exit_code == 2, run.stdout + run.stderr
+    text = _one_error(run)
+    assert 'permission denied to create extension "citus"' in text
+    assert "--scratch-dsn must be a superuser's" in text
