@@ -8,14 +8,19 @@ the migrations decide and drops what legitimately changes at run time:
 - monthly partitions (`<table>_pYYYY_MM` of a table partitioned BY RANGE) are created and
   archived by `cmmsdb partitions maintain` as months pass: the snapshot keeps one of them as
   a template, `<table>_pYYYY_MM`, and every monthly partition of the target is compared with
-  that template; archived partitions (`cmms_archive.<table>_pYYYY_MM`) are left out, any
-  other table in cmms_archive is compared;
+  that template; archived partitions (`cmms_archive.<table>_pYYYY_MM`, on a Citus database
+  their distribution too) are left out, any other table in cmms_archive is compared;
 - objects outside cmmsdb's schemas (an application's own tables in public, an extension a
   DBA installed there) are not cmmsdb's business: only the schemas the migrations create,
   and default privileges and publications that touch them, are compared; but every event
   trigger (it runs on every DDL statement, cmmsdb's migrations included), every extension in
   those schemas or in public (its functions and operators can capture unqualified calls),
   and cmmsdb's roles and the database's settings are compared too.
+
+A target with the citus module applied is compared with a scratch Citus database built on
+the cluster that --scratch-dsn names (cmmsdb.citus_drift, which says what of Citus is
+compared and what is normalised away); the committed snapshot and the embedded server
+cannot describe it and are refused.
 """
 
 from __future__ import annotations
@@ -24,18 +29,21 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cmmsdb import catalog, ledger, session
+from cmmsdb import catalog, citus_drift, ledger, session
 from cmmsdb.catalog import Difference
 from cmmsdb.conventions import ARCHIVE_SCHEMA
 from cmmsdb.errors import ConfigurationError, DriftUnavailable
 from cmmsdb.migrations import discover, enabled_modules, module_of
 from cmmsdb.resources import migrations_folder
 from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect, create_database
+
+if TYPE_CHECKING:
+    import psycopg
 
 SNAPSHOT_FILE = "schema.json"
 SNAPSHOT_FORMAT = 2
@@ -97,8 +105,7 @@ def normalise(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     the module docstring. The result is what the committed file holds."""
     document: dict[str, Any] = json.loads(json.dumps(snapshot))
     tables: dict[str, Any] = document.get("tables", {})
-    for name in archived_partitions(tables):
-        del tables[name]
+    _drop_archived(document)
     templates: dict[str, Any] = {}
     for name, parent in sorted(monthly_partitions(tables).items()):
         table = tables.pop(name)
@@ -132,6 +139,16 @@ def archived_partitions(tables: Mapping[str, Any]) -> list[str]:
         if str((tables.get(parent) or {}).get("partition_key") or "").startswith("RANGE ("):
             found.append(name)
     return found
+
+
+def _drop_archived(document: dict[str, Any]) -> None:
+    """Take the archived partitions out of `document`: their tables, and on a Citus
+    database their entries of the distribution section (they stay distributed tables)."""
+    tables = document.get("tables", {})
+    spread = document.get(citus_drift.SECTION, {})
+    for name in archived_partitions(tables):
+        del tables[name]
+        spread.pop(name, None)
 
 
 def as_template(name: str, parent: str, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -175,8 +192,7 @@ def normalise_partitions_for_compare(
     and `expected` (changed in place) given a copy of the template for each of them."""
     copy: dict[str, Any] = json.loads(json.dumps(actual))
     tables = copy.get("tables", {})
-    for name in archived_partitions(tables):
-        del tables[name]
+    _drop_archived(copy)
     templates = expected.get("tables", {})
     matched: set[str] = set()
     for name, parent in monthly_partitions(tables).items():
@@ -203,7 +219,7 @@ def _scoped(
         return _schema_of(name) in scope
 
     def belongs(section: str, name: str, value: Mapping[str, Any]) -> bool:
-        if section in ("tables", "views", "sequences", "functions", "types"):
+        if section in ("tables", "views", "sequences", "functions", "types", "distribution"):
             return inside(name)
         if section == "schemas" and name in FOREIGN_SCHEMAS:
             return False
@@ -262,15 +278,15 @@ def build_expected(
 
     wanted = list(migrations) if migrations is not None else [m.id for m in discover(folder)]
     last_main, modules = _plan(folder, wanted)
-    with _scratch_database(scratch, connect_timeout) as database:
+    with _scratch_for(scratch, wanted, connect_timeout) as database:
         options = session.Options(connect_timeout=connect_timeout)
-        if last_main is not None:
-            migrator.migrate(database, folder, to=last_main, options=options)
-        if modules:
+        if modules:  # every main migration, then the modules: as `migrate --with` does
             migrator.migrate(database, folder, modules=modules, options=options)
+        elif last_main is not None:
+            migrator.migrate(database, folder, to=last_main, options=options)
         with connect(database, connect_timeout=connect_timeout) as conn:
             built = [row.id for row in ledger.read(conn)]
-            schema = normalise(catalog.snapshot(conn))
+            schema = normalise(live_schema(conn))
     if sorted(built) != sorted(wanted):
         raise DriftUnavailable(
             "the scratch database cannot be migrated to the target's migrations "
@@ -305,6 +321,28 @@ def _plan(folder: Path, wanted: Sequence[str]) -> tuple[str | None, list[str]]:
             "main migration",
         )
     return (applied_main[-1] if applied_main else None), modules
+
+
+def live_schema(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """catalog.snapshot of the database behind `conn`, with, on a Citus database, how its
+    tables are distributed (citus_drift.distribution; nothing elsewhere)."""
+    schema = catalog.snapshot(conn)
+    spread = citus_drift.distribution(conn)
+    if spread:
+        schema[citus_drift.SECTION] = spread
+    return schema
+
+
+def _scratch_for(
+    server: Target, migrations: Sequence[str], connect_timeout: float
+) -> AbstractContextManager[Target]:
+    """The scratch database to build `migrations` in: a Citus database on `server`'s
+    cluster when they include the citus module (refused where Citus is not), else a plain
+    one."""
+    if citus_drift.needs_citus(migrations):
+        citus_drift.require_citus_server(server, connect_timeout)
+        return citus_drift.scratch_database(server, connect_timeout)
+    return _scratch_database(server, connect_timeout)
 
 
 @contextmanager
@@ -377,13 +415,15 @@ def drift(
     scratch = as_target(scratch) if scratch else None
     with connect(target, connect_timeout=connect_timeout) as conn:
         applied = [row.id for row in ledger.read(conn) if row.state == "applied"]
-        actual = catalog.snapshot(conn)
+        actual = live_schema(conn)
     if not applied:
         raise DriftUnavailable(
             f"{target.display} was never migrated by cmmsdb: there is no schema to compare",
             "check the target, or run `cmmsdb migrate` first",
         )
     if scratch is None:
+        if citus_drift.needs_citus(applied):
+            raise citus_drift.refuse_without_scratch()
         expected = read_expected(folder)
         _check_same_migrations(expected, applied)
     else:
