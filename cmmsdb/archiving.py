@@ -197,6 +197,7 @@ def archive(
     batches: list[Batch] = []
     started = time.monotonic()
     with connect(target, connect_timeout=options.connect_timeout) as conn:
+        _refuse_on_citus(conn, target, "archive")
         if dry_run and not exact:
             batches = _count(conn, before)
         else:
@@ -316,6 +317,7 @@ def restore(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     with connect(target, connect_timeout=options.connect_timeout) as conn:
+        _refuse_on_citus(conn, target, "restore")
         ensure_writable(conn, target)
         rows = with_lock_retries(
             conn,
@@ -334,6 +336,17 @@ def _uuid(text: UUID | str, what: str) -> UUID:
         return UUID(str(text))
     except ValueError:
         raise ConfigurationError(f"{text!r} is not {what} id", "give a uuid") from None
+
+
+def _refuse_on_citus(conn: psycopg.Connection[Any], target: Target, command: str) -> None:
+    """The archive is not distributed on a Citus cluster (docs/scale-out.md): refuse before
+    anything is locked or moved, rather than fail in the middle of a batch."""
+    if conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone():
+        raise ArchiveError(
+            f"cmmsdb {command} does not run on a Citus database yet ({target.display}):"
+            " the cmms_archive tables are not distributed; nothing was moved",
+            "see docs/scale-out.md, What differs from a single server",
+        )
 
 
 _CALLS = {

@@ -21,6 +21,7 @@ from tests.test_api_work_orders import Tenant, a, act, b, one, raises_sqlstate
 Conn = psycopg.Connection[Any]
 
 __all__ = ["a", "b"]  # fixtures shared with test_api_work_orders
+READS_OF = "SELECT count(*) FROM cmms.notification_reads WHERE organization_id = %s"
 
 
 def send_to_organization(app: Conn, who: Tenant, title: str, **named: Any) -> uuid.UUID:
@@ -144,7 +145,7 @@ def test_a_user_cannot_mark_another_organizations_or_another_teams_notification(
         act(app, a, a.tech)
         with raises_sqlstate(app, "P0002", str(victim)):
             app.execute("SELECT cmms.mark_notifications_read(%s::uuid[])", [[victim]])
-    assert one(admin, "SELECT count(*) FROM cmms.notification_reads") == 0
+    assert one(admin, READS_OF, [a.org]) == 0
     act(app, a, a.tech)
     assert one(app, "SELECT count(*) FROM cmms.notifications WHERE id = %s", [theirs]) == 0
     app.rollback()
@@ -196,7 +197,10 @@ def test_sending_to_another_organizations_team_is_refused_and_writes_nothing(
     act(app, a)
     with raises_sqlstate(app, "P0002", str(their_team)):
         app.execute("SELECT cmms.notify_team(%s, 'Hello')", [their_team])
-    assert one(admin, "SELECT count(*) FROM cmms.notifications WHERE team_id IS NOT NULL") == 0
+    sent = (
+        "SELECT count(*) FROM cmms.notifications WHERE team_id IS NOT NULL AND organization_id = %s"
+    )
+    assert one(admin, sent, [a.org]) == one(admin, sent, [b.org]) == 0
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -266,4 +270,4 @@ def test_two_sessions_marking_the_same_notification_at_once_write_one_mark(
         thread.join()
     assert failures == []
     assert sorted(marked) == [0, 1]
-    assert one(admin, "SELECT count(*) FROM cmms.notification_reads") == 1
+    assert one(admin, READS_OF, [a.org]) == 1

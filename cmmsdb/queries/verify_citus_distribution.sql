@@ -3,7 +3,9 @@
 -- partition) is hash-distributed on %(tenant_key)s and co-located with organizations (itself
 -- distributed on id); every other table of the schema is a reference table; every foreign
 -- key between distributed tables pairs their distribution columns; every primary key, unique
--- constraint and unique index of a distributed table includes its distribution column.
+-- constraint and unique index of a distributed table includes its distribution column; no
+-- distributed table has a restrictive policy (Citus 13.2 creates it on the shards as a
+-- permissive one, which widens what everyone reads: sql/modules/citus/0014).
 WITH tabs AS (
     SELECT
         c.oid,
@@ -78,4 +80,11 @@ WHERE i.indisunique
       INNER JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.n
       WHERE a.attname = d.column_name
   )
+UNION ALL
+SELECT
+    d.oid::regclass::text || '.' || quote_ident(p.polname),
+    'restrictive policy on a distributed table: its shards get it as a permissive one'
+FROM pg_policy AS p
+INNER JOIN dist AS d ON p.polrelid = d.oid
+WHERE NOT p.polpermissive
 ORDER BY 1, 2

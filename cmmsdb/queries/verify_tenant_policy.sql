@@ -9,7 +9,10 @@
 -- rows away (a team's notifications from non-members): they are not compared, and do not
 -- count as the SELECT or INSERT policy a table needs. %(context_inline)s (boolean): on a
 -- Citus coordinator, where a policy of a distributed table may hold no subquery, the key is
--- compared with %(tenant_context)s itself (sql/modules/citus/0002).
+-- compared with %(tenant_context)s itself (sql/modules/citus/0002). A policy whose
+-- expression is that comparison ANDed with more conditions only narrows it, and passes: Citus
+-- loses AS RESTRICTIVE on the shards, so the citus module folds the restrictive policies into
+-- the tenant ones (sql/modules/citus/0014).
 WITH tenant AS (
     SELECT
         c.oid,
@@ -39,6 +42,15 @@ policy AS (
         ) AS definers_only
     FROM tenant AS t
     INNER JOIN pg_policy AS p ON p.polrelid = t.oid
+),
+
+checked AS (
+    SELECT
+        p.*,
+        p.qual IS NOT NULL AND (p.qual = p.wanted OR starts_with(p.qual, '(' || p.wanted || ' AND ')) AS qual_ok,
+        p.with_check IS NOT NULL
+        AND (p.with_check = p.wanted OR starts_with(p.with_check, '(' || p.wanted || ' AND ')) AS with_check_ok
+    FROM policy AS p
 )
 
 SELECT
@@ -55,18 +67,18 @@ SELECT
     p.table_oid::regclass::text || '.' || quote_ident(p.polname),
     CASE
         WHEN 0::oid = ANY (p.polroles) THEN 'applies to PUBLIC: name the roles'
-        WHEN p.polcmd <> 'a' AND p.qual IS DISTINCT FROM p.wanted
+        WHEN p.polcmd <> 'a' AND NOT p.qual_ok
             THEN 'USING ' || coalesce(p.qual, 'nothing') || ', not ' || p.wanted
         ELSE 'WITH CHECK ' || coalesce(p.with_check, 'nothing') || ', not ' || p.wanted
     END
-FROM policy AS p
+FROM checked AS p
 WHERE NOT p.definers_only
   AND p.polpermissive
   AND 'true' NOT IN (coalesce(p.qual, ''), coalesce(p.with_check, ''))
   AND (
       0::oid = ANY (p.polroles)
-      OR (p.polcmd <> 'a' AND p.qual IS DISTINCT FROM p.wanted)
-      OR (p.polcmd = 'a' AND p.with_check IS DISTINCT FROM p.wanted)
-      OR (p.polcmd IN ('w', '*') AND p.with_check IS DISTINCT FROM p.wanted AND p.with_check IS NOT NULL)
+      OR (p.polcmd <> 'a' AND NOT p.qual_ok)
+      OR (p.polcmd = 'a' AND NOT p.with_check_ok)
+      OR (p.polcmd IN ('w', '*') AND NOT p.with_check_ok AND p.with_check IS NOT NULL)
   )
 ORDER BY 1, 2

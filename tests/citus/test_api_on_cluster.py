@@ -1,8 +1,35 @@
 """The tenant API's own tests, run as they are against the cluster: a cmms_app login in a
 tenant context creates and transitions work orders, consumes parts, searches, exports and
-erases a person's data (tests/test_api_*.py, with migrated_db the coordinator's database)."""
+erases a person's data, sends and reads notifications, and fires rules
+(tests/test_api_*.py, with migrated_db the coordinator's database).
 
-from tests.test_api_inventory import *  # noqa: F403
-from tests.test_api_privacy import *  # noqa: F403
-from tests.test_api_search import *  # noqa: F403
-from tests.test_api_work_orders import *  # noqa: F403
+Each module's tests and fixtures are taken over by name; two modules giving one name to
+different objects would run a test with the wrong fixture, so that fails the import."""
+
+from importlib import import_module
+from typing import Any
+
+MODULES = (
+    "test_api_inventory",
+    "test_api_privacy",
+    "test_api_search",
+    "test_api_work_orders",
+    "test_api_notifications",
+    "test_api_rule_events",
+)
+
+
+def _tests_and_fixtures(module: Any) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if name.startswith("test_")
+        or hasattr(value, "_fixture_function_marker")
+        or type(value).__name__ == "FixtureFunctionDefinition"
+    }
+
+
+for _name in MODULES:
+    for _key, _value in _tests_and_fixtures(import_module(f"tests.{_name}")).items():
+        if globals().setdefault(_key, _value) is not _value:
+            raise ImportError(f"tests.{_name}.{_key} is not the {_key} of an earlier module")

@@ -72,7 +72,8 @@ def test_every_table_distributed_and_colocated(citus_dsn: str) -> None:
 
 
 def test_verify_distribution_rules(citus_dsn: str) -> None:
-    """The rule passes on the migrated cluster and names a tenant table left local."""
+    """The rule passes on the migrated cluster and names a tenant table left local and a
+    restrictive policy on a distributed table."""
     report = cmmsdb.verify(citus_dsn)
     assert "citus-distribution" in report.rules
     assert [f for f in report.findings if f.rule == "citus-distribution"] == []
@@ -81,9 +82,22 @@ def test_verify_distribution_rules(citus_dsn: str) -> None:
             "CREATE TABLE cmms.citus_probe (organization_id uuid NOT NULL, id uuid NOT NULL,"
             " PRIMARY KEY (organization_id, id))"
         )
+        conn.execute(
+            "CREATE POLICY probe ON cmms.tags AS RESTRICTIVE FOR SELECT TO cmms_app USING (true)"
+        )
         findings = verifier.catalog_findings(conn)
         conn.rollback()
-    assert [f.object for f in findings if f.rule == "citus-distribution"] == ["cmms.citus_probe"]
+    assert [(f.object, f.message) for f in findings if f.rule == "citus-distribution"] == [
+        (
+            "cmms.citus_probe",
+            "not a distributed table; want create_distributed_table(..., 'organization_id',"
+            " colocate_with => 'cmms.organizations')",
+        ),
+        (
+            "cmms.tags.probe",
+            "restrictive policy on a distributed table: its shards get it as a permissive one",
+        ),
+    ]
 
 
 def _superuser_text(path: Path) -> str:
@@ -210,3 +224,23 @@ def test_seed_verify_and_partition_maintenance_on_the_coordinator(citus_dsn: str
         audited = one(conn, "SELECT count(*) FROM cmms.activity_logs")
     assert local == []  # the partitions maintain made are distributed with their parent
     assert audited > 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["archive", "--older-than", "1d"],
+        ["restore", "00000000-0000-0000-0000-000000000001", "--since", "2000-01-01"],
+    ],
+)
+def test_archive_and_restore_refuse_on_the_cluster(citus_dsn: str, command: list[str]) -> None:
+    """cmms_archive is not distributed: one clear line, exit 2, no work order moved."""
+    count = "SELECT count(*) FROM cmms.work_orders"
+    with psycopg.connect(citus_dsn) as conn:
+        before = conn.execute(count).fetchone()
+    done = _cmmsdb(*command, "--dsn", citus_dsn)
+    assert done.returncode == 2, done.stderr
+    assert "does not run on a Citus database yet" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 2, done.stderr  # the error and its hint
+    with psycopg.connect(citus_dsn) as conn:
+        assert conn.execute(count).fetchone() == before

@@ -109,6 +109,36 @@ $e$, $e$            consume_part.part_id
         );
             notified := notified + 1;
         END LOOP;
+$e$),
+        -- mark_notifications_read: the time read into a variable; a router INSERT per shared notification.
+        (12, 'cmms.mark_notifications_read', $e$    shared integer;
+$e$, $e$    shared integer := 0;
+    marked_at timestamptz := pg_catalog.clock_timestamp();
+    added integer;
+    notification uuid;
+$e$),
+        (13, 'cmms.mark_notifications_read', $e$    SET read_at = pg_catalog.clock_timestamp()
+$e$, $e$    SET read_at = marked_at
+$e$),
+        (14, 'cmms.mark_notifications_read',
+            $e$    INSERT INTO cmms.notification_reads AS r (organization_id, notification_id, user_id)
+    SELECT org, n.id, reader
+    FROM cmms.notifications AS n
+    WHERE n.organization_id = org AND n.id = ANY (notification_ids) AND n.user_id IS NULL
+    ON CONFLICT ON CONSTRAINT notification_reads_organization_id_notification_id_user_id_key DO NOTHING;
+    GET DIAGNOSTICS shared = ROW_COUNT;
+$e$, $e$    FOR notification IN
+        SELECT n.id
+        FROM cmms.notifications AS n
+        WHERE n.organization_id = org AND n.id = ANY (notification_ids) AND n.user_id IS NULL
+        ORDER BY n.id
+    LOOP
+        INSERT INTO cmms.notification_reads AS r (organization_id, notification_id, user_id)
+        VALUES (org, notification, reader)
+        ON CONFLICT ON CONSTRAINT notification_reads_organization_id_notification_id_user_id_key DO NOTHING;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        shared := shared + added;
+    END LOOP;
 $e$)
         ) AS e (n, fn, new, old)
         GROUP BY e.fn

@@ -2,9 +2,12 @@
 -- - an INSERT ... SELECT whose organization_id is a variable, or whose rows come from an
 --   array or a JSON object rather than a co-located table, runs through the coordinator,
 --   which sends the rows with COPY, and row-level security refuses COPY: create_work_order's
---   linked assets and custom field values, consume_part's reorder notice. Each row is its
---   own INSERT ... VALUES here, a router insert into the tenant's shard.
--- - a volatile function inside COALESCE in an UPDATE (erase_user's deleted_at).
+--   linked assets and custom field values, consume_part's reorder notice,
+--   mark_notifications_read's marks. Each row is its own INSERT ... VALUES here, a router
+--   insert into the tenant's shard.
+-- - a volatile function in an UPDATE (erase_user's deleted_at, mark_notifications_read's
+--   read_at): Citus evaluates it on the coordinator, which it cannot do inside COALESCE, and
+--   refuses it outright in the SET list. The time is read into a variable first.
 -- - erase_user writes the tenant's rows as cmms_owner, then erases the audit trail's copies
 --   through cmms.erase_audit_values, which runs as cmms_audit: Citus connects to a worker
 --   as the current role, and refuses a second role on a shard group that the first one's
@@ -126,6 +129,36 @@ $e$, $e$            consume_part.part_id
         );
             notified := notified + 1;
         END LOOP;
+$e$),
+        -- mark_notifications_read: the time read into a variable; a router INSERT per shared notification.
+        (12, 'cmms.mark_notifications_read', $e$    shared integer;
+$e$, $e$    shared integer := 0;
+    marked_at timestamptz := pg_catalog.clock_timestamp();
+    added integer;
+    notification uuid;
+$e$),
+        (13, 'cmms.mark_notifications_read', $e$    SET read_at = pg_catalog.clock_timestamp()
+$e$, $e$    SET read_at = marked_at
+$e$),
+        (14, 'cmms.mark_notifications_read',
+            $e$    INSERT INTO cmms.notification_reads AS r (organization_id, notification_id, user_id)
+    SELECT org, n.id, reader
+    FROM cmms.notifications AS n
+    WHERE n.organization_id = org AND n.id = ANY (notification_ids) AND n.user_id IS NULL
+    ON CONFLICT ON CONSTRAINT notification_reads_organization_id_notification_id_user_id_key DO NOTHING;
+    GET DIAGNOSTICS shared = ROW_COUNT;
+$e$, $e$    FOR notification IN
+        SELECT n.id
+        FROM cmms.notifications AS n
+        WHERE n.organization_id = org AND n.id = ANY (notification_ids) AND n.user_id IS NULL
+        ORDER BY n.id
+    LOOP
+        INSERT INTO cmms.notification_reads AS r (organization_id, notification_id, user_id)
+        VALUES (org, notification, reader)
+        ON CONFLICT ON CONSTRAINT notification_reads_organization_id_notification_id_user_id_key DO NOTHING;
+        GET DIAGNOSTICS added = ROW_COUNT;
+        shared := shared + added;
+    END LOOP;
 $e$)
         ) AS e (n, fn, old, new)
         GROUP BY e.fn
