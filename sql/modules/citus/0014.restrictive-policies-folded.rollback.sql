@@ -3,6 +3,8 @@
 -- tables are distributed, the shards get these restrictive policies as permissive ones
 -- (the hole 0014 closes): roll back the rest of the module too (citus/0003 brings the rows
 -- back to the coordinator), or migrate again.
+-- cmmsdb: allow multiple-existing-tables because both tables' restrictive policies go for one reason
+-- (Citus drops AS RESTRICTIVE on the shards), and only policies change: no row moves.
 RESET ROLE;
 
 SELECT set_config('citus.multi_shard_modify_mode', 'sequential', TRUE);
