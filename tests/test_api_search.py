@@ -97,6 +97,23 @@ def test_search_never_returns_deleted_rows_other_tenants_or_rows_without_context
     assert as_tenant(app, None, assets, []) == []
 
 
+def test_search_finds_what_the_same_transaction_wrote(app: Conn, tenants: dict[str, Any]) -> None:
+    """The application writes, then searches, in one transaction (on Citus the search runs on
+    the tenant's worker through the application's connection: sql/modules/citus/0019)."""
+    with app.transaction():
+        app.execute("SELECT cmms.set_context(%s)", [tenants["A"]])
+        made = app.execute("SELECT id FROM cmms.create_work_order('Gearbox whines')").fetchone()
+        app.execute(
+            "INSERT INTO cmms.assets (organization_id, name) VALUES (%s, 'Gearbox 4')",
+            [tenants["A"]],
+        )
+        found = app.execute("SELECT id FROM cmms.search_work_orders('gearbox')").fetchall()
+        assets = app.execute("SELECT name FROM cmms.search_assets('gearbox')").fetchall()
+    assert made is not None
+    assert found == [(made[0],)]
+    assert assets == [("Gearbox 4",)]
+
+
 def test_search_assets_matches_tag_and_manufacturer(app: Conn, tenants: dict[str, Any]) -> None:
     for query in ("AC-7", "atlas", "atl"):
         found = as_tenant(app, tenants["A"], "SELECT id FROM cmms.search_assets(%s)", [query])
