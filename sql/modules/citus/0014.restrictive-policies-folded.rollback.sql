@@ -1,10 +1,8 @@
 -- The restrictive policies of core 0154 and 0156 again (in the form citus/0002 gave them),
--- the tenant policies without their conditions, reads_team_notifications in SQL. While the
--- tables are distributed, the shards get these restrictive policies as permissive ones
--- (the hole 0014 closes): roll back the rest of the module too (citus/0003 brings the rows
--- back to the coordinator), or migrate again.
--- cmmsdb: allow multiple-existing-tables because both tables' restrictive policies go for one reason
--- (Citus drops AS RESTRICTIVE on the shards), and only policies change: no row moves.
+-- the tenant policies without their conditions, reads_team_notifications in SQL. Until the
+-- rest of the module is rolled back too (citus/0003 brings the rows back to the coordinator),
+-- the shards hold the tenant policies only: within a tenant, every user reads the team
+-- notifications and the read marks. Roll back the whole module, or migrate again.
 RESET ROLE;
 
 SELECT set_config('citus.multi_shard_modify_mode', 'sequential', TRUE);
@@ -44,18 +42,6 @@ WITH CHECK (organization_id = cmms.current_org_id());
 ALTER POLICY notifications_delete ON cmms.notifications
 USING (organization_id = cmms.current_org_id());
 
-CREATE POLICY notifications_team_select ON cmms.notifications
-AS RESTRICTIVE FOR SELECT TO cmms_owner, cmms_app, cmms_readonly
-USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
-
-CREATE POLICY notifications_team_update ON cmms.notifications
-AS RESTRICTIVE FOR UPDATE TO cmms_owner, cmms_app
-USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
-
-CREATE POLICY notifications_team_delete ON cmms.notifications
-AS RESTRICTIVE FOR DELETE TO cmms_owner, cmms_app
-USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
-
 ALTER POLICY notification_reads_select ON cmms.notification_reads
 USING (organization_id = cmms.current_org_id());
 
@@ -68,6 +54,24 @@ WITH CHECK (organization_id = cmms.current_org_id());
 
 ALTER POLICY notification_reads_delete ON cmms.notification_reads
 USING (organization_id = cmms.current_org_id());
+
+-- On the coordinator only: Citus 13.2.2 cannot propagate a new policy holding IS NULL
+-- ("unrecognized node type: 117"), and on the shards it would be a permissive policy anyway.
+-- citus/0003's rollback then brings the rows back into the coordinator's tables, which
+-- have them.
+SELECT set_config('citus.enable_ddl_propagation', 'off', TRUE);
+
+CREATE POLICY notifications_team_select ON cmms.notifications
+AS RESTRICTIVE FOR SELECT TO cmms_owner, cmms_app, cmms_readonly
+USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
+
+CREATE POLICY notifications_team_update ON cmms.notifications
+AS RESTRICTIVE FOR UPDATE TO cmms_owner, cmms_app
+USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
+
+CREATE POLICY notifications_team_delete ON cmms.notifications
+AS RESTRICTIVE FOR DELETE TO cmms_owner, cmms_app
+USING (team_id IS NULL OR cmms.reads_team_notifications(organization_id, team_id));
 
 CREATE POLICY notification_reads_own_select ON cmms.notification_reads
 AS RESTRICTIVE FOR SELECT TO cmms_owner, cmms_app, cmms_readonly
