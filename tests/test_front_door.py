@@ -16,7 +16,17 @@ PASSED_THROUGH = {
     "TenantPool": "psycopg.connect's and psycopg_pool.ConnectionPool's own options",
     "connect_as_tenant": "psycopg.connect's own options",
 }
-CLI_MAY_IMPORT = {"cli", "errors", "session", "config", "target", "local", "scaffold", "archiving"}
+CLI_MAY_IMPORT = {
+    "cli",
+    "errors",
+    "session",
+    "config",
+    "target",
+    "local",
+    "citus_cluster",
+    "scaffold",
+    "archiving",
+}
 
 
 def test_every_public_function_is_typed_without_catch_all_options() -> None:

@@ -3,6 +3,8 @@
 -- rest of the module is rolled back too (citus/0003 brings the rows back to the coordinator),
 -- the shards hold the tenant policies only: within a tenant, every user reads the team
 -- notifications and the read marks. Roll back the whole module, or migrate again.
+-- cmmsdb: allow multiple-existing-tables because both tables' restrictive policies go for one reason
+-- (Citus drops AS RESTRICTIVE on the shards), and only policies change: no row moves.
 RESET ROLE;
 
 SELECT set_config('citus.multi_shard_modify_mode', 'sequential', TRUE);
