@@ -173,6 +173,7 @@ def cli(local_home: Path, tmp_path: Path) -> Any:
             [sys.executable, "-m", "cmmsdb", *args],
             cwd=tmp_path,
             env=environ,
+            stdin=subprocess.DEVNULL,  # no terminal to ask on, even when pytest has one
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -23,7 +20,7 @@ import pytest
 from cmmsdb import citus_cluster
 from cmmsdb.errors import LocalServerError
 from tests.cli.test_migrations import assert_one_clean_error
-from tests.conftest import ROOT, CliRun
+from tests.conftest import CliRun
 
 Run = Callable[..., CliRun]
 
@@ -42,20 +39,9 @@ def home() -> Iterator[Path]:
 
 
 @pytest.fixture
-def run(home: Path, tmp_path: Path) -> Run:
+def run(cli: Any, home: Path) -> Run:
     def cmmsdb(*args: str) -> CliRun:
-        environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
-        environ.update(CMMSDB_CLUSTER_HOME=str(home), PYTHONPATH=str(ROOT))
-        done = subprocess.run(
-            [sys.executable, "-m", "cmmsdb", *args],
-            cwd=tmp_path,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        return CliRun(done.returncode, done.stdout, done.stderr)
+        return cli(*args, env={"CMMSDB_CLUSTER_HOME": str(home)}, timeout=300)
 
     return cmmsdb
 

@@ -4,20 +4,18 @@ own (never the suite's server), with stdin that is not a terminal."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from cmmsdb import local
 from tests.cli.test_migrations import assert_one_clean_error
-from tests.conftest import ROOT, CliRun
+from tests.conftest import CliRun
 
 Run = Callable[..., CliRun]
 
@@ -36,20 +34,9 @@ def home() -> Iterator[Path]:
 
 
 @pytest.fixture
-def run(home: Path, tmp_path: Path) -> Run:
+def run(cli: Any, home: Path) -> Run:
     def cmmsdb(*args: str) -> CliRun:
-        environ = {k: v for k, v in os.environ.items() if k not in ("CMMSDB_DSN", "DATABASE_URL")}
-        environ.update(CMMSDB_HOME=str(home), PYTHONPATH=str(ROOT))
-        done = subprocess.run(
-            [sys.executable, "-m", "cmmsdb", *args],
-            cwd=tmp_path,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        return CliRun(done.returncode, done.stdout, done.stderr)
+        return cli(*args, env={"CMMSDB_HOME": str(home)}, timeout=120)
 
     return cmmsdb
 
