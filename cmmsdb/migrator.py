@@ -242,7 +242,7 @@ def migrate(
             _check_extensions(conn, target, pending, modules)
             ledger.ensure(conn)
             done: list[Step] = []
-            local_first = _citus_builds_locally(conn, pending)
+            local_first = _citus_builds_locally(conn, applied)
             for migration in pending:
                 if local_first:
                     _set_ddl_propagation(conn, migration.module is not None)
@@ -298,12 +298,14 @@ def _check_extensions(
         raise _unavailable(migration, extension, target, conn.info.server_version, requested)
 
 
-def _citus_builds_locally(conn: psycopg.Connection[Any], pending: Sequence[Migration]) -> bool:
-    """Whether this run builds the schema on a Citus coordinator before the citus module
-    distributes it: then the main folder's migrations run with Citus's DDL propagation off
-    (the tables are still the coordinator's own; distributing them later creates what they
-    depend on, on every worker), the module's with it on."""
-    if not any(m.module == "citus" for m in pending):
+def _citus_builds_locally(conn: psycopg.Connection[Any], applied: Ledger) -> bool:
+    """Whether this run builds the schema on a Citus coordinator that the citus module has
+    not distributed (yet, or again after its rollback): then the main folder's migrations
+    run with Citus's DDL propagation off (the tables are the coordinator's own, and
+    distributing them later creates what they depend on on every worker; propagated, the
+    main migrations would reach the workers as roles that cannot log in there), the module's
+    with it on. Once the module is applied, every migration runs with it on."""
+    if any(module_of(i) == "citus" for i in applied):
         return False
     return (
         conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone() is not None

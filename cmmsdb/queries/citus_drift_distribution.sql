@@ -1,7 +1,8 @@
 -- citus_drift_distribution.sql: how each table of a Citus coordinator's database is spread
 -- over the cluster, in terms that two Citus databases built by the same migrations share:
 -- the kind of table, its distribution column, and for a distributed table the table its
--- colocation group was started with (the group's oldest table, by oid; reference tables
+-- colocation group is named by (its first table by name: the oldest, by oid, changes when a
+-- table is made again, as undistributing and distributing again does; reference tables
 -- all share one group, which says nothing). Shard ids, shard counts, colocation ids
 -- and placements differ from one cluster (or tenant move) to another and are left out.
 -- Partitions follow their parent and are left out too.
@@ -31,7 +32,7 @@ SELECT
         SELECT g.name
         FROM citus_table AS g
         WHERE g.colocationid = t.colocationid AND t.kind LIKE 'distributed%'
-        ORDER BY g.logicalrelid::oid
+        ORDER BY g.name
         LIMIT 1
     ) AS colocated_with
 FROM citus_table AS t

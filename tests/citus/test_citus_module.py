@@ -16,7 +16,9 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 import cmmsdb
-from cmmsdb import verifier
+from cmmsdb import citus_drift, verifier
+from cmmsdb.migrations import discover
+from cmmsdb.target import as_target
 from tests.rows import make_row, new_org
 from tests.test_api_work_orders import one
 
@@ -271,3 +273,81 @@ def test_a_tenant_exported_deleted_and_imported_keeps_every_row(
     assert done.returncode == 0, done.stderr
     with psycopg.connect(citus_dsn) as conn:
         assert _counts(conn, org) == before
+
+
+def test_a_database_with_tenants_is_distributed_with_every_row_and_no_new_audit(
+    citus_dsn: str,
+) -> None:
+    """A database migrated and filled before the module (as one restored onto the
+    coordinator): `migrate` builds it locally, `seed` fills it, `migrate --with citus`
+    distributes it; every row is there once, no row is audited again, and the triggers work
+    on the shards afterwards."""
+    with citus_drift.scratch_database(as_target(citus_dsn), 10) as database:
+        for command in (("migrate",), ("seed", "--tenants", "1")):
+            done = _cmmsdb(*command, "--dsn", database.dsn)
+            assert done.returncode == 0, done.stderr
+        tables = ("organizations", "users", "assets", "work_orders", "activity_logs")
+        counts = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT {}, count(*) FROM cmms.{}").format(sql.Literal(t), sql.Identifier(t))
+            for t in tables
+        )
+        with psycopg.connect(database.dsn) as conn:
+            before = dict(conn.execute(counts).fetchall())
+        done = _cmmsdb("migrate", "--dsn", database.dsn, "--with", "citus")
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(database.dsn, autocommit=True) as conn:
+            assert dict(conn.execute(counts).fetchall()) == before
+            assert all(before[t] > 0 for t in tables), before
+            org = one(conn, "SELECT id FROM cmms.organizations LIMIT 1")
+            asset = make_row(conn, "assets", org)
+            audited = one(
+                conn,
+                "SELECT count(*) FROM cmms.activity_logs WHERE organization_id = %s"
+                " AND table_name = 'assets' AND row_id = %s",
+                [org, asset],
+            )
+        assert audited == 1
+        assert _cmmsdb("verify", "--dsn", database.dsn).returncode == 0
+
+
+def test_the_module_rolls_back_to_the_single_server_schema_and_applies_again(
+    citus_dsn: str,
+) -> None:
+    """Rolled back, the module leaves exactly the schema the main migrations build (drift
+    against the committed snapshot: none), every row kept; applied again, it distributes
+    the same rows again, with nothing audited twice and no drift."""
+    last_main = discover(ROOT / "sql" / "migrations")[-1].id
+    with citus_drift.scratch_database(as_target(citus_dsn), 10) as database:
+        for command in (("migrate", "--with", "citus"), ("seed", "--tenants", "1")):
+            done = _cmmsdb(*command, "--dsn", database.dsn)
+            assert done.returncode == 0, done.stderr
+        with psycopg.connect(database.dsn) as conn:
+            before = _counts_of_every_table(conn)
+        steps = (
+            ("rollback", "--to", last_main, "--yes"),
+            ("drift",),
+            ("migrate", "--with", "citus"),
+            ("verify",),
+            ("drift", "--scratch-dsn", database.dsn),
+        )
+        for command in steps:
+            done = _cmmsdb(*command, "--dsn", database.dsn)
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+            with psycopg.connect(database.dsn) as conn:
+                assert _counts_of_every_table(conn) == before, command
+
+
+def _counts_of_every_table(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'cmms'::regnamespace"
+            " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            " AND c.relname <> 'organization_handles'"  # the module's own, empty after seed
+            " ORDER BY 1"
+        )
+    ]
+    return {
+        table: one(conn, sql.SQL("SELECT count(*) FROM cmms.{}").format(sql.Identifier(table)))
+        for table in tables
+    }

@@ -18,6 +18,12 @@
 -- the shard the row is in, and every table they write is co-located with it (the same
 -- tenant, the same worker): citus.enable_unsafe_triggers acknowledges that. Needs a
 -- superuser: Citus creates the shards, and the objects they depend on, on every worker.
+--
+-- Rows already in the tables (a database restored onto the coordinator) are copied into the
+-- shards, which have their triggers by then: the triggers an INSERT fires are off while the
+-- tables are distributed, and on again afterwards, or each row would be audited again as
+-- new (and the audit trigger would look for an activity_logs shard not made yet). The rows
+-- were checked when they were written.
 -- requires-extension: citus
 
 RESET ROLE;
@@ -61,8 +67,10 @@ COMMENT ON FUNCTION cmms.citus_fk_set_null() IS
 DO $$
 DECLARE
     fk record;
+    trigger record;
     rel pg_catalog.regclass;
     keys pg_catalog.jsonb := '[]';
+    triggers pg_catalog.jsonb := '[]';
 BEGIN
     -- Every foreign key of cmms (on partitioned tables, the parent's only), kept and dropped.
     FOR fk IN
@@ -82,6 +90,19 @@ BEGIN
     LOOP
         keys := keys || pg_catalog.jsonb_build_array(pg_catalog.to_jsonb(fk));
         EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', fk.tab, fk.conname);
+    END LOOP;
+    -- The triggers that an INSERT fires (bit 4 of tgtype) off while rows are copied into the
+    -- shards (a partition's follow its parent's), on again below.
+    FOR trigger IN
+        SELECT t.tgrelid::pg_catalog.regclass AS tab, t.tgname
+        FROM pg_catalog.pg_trigger AS t
+        INNER JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+        WHERE c.relnamespace = 'cmms'::pg_catalog.regnamespace AND NOT t.tgisinternal
+          AND t.tgparentid = 0 AND t.tgenabled = 'O' AND (t.tgtype & 4) <> 0
+        ORDER BY 1, 2
+    LOOP
+        triggers := triggers || pg_catalog.jsonb_build_array(pg_catalog.to_jsonb(trigger));
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', trigger.tab, trigger.tgname);
     END LOOP;
     PERFORM create_distributed_table('cmms.organizations', 'id');
     -- The other tables of cmms that are not partitions: reference tables (no
@@ -126,6 +147,11 @@ BEGIN
         ELSE
             EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk.tab, fk.conname, fk.def);
         END IF;
+    END LOOP;
+    FOR trigger IN
+        SELECT * FROM pg_catalog.jsonb_to_recordset(triggers) AS t (tab pg_catalog.text, tgname pg_catalog.text)
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', trigger.tab, trigger.tgname);
     END LOOP;
 END;
 $$;

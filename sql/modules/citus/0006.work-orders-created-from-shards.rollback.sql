@@ -1,10 +1,11 @@
--- Core migration 0141's cmms.record_work_orders_created() again.
+-- Core migration 0141's cmms.record_work_orders_created() again, with 0164's generic plan.
 RESET ROLE;
 
 CREATE OR REPLACE FUNCTION cmms.record_work_orders_created()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     actor pg_catalog.uuid := cmms.current_user_id();

@@ -1,4 +1,5 @@
--- The three SQL-language functions as the core migrations made them (LANGUAGE sql).
+-- The SQL-language functions that 0007 rewrote, as the core migrations made them (LANGUAGE
+-- sql): the three it was written for, and notify_rule_recipients (core 0151, added since).
 RESET ROLE;
 
 CREATE OR REPLACE FUNCTION cmms.has_permission(permission text)
@@ -75,4 +76,50 @@ AS $function$
                     AND v.entity_id = $1 AND v.deleted_at IS NULL
             )
     ) AS b
+$function$;
+
+CREATE OR REPLACE FUNCTION cmms.notify_rule_recipients(kind text, firings jsonb)
+RETURNS integer
+LANGUAGE sql
+SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    WITH fired AS (
+        SELECT
+            x.organization_id, x.entity_type, x.entity_id, x.label, x.body,
+            r.name, r.action_type, r.action_params
+        FROM pg_catalog.jsonb_to_recordset(coalesce(firings, '[]'::jsonb)) AS x (
+            organization_id uuid, rule_id uuid, entity_type text, entity_id uuid, label text, body text
+        )
+        JOIN cmms.rules_engine AS r ON r.organization_id = x.organization_id AND r.id = x.rule_id
+        WHERE r.action_type IN ('notify_user', 'notify_team')
+    ),
+
+    recipients AS (
+        SELECT f.*, u.id AS user_id
+        FROM fired AS f
+        JOIN cmms.users AS u
+            ON u.organization_id = f.organization_id AND u.id = (f.action_params ->> 'user_id')::uuid
+        WHERE f.action_type = 'notify_user' AND u.deleted_at IS NULL
+        UNION
+        SELECT f.*, u.id AS user_id
+        FROM fired AS f
+        JOIN cmms.team_members AS m
+            ON m.organization_id = f.organization_id AND m.team_id = (f.action_params ->> 'team_id')::uuid
+        JOIN cmms.users AS u ON u.organization_id = m.organization_id AND u.id = m.user_id
+        WHERE f.action_type = 'notify_team' AND m.deleted_at IS NULL AND u.deleted_at IS NULL
+    ),
+
+    sent AS (
+        INSERT INTO cmms.notifications (
+            organization_id, user_id, notification_type, title, body, entity_type, entity_id
+        )
+        SELECT
+            r.organization_id, r.user_id, kind,
+            pg_catalog.left(coalesce(r.action_params ->> 'title', r.label || ': ' || r.name), 200),
+            r.body, r.entity_type, r.entity_id
+        FROM recipients AS r
+        RETURNING 1
+    )
+
+    SELECT pg_catalog.count(*)::integer FROM sent
 $function$;
