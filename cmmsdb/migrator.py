@@ -243,9 +243,11 @@ def migrate(
             ledger.ensure(conn)
             done: list[Step] = []
             local_first = _citus_builds_locally(conn, applied)
+            distributed = False
             for migration in pending:
                 if local_first:
-                    _set_ddl_propagation(conn, migration.module is not None)
+                    distributed = distributed or migration.module == "citus"
+                    _set_ddl_propagation(conn, distributed)
                 done.append(
                     _apply(conn, migration, applied.get(migration.id), options, on_progress, done)
                 )
@@ -303,8 +305,9 @@ def _citus_builds_locally(conn: psycopg.Connection[Any], applied: Ledger) -> boo
     not distributed (yet, or again after its rollback): then the main folder's migrations
     run with Citus's DDL propagation off (the tables are the coordinator's own, and
     distributing them later creates what they depend on on every worker; propagated, the
-    main migrations would reach the workers as roles that cannot log in there), the module's
-    with it on. Once the module is applied, every migration runs with it on."""
+    main migrations would reach the workers as roles that cannot log in there), and so do
+    other modules applied before it (`--with postgis --with citus`); from the citus module's
+    first migration on, every migration runs with it on."""
     if any(module_of(i) == "citus" for i in applied):
         return False
     return (

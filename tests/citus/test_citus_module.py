@@ -351,3 +351,35 @@ def _counts_of_every_table(conn: psycopg.Connection[Any]) -> dict[str, int]:
         table: one(conn, sql.SQL("SELECT count(*) FROM cmms.{}").format(sql.Identifier(table)))
         for table in tables
     }
+
+
+def test_postgis_and_citus_applied_together_serve_assets_within(citus_dsn: str) -> None:
+    """`--with postgis --with citus`: PostGIS's columns and function are built on the
+    coordinator first, then distributed with everything else (the extension on every
+    worker); verify holds and cmms.assets_within answers from the geography column."""
+    with citus_drift.scratch_database(as_target(citus_dsn), 10) as database:
+        done = _cmmsdb("migrate", "--dsn", database.dsn, "--with", "postgis", "--with", "citus")
+        assert done.returncode == 0, done.stderr
+        assert _cmmsdb("verify", "--dsn", database.dsn).returncode == 0
+        with psycopg.connect(database.dsn, autocommit=True) as conn:
+            workers = conn.execute(
+                "SELECT result FROM run_command_on_workers("
+                "$$SELECT extversion FROM pg_extension WHERE extname = 'postgis'$$)"
+            ).fetchall()
+            assert len(workers) == 2
+            assert all(v for (v,) in workers), workers
+            org = new_org(conn, "Mapped")
+            for name, latitude in (("near", 48.86), ("far", 40.0)):
+                conn.execute(
+                    "INSERT INTO cmms.assets (organization_id, name, latitude, longitude)"
+                    " VALUES (%s, %s, %s, 2.35)",
+                    [org, name, latitude],
+                )
+            with conn.transaction():
+                conn.execute("SELECT cmms.set_context(%s)", [org])
+                found = conn.execute(
+                    "SELECT a.name FROM cmms.assets_within(48.85, 2.35, 5000) AS a"
+                ).fetchall()
+            body = one(conn, "SELECT prosrc FROM pg_proc WHERE proname = 'assets_within'")
+        assert found == [("near",)]
+        assert "geog" in body
