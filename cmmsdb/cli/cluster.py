@@ -3,7 +3,6 @@ workers) kept in a fixed home, for trying `cmmsdb migrate --with citus` on one m
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -85,14 +84,8 @@ def reset(
 
     The nodes keep their ports; --workers gives the new cluster that many workers."""
     from cmmsdb import citus_cluster
-    from cmmsdb.errors import ConfirmationRequired
 
     if not yes:
         what = f"drop the Citus cluster in {citus_cluster.default_home()} with all its data"
-        if not sys.stdin.isatty():
-            raise ConfirmationRequired(
-                f"cluster reset would {what}; refusing without --yes (stdin is not a terminal)",
-                "run `cmmsdb cluster reset --yes`",
-            )
-        typer.confirm(f"{what[0].upper()}{what[1:]}?", abort=True)
+        render.confirm_or_refuse("cluster reset", what)
     render.citus_cluster(citus_cluster.reset_home(workers=workers), json, "reset")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -72,14 +71,8 @@ def reset(
 ) -> None:
     """Drop the local database cmmsdb, with everything in it, and create it again, empty."""
     from cmmsdb import local
-    from cmmsdb.errors import ConfirmationRequired
 
     if not yes:
         what = f"drop database {local.DEFAULT_DATABASE} of the local server, and every row in it"
-        if not sys.stdin.isatty():
-            raise ConfirmationRequired(
-                f"local reset would {what}; refusing without --yes (stdin is not a terminal)",
-                "run `cmmsdb local reset --yes`",
-            )
-        typer.confirm(f"{what[0].upper()}{what[1:]}?", abort=True)
+        render.confirm_or_refuse("local reset", what)
     render.local_reset(local.reset(wait=wait), json)

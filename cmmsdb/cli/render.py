@@ -147,6 +147,21 @@ def _losses(losses: Sequence[DataLoss], indent: str) -> str:
     return "".join(f"{indent}{loss}  ({loss.migration})\n" for loss in losses)
 
 
+def confirm_or_refuse(command: str, what: str) -> None:
+    """Before `command` does `what` (something destructive) without --yes: ask on a terminal
+    (no aborts), elsewhere refuse (ConfirmationRequired)."""
+    import typer
+
+    from cmmsdb.errors import ConfirmationRequired
+
+    if not sys.stdin.isatty():
+        raise ConfirmationRequired(
+            f"{command} would {what}; refusing without --yes (stdin is not a terminal)",
+            f"run `cmmsdb {command} --yes`",
+        )
+    typer.confirm(f"{what[0].upper()}{what[1:]}?", abort=True)
+
+
 def data_loss_question() -> Callable[[Sequence[DataLoss]], bool] | None:
     """On a terminal, a question to ask before a rollback drops data: it lists what would be
     dropped (on stderr) and asks; elsewhere none (the rollback refuses)."""
