@@ -16,7 +16,7 @@ Conn = psycopg.Connection[Any]
 
 
 @pytest.fixture
-def orgs(admin: Conn) -> dict[str, uuid.UUID]:
+def i18n_orgs(admin: Conn) -> dict[str, uuid.UUID]:
     a, b = new_org(admin, "Alpha"), new_org(admin, "Beta")
     for key, locale, text in [
         ("wo.open", "en", "Open"),
@@ -65,19 +65,21 @@ def t(app: Conn, org: uuid.UUID | None, key: str | None, locale: str | None) -> 
     ],
 )
 def test_t_prefers_override_then_locale_then_language_then_english(
-    app: Conn, orgs: dict[str, uuid.UUID], key: str, locale: str, alpha: str, beta: str
+    app: Conn, i18n_orgs: dict[str, uuid.UUID], key: str, locale: str, alpha: str, beta: str
 ) -> None:
-    assert t(app, orgs["A"], key, locale) == alpha
-    assert t(app, orgs["B"], key, locale) == beta
+    assert t(app, i18n_orgs["A"], key, locale) == alpha
+    assert t(app, i18n_orgs["B"], key, locale) == beta
 
 
-def test_t_without_context_uses_no_override(app: Conn, orgs: dict[str, uuid.UUID]) -> None:
+def test_t_without_context_uses_no_override(app: Conn, i18n_orgs: dict[str, uuid.UUID]) -> None:
     assert t(app, None, "wo.open", "fr") == "Ouvert"
 
 
-def test_t_ignores_deleted_overrides(admin: Conn, app: Conn, orgs: dict[str, uuid.UUID]) -> None:
+def test_t_ignores_deleted_overrides(
+    admin: Conn, app: Conn, i18n_orgs: dict[str, uuid.UUID]
+) -> None:
     admin.execute("UPDATE cmms.i18n_overrides SET deleted_at = now() WHERE text = 'À faire'")
-    assert t(app, orgs["A"], "wo.open", "fr") == "Ouvert"
+    assert t(app, i18n_orgs["A"], "wo.open", "fr") == "Ouvert"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def test_t_ignores_deleted_overrides(admin: Conn, app: Conn, orgs: dict[str, uui
     ],
 )
 def test_t_refuses_an_empty_key_or_a_malformed_locale(
-    app: Conn, orgs: dict[str, uuid.UUID], key: str | None, locale: str | None, message: str
+    app: Conn, i18n_orgs: dict[str, uuid.UUID], key: str | None, locale: str | None, message: str
 ) -> None:
     with pytest.raises(errors.InvalidParameterValue, match=message):
-        t(app, orgs["A"], key, locale)
+        t(app, i18n_orgs["A"], key, locale)

@@ -16,6 +16,8 @@ MODULES = (
     "test_api_work_orders",
     "test_api_notifications",
     "test_api_rule_events",
+    "test_api_maintenance",
+    "test_api_templates",
 )
 
 
