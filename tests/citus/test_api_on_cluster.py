@@ -18,6 +18,12 @@ MODULES = (
     "test_api_rule_events",
     "test_api_maintenance",
     "test_api_templates",
+    "test_api_custom_fields",
+    "test_api_calendar",
+    "test_api_i18n",
+    "test_api_permissions",
+    "test_api_rules",
+    "test_api_contractors",
 )
 
 

@@ -1,11 +1,4 @@
--- refresh_dashboard_metrics on Citus: its four INSERT ... SELECT (GROUP BY GROUPING SETS over
--- unnest'ed statuses and priorities, aggregates) have the organization as a variable and
--- rows that come from an aggregation, so Citus runs them through the coordinator with COPY,
--- which row-level security refuses. Each query's rows are read in a loop (the query itself is
--- a router query: it filters on the tenant) and inserted one by one with INSERT ... VALUES,
--- a router insert into the tenant's shard. Same rows; the function is edited in place as in
--- citus/0013 and the rollback undoes the edits.
--- requires-extension: citus
+-- The edits of citus/0018 undone, last first: the functions as they were before it.
 
 RESET ROLE;
 
@@ -16,7 +9,7 @@ DECLARE
     i pg_catalog.int4;
 BEGIN
     FOR target IN
-        SELECT e.fn, pg_catalog.array_agg(ARRAY[e.old, e.new] ORDER BY e.n) AS pairs
+        SELECT e.fn, pg_catalog.array_agg(ARRAY[e.old, e.new] ORDER BY e.n DESC) AS pairs
         FROM (VALUES
         (1, 'cmms.refresh_dashboard_metrics', $e$    org uuid := cmms.current_org_id();
 $e$, $e$    org uuid := cmms.current_org_id();
@@ -99,14 +92,63 @@ $e$, $e$AND w.due_at >= now() - INTERVAL '90 days' AND w.due_at < now()
         INSERT INTO cmms.dashboard_metrics_cache (organization_id, metric, dimensions, value, computed_at)
         VALUES (m_org, m_metric, m_dimensions, m_value, m_at);
     END LOOP;
+$e$),
+        -- t: the override, then the global string, candidate locale by candidate locale, one
+        -- table at a time (Citus cannot push down a UNION of a distributed table's rows and a
+        -- reference table's); the tenant read into a variable, so the override's query is a
+        -- router query.
+        (10, 'cmms.t', $e$    found text;
+$e$, $e$    found text;
+    org uuid := cmms.current_org_id();
+    candidate text;
+$e$),
+        (11, 'cmms.t', $e$    SELECT c.text INTO found
+    FROM pg_catalog.unnest(candidates) WITH ORDINALITY AS l (locale, n)
+    CROSS JOIN LATERAL (
+        SELECT o.text, 1 AS source
+        FROM cmms.i18n_overrides AS o
+        WHERE
+            o.organization_id = cmms.current_org_id()
+            AND o.key = t.key
+            AND o.locale = l.locale
+            AND o.deleted_at IS NULL
+        UNION ALL
+        SELECT s.text, 2 AS source
+        FROM cmms.i18n_strings AS s
+        WHERE s.key = t.key AND s.locale = l.locale AND s.deleted_at IS NULL
+    ) AS c
+    ORDER BY l.n, c.source
+    LIMIT 1;
+    RETURN found;
+$e$, $e$    FOREACH candidate IN ARRAY candidates LOOP
+        SELECT o.text INTO found
+        FROM cmms.i18n_overrides AS o
+        WHERE
+            o.organization_id = org
+            AND o.key = t.key
+            AND o.locale = candidate
+            AND o.deleted_at IS NULL
+        LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN found;
+        END IF;
+        SELECT s.text INTO found
+        FROM cmms.i18n_strings AS s
+        WHERE s.key = t.key AND s.locale = candidate AND s.deleted_at IS NULL
+        LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN found;
+        END IF;
+    END LOOP;
+    RETURN NULL;
 $e$)
-        ) AS e (n, fn, old, new)
+        ) AS e (n, fn, new, old)
         GROUP BY e.fn
     LOOP
         definition := pg_catalog.pg_get_functiondef(target.fn::pg_catalog.regproc);
         FOR i IN 1 .. pg_catalog.array_length(target.pairs, 1) LOOP
             IF pg_catalog.array_length(pg_catalog.string_to_array(definition, target.pairs[i][1]), 1) <> 2 THEN
-                RAISE EXCEPTION '% is not the function this migration edits: no single "%"',
+                RAISE EXCEPTION '% is not the function citus/0018 wrote: no single "%"',
                     target.fn, target.pairs[i][1];
             END IF;
             definition := pg_catalog.replace(definition, target.pairs[i][1], target.pairs[i][2]);
