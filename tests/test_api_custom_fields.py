@@ -140,7 +140,8 @@ def test_a_value_belongs_to_a_live_record_of_its_fields_kind_in_the_organization
         admin.execute("UPDATE cmms.work_orders SET deleted_at = now() WHERE id = %s", [entity])
     with raises_sqlstate(app, "CM003", "no live work_order"):
         set_value(app, a, serial, entity, "SN-1")
-    assert one(admin, "SELECT count(*) FROM cmms.custom_field_values") == 0
+    values = "SELECT count(*) FROM cmms.custom_field_values WHERE organization_id IN (%s, %s)"
+    assert one(admin, values, [a.org, b.org]) == 0
 
 
 def test_another_tenants_field_cannot_be_used(admin: Conn, app: Conn, a: Tenant, b: Tenant) -> None:
@@ -161,9 +162,10 @@ def test_a_work_order_is_created_with_its_required_fields_in_one_call(
     app.commit()
     values = admin.execute(
         "SELECT f.key, v.value FROM cmms.custom_field_values AS v"
-        " JOIN cmms.custom_fields AS f ON f.id = v.custom_field_id WHERE v.entity_id = %s"
-        " ORDER BY 1",
-        [created["id"]],
+        " JOIN cmms.custom_fields AS f"
+        " ON f.organization_id = v.organization_id AND f.id = v.custom_field_id"
+        " WHERE v.organization_id = %s AND v.entity_id = %s ORDER BY 1",
+        [a.org, created["id"]],
     ).fetchall()
     assert values == [("serial", "SN-7"), ("shift", "night")]
 
@@ -176,7 +178,9 @@ def test_a_record_without_a_required_value_is_refused_at_commit(
     create(app, a)  # no error yet: the value may come later in the transaction
     with raises_sqlstate(app, "CM004", "serial"):
         app.commit()
-    assert one(admin, "SELECT count(*) FROM cmms.work_orders") == 0
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [a.org]) == 0
+    )
 
 
 def test_the_required_value_may_follow_the_record_in_the_same_transaction(
@@ -186,7 +190,9 @@ def test_the_required_value_may_follow_the_record_in_the_same_transaction(
     work_order = create(app, a)["id"]
     set_value(app, a, serial, work_order, "SN-1")
     app.commit()
-    assert one(admin, "SELECT count(*) FROM cmms.work_orders") == 1
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [a.org]) == 1
+    )
 
 
 def test_other_kinds_of_records_have_their_required_fields_too(

@@ -16,7 +16,7 @@ Conn = psycopg.Connection[Any]
 
 
 @pytest.fixture
-def orgs(admin: Conn) -> dict[str, uuid.UUID]:
+def i18n_orgs(admin: Conn) -> dict[str, uuid.UUID]:
     a, b = new_org(admin, "Alpha"), new_org(admin, "Beta")
     for key, locale, text in [
         ("wo.open", "en", "Open"),
@@ -28,7 +28,7 @@ def orgs(admin: Conn) -> dict[str, uuid.UUID]:
     ]:
         admin.execute(
             "INSERT INTO cmms.i18n_strings (key, locale, text) VALUES (%s, %s, %s)",
-            [key, locale, text],
+            [scoped(a, key), locale, text],
         )
     for org, key, locale, text in [
         (a, "wo.open", "fr", "À faire"),
@@ -38,9 +38,16 @@ def orgs(admin: Conn) -> dict[str, uuid.UUID]:
         admin.execute(
             "INSERT INTO cmms.i18n_overrides (organization_id, key, locale, text)"
             " VALUES (%s, %s, %s, %s)",
-            [org, key, locale, text],
+            [org, scoped(a, key), locale, text],
         )
     return {"A": a, "B": b}
+
+
+def scoped(a: uuid.UUID, key: str | None) -> str | None:
+    """The test's own key: the global strings are rows every test on a database shares
+    (on a cluster, every test of the session), so each test's keys start with its first
+    organization's id. An empty key stays as it is."""
+    return f"{a.hex}.{key}" if key and key.strip() else key
 
 
 def t(app: Conn, org: uuid.UUID | None, key: str | None, locale: str | None) -> str | None:
@@ -65,19 +72,26 @@ def t(app: Conn, org: uuid.UUID | None, key: str | None, locale: str | None) -> 
     ],
 )
 def test_t_prefers_override_then_locale_then_language_then_english(
-    app: Conn, orgs: dict[str, uuid.UUID], key: str, locale: str, alpha: str, beta: str
+    app: Conn, i18n_orgs: dict[str, uuid.UUID], key: str, locale: str, alpha: str, beta: str
 ) -> None:
-    assert t(app, orgs["A"], key, locale) == alpha
-    assert t(app, orgs["B"], key, locale) == beta
+    scoped_key = scoped(i18n_orgs["A"], key)
+    assert t(app, i18n_orgs["A"], scoped_key, locale) == alpha
+    assert t(app, i18n_orgs["B"], scoped_key, locale) == beta
 
 
-def test_t_without_context_uses_no_override(app: Conn, orgs: dict[str, uuid.UUID]) -> None:
-    assert t(app, None, "wo.open", "fr") == "Ouvert"
+def test_t_without_context_uses_no_override(app: Conn, i18n_orgs: dict[str, uuid.UUID]) -> None:
+    assert t(app, None, scoped(i18n_orgs["A"], "wo.open"), "fr") == "Ouvert"
 
 
-def test_t_ignores_deleted_overrides(admin: Conn, app: Conn, orgs: dict[str, uuid.UUID]) -> None:
-    admin.execute("UPDATE cmms.i18n_overrides SET deleted_at = now() WHERE text = 'À faire'")
-    assert t(app, orgs["A"], "wo.open", "fr") == "Ouvert"
+def test_t_ignores_deleted_overrides(
+    admin: Conn, app: Conn, i18n_orgs: dict[str, uuid.UUID]
+) -> None:
+    admin.execute(
+        "UPDATE cmms.i18n_overrides SET deleted_at = now()"
+        " WHERE organization_id = %s AND text = 'À faire'",
+        [i18n_orgs["A"]],
+    )
+    assert t(app, i18n_orgs["A"], scoped(i18n_orgs["A"], "wo.open"), "fr") == "Ouvert"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +105,7 @@ def test_t_ignores_deleted_overrides(admin: Conn, app: Conn, orgs: dict[str, uui
     ],
 )
 def test_t_refuses_an_empty_key_or_a_malformed_locale(
-    app: Conn, orgs: dict[str, uuid.UUID], key: str | None, locale: str | None, message: str
+    app: Conn, i18n_orgs: dict[str, uuid.UUID], key: str | None, locale: str | None, message: str
 ) -> None:
     with pytest.raises(errors.InvalidParameterValue, match=message):
-        t(app, orgs["A"], key, locale)
+        t(app, i18n_orgs["A"], scoped(i18n_orgs["A"], key), locale)

@@ -179,7 +179,9 @@ def test_running_twice_creates_nothing_the_second_time(admin: Conn, app: Conn) -
     reading(admin, org, meter, 600, AS_OF - DAY)
     assert generate(app, org) == 2
     assert generate(app, org) == 0
-    assert one(admin, "SELECT count(*) FROM cmms.work_orders") == 2
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [org]) == 2
+    )
     assert schedule_state(admin, meter_sched)[1] == 1000
 
 
@@ -230,7 +232,9 @@ def test_paused_deleted_ended_and_future_schedules_generate_nothing(admin: Conn,
     assert generate(app, org) == 0
     for schedule in (paused, deleted, ended, future, orphan):
         assert schedule_state(admin, schedule)[2] is False
-    assert one(admin, "SELECT count(*) FROM cmms.work_orders") == 0
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [org]) == 0
+    )
 
 
 def test_the_last_due_date_before_ends_at_is_generated_and_none_after(
@@ -312,7 +316,9 @@ def test_concurrent_runs_create_each_work_order_once(admin: Conn, app_login: str
     assert failures == []
     assert sum(created) == len(schedules)
     assert sorted(created)[:-1] == [0] * (runs - 1)
-    numbers = admin.execute("SELECT number FROM cmms.work_orders ORDER BY number").fetchall()
+    numbers = admin.execute(
+        "SELECT number FROM cmms.work_orders WHERE organization_id = %s ORDER BY number", [org]
+    ).fetchall()
     assert numbers == [(n,) for n in range(1, len(schedules) + 1)]
     for schedule in schedules:
         assert len(pm_work_orders(admin, schedule)) == 1
@@ -323,7 +329,9 @@ def test_generating_refuses_no_context_and_a_null_as_of(admin: Conn, app: Conn) 
     calendar_schedule(admin, org, AS_OF - DAY)
     assert sqlstate_of(app, None, GENERATE, [AS_OF]) == "42501"
     assert sqlstate_of(app, org, GENERATE, [None]) == "22023"
-    assert one(admin, "SELECT count(*) FROM cmms.work_orders") == 0
+    assert (
+        one(admin, "SELECT count(*) FROM cmms.work_orders WHERE organization_id = %s", [org]) == 0
+    )
 
 
 def test_as_of_defaults_to_now(admin: Conn, app: Conn) -> None:
@@ -390,7 +398,8 @@ def test_the_dashboard_counts_open_overdue_repair_time_and_pm_compliance(
     assert metrics[("pm_compliance_percent", ())] == Decimal("33.3")
     stored = admin.execute(
         "SELECT metric, dimensions, value, computed_at FROM cmms.dashboard_metrics_cache"
-        " ORDER BY metric, dimensions::text"
+        " WHERE organization_id = %s ORDER BY metric, dimensions::text",
+        [org],
     ).fetchall()
     assert stored == rows
 
@@ -410,7 +419,8 @@ def test_a_refresh_replaces_the_previous_figures(admin: Conn, app: Conn) -> None
     assert after[("open_work_orders", "{}")][0] == 0
     assert ("mean_time_to_repair_hours", "{}") not in after  # no repair left: no figure
     assert after[("open_work_orders", "{}")][1] > before[("open_work_orders", "{}")][1]
-    assert one(admin, "SELECT count(*) FROM cmms.dashboard_metrics_cache") == len(after)
+    cached = "SELECT count(*) FROM cmms.dashboard_metrics_cache WHERE organization_id = %s"
+    assert one(admin, cached, [org]) == len(after)
 
 
 def test_a_refresh_neither_counts_nor_touches_another_tenants_rows(admin: Conn, app: Conn) -> None:
@@ -456,7 +466,8 @@ def test_concurrent_refreshes_of_one_tenant_both_succeed(admin: Conn, app_login:
     for thread in threads:
         thread.join(60)
     assert failures == []
-    assert one(admin, "SELECT count(*) FROM cmms.dashboard_metrics_cache") == 12 + 3 + 4 + 1 + 4 + 1
+    cached = "SELECT count(*) FROM cmms.dashboard_metrics_cache WHERE organization_id = %s"
+    assert one(admin, cached, [org]) == 12 + 3 + 4 + 1 + 4 + 1
 
 
 def test_refreshing_without_tenant_context_is_refused(app: Conn) -> None:

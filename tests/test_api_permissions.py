@@ -135,7 +135,8 @@ def test_a_technician_cannot_grant_itself_anything(admin: Conn, app: Conn, a: Te
     app.execute("SELECT cmms.set_context(%s, NULL)", [a.org])
     with raises_sqlstate(app, "42501", "permission.manage"):
         app.execute("SELECT cmms.set_role_permission('technician', 'user.erase', false)")
-    assert admin.execute("SELECT count(*) FROM cmms.role_permission_overrides").fetchone() == (0,)
+    overrides = "SELECT count(*) FROM cmms.role_permission_overrides WHERE organization_id = %s"
+    assert admin.execute(overrides, [a.org]).fetchone() == (0,)
 
 
 def test_an_admin_cannot_lock_the_organization_out(admin: Conn, app: Conn, a: Tenant) -> None:
