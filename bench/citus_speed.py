@@ -46,16 +46,22 @@ from queries import QUERIES, Query, Tenant, connect, read_sql
 import cmmsdb
 from cmmsdb import citus_cluster, local
 from cmmsdb.errors import first_line
+from cmmsdb.resources import statements
 from cmmsdb.seeding import seed
 from cmmsdb.target import resolve
 
 
 def single_server() -> str:
-    """A plain PostgreSQL 15 server (the cluster's binaries, no Citus); its cmmsdb database."""
+    """A plain PostgreSQL 15 server (the cluster's binaries, no Citus); its cmmsdb database.
+    Nothing waits for the disk, as on the throwaway cluster's nodes: the same settings."""
     base = Path(tempfile.mkdtemp(prefix="cmmsdb-bench-single-"))
     base.chmod(0o755)
     home = base / "home"
     server, _ = local.start(home, pginstall=citus_cluster.PGINSTALL)
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        for statement in statements("citus_cluster_throwaway.sql"):
+            conn.execute(statement.encode())
+        conn.execute("SELECT pg_catalog.pg_reload_conf()")
 
     def stop() -> None:
         local.stop(home, pginstall=citus_cluster.PGINSTALL)
