@@ -16,53 +16,111 @@
 --   made the changes and runs on the tenant's worker, where its UPDATE reaches the
 --   co-located activity_logs shard by local execution (citus.allow_nested_distributed_execution
 --   for that one function: it filters on the tenant, whose shards are all on that worker).
--- Same results; the functions are edited in place (each edit must match exactly once in
--- the current definition, or the migration fails) and the rollback undoes the edits.
+-- Same results. The functions are edited in place: each edit, kept in
+-- cmms_citus.function_edits (made here, with the function that makes and undoes the edits
+-- of this and later citus migrations), replaces a text found exactly once in the function's
+-- current definition, or the migration fails; the rollback undoes the edits.
 -- requires-extension: citus
 
 RESET ROLE;
 
-DO $do$
+CREATE SCHEMA cmms_citus;
+
+COMMENT ON SCHEMA cmms_citus IS
+'The citus module''s bookkeeping: the edits its migrations make to cmms''s functions, which their '
+'rollbacks undo. Superuser only.';
+
+REVOKE ALL ON SCHEMA cmms_citus FROM PUBLIC;
+
+CREATE TABLE cmms_citus.function_edits (
+    migration text NOT NULL,
+    position integer NOT NULL,
+    function_name text NOT NULL,
+    old_text text NOT NULL,
+    new_text text NOT NULL,
+    PRIMARY KEY (migration, position)
+);
+
+COMMENT ON TABLE cmms_citus.function_edits IS
+'One edit of a citus migration to a function of cmms: old_text (found exactly once in the function''s '
+'definition) becomes new_text; the edits of a migration are made in position order, and undone in reverse.';
+
+CREATE FUNCTION cmms_citus.edit_functions(migration text, undo boolean DEFAULT FALSE)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
     target record;
     definition pg_catalog.text;
-    i pg_catalog.int4;
+    pair pg_catalog.text[];
 BEGIN
     FOR target IN
-        SELECT e.fn, pg_catalog.array_agg(ARRAY[e.old, e.new] ORDER BY e.n) AS pairs
-        FROM (VALUES
-        -- erase_user: the time of the erasure read with the row lock (a volatile function in
-        -- an UPDATE is evaluated on the coordinator, which Citus refuses inside COALESCE).
-        (1, 'cmms.erase_user', $e$    audit_records pg_catalog.int4;
+        SELECT
+            e.function_name,
+            pg_catalog.array_agg(
+                CASE WHEN undo THEN ARRAY[e.new_text, e.old_text] ELSE ARRAY[e.old_text, e.new_text] END
+                ORDER BY CASE WHEN undo THEN -e.position ELSE e.position END
+            ) AS pairs
+        FROM cmms_citus.function_edits AS e
+        WHERE e.migration = edit_functions.migration
+        GROUP BY e.function_name
+        ORDER BY e.function_name
+    LOOP
+        definition := pg_catalog.pg_get_functiondef(target.function_name::pg_catalog.regproc);
+        FOREACH pair SLICE 1 IN ARRAY target.pairs LOOP
+            IF pg_catalog.array_length(pg_catalog.string_to_array(definition, pair[1]), 1) <> 2 THEN
+                RAISE EXCEPTION '% is not the function that % %: no single "%"', target.function_name,
+                    migration, CASE WHEN undo THEN 'made' ELSE 'edits' END, pair[1];
+            END IF;
+            definition := pg_catalog.replace(definition, pair[1], pair[2]);
+        END LOOP;
+        EXECUTE definition;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION cmms_citus.edit_functions(text, boolean) IS
+'Makes the edits of a citus migration (cmms_citus.function_edits) to the current definitions of cmms''s '
+'functions, or with undo undoes them, last first; fails if a text to replace is not found exactly once.';
+
+REVOKE ALL ON FUNCTION cmms_citus.edit_functions(text, boolean) FROM PUBLIC;
+
+-- The texts are quoted as they are in the functions, indentation included.
+-- noqa: disable=LT02,LT05
+INSERT INTO cmms_citus.function_edits (migration, position, function_name, old_text, new_text) VALUES
+    -- erase_user: the time of the erasure read with the row lock (a volatile function in
+    -- an UPDATE is evaluated on the coordinator, which Citus refuses inside COALESCE).
+    ('citus/0013', 1, 'cmms.erase_user', $e$    audit_records pg_catalog.int4;
 $e$, $e$    audit_records pg_catalog.int4;
     erased_at pg_catalog.timestamptz;
 $e$),
-        (2, 'cmms.erase_user',
+    ('citus/0013', 2, 'cmms.erase_user',
             $e$PERFORM FROM cmms.users AS u WHERE u.organization_id = org AND u.id = erase_user.user_id FOR UPDATE;$e$,
             $e$SELECT coalesce(u.deleted_at, pg_catalog.clock_timestamp()) INTO erased_at
     FROM cmms.users AS u WHERE u.organization_id = org AND u.id = erase_user.user_id FOR UPDATE;$e$),
-        (3, 'cmms.erase_user',
+    ('citus/0013', 3, 'cmms.erase_user',
             $e$deleted_at = coalesce(u.deleted_at, pg_catalog.clock_timestamp())$e$,
             $e$deleted_at = erased_at$e$),
-        -- erase_user: the audit erasure pushed down to the tenant's worker, in the connection
-        -- that changed the tenant's rows (Citus refuses a second role on that shard group).
-        (4, 'cmms.erase_user',
+    -- erase_user: the audit erasure pushed down to the tenant's worker, in the connection
+    -- that changed the tenant's rows (Citus refuses a second role on that shard group).
+    ('citus/0013', 4, 'cmms.erase_user',
             $e$audit_records := cmms.erase_audit_values($e$,
             $e$SELECT cmms.erase_audit_values($e$),
-        (5, 'cmms.erase_user', $e$ARRAY['requester_name', 'requester_email']);
+    ('citus/0013', 5, 'cmms.erase_user', $e$ARRAY['requester_name', 'requester_email']);
 $e$, $e$ARRAY['requester_name', 'requester_email'])
     INTO audit_records
     FROM cmms.organizations AS o
     WHERE o.id = org;
 $e$),
-        -- create_work_order: one router INSERT ... VALUES per linked asset and custom field.
-        (6, 'cmms.create_work_order',
+    -- create_work_order: one router INSERT ... VALUES per linked asset and custom field.
+    ('citus/0013', 6, 'cmms.create_work_order',
             $e$    unknown text;
 $e$, $e$    unknown text;
     linked uuid;
     field record;
 $e$),
-        (7, 'cmms.create_work_order',
+    ('citus/0013', 7, 'cmms.create_work_order',
             $e$    INSERT INTO cmms.work_order_assets (organization_id, work_order_id, asset_id)
     SELECT DISTINCT org, created.id, a.asset_id
     FROM pg_catalog.unnest(create_work_order.asset_ids) AS a (asset_id)
@@ -76,7 +134,7 @@ $e$, $e$    FOR linked IN
         VALUES (org, created.id, linked);
     END LOOP;
 $e$),
-        (8, 'cmms.create_work_order',
+    ('citus/0013', 8, 'cmms.create_work_order',
             $e$    INSERT INTO cmms.custom_field_values (organization_id, custom_field_id, entity_id, value)
     SELECT org, f.id, created.id, v.value
     FROM pg_catalog.jsonb_each(create_work_order.custom_fields) AS v (key, value)
@@ -92,12 +150,12 @@ $e$, $e$    FOR field IN
         VALUES (org, field.id, created.id, field.value);
     END LOOP;
 $e$),
-        -- consume_part: the reorder notice, one router INSERT ... VALUES per recipient.
-        (9, 'cmms.consume_part', $e$    notified integer;
+    -- consume_part: the reorder notice, one router INSERT ... VALUES per recipient.
+    ('citus/0013', 9, 'cmms.consume_part', $e$    notified integer;
 $e$, $e$    notified integer;
     recipient uuid;
 $e$),
-        (10, 'cmms.consume_part', $e$        INSERT INTO cmms.notifications (
+    ('citus/0013', 10, 'cmms.consume_part', $e$        INSERT INTO cmms.notifications (
             organization_id, user_id, notification_type, title, body, entity_type, entity_id
         )
         SELECT
@@ -119,7 +177,7 @@ $e$, $e$        notified := 0;
             org,
             recipient,
 $e$),
-        (11, 'cmms.consume_part', $e$            consume_part.part_id
+    ('citus/0013', 11, 'cmms.consume_part', $e$            consume_part.part_id
         FROM cmms.users AS u
         WHERE
             u.organization_id = org AND u.deleted_at IS NULL AND u.status = 'active'
@@ -130,17 +188,17 @@ $e$, $e$            consume_part.part_id
             notified := notified + 1;
         END LOOP;
 $e$),
-        -- mark_notifications_read: the time read into a variable; a router INSERT per shared notification.
-        (12, 'cmms.mark_notifications_read', $e$    shared integer;
+    -- mark_notifications_read: the time read into a variable; a router INSERT per shared notification.
+    ('citus/0013', 12, 'cmms.mark_notifications_read', $e$    shared integer;
 $e$, $e$    shared integer := 0;
     marked_at timestamptz := pg_catalog.clock_timestamp();
     added integer;
     notification uuid;
 $e$),
-        (13, 'cmms.mark_notifications_read', $e$    SET read_at = pg_catalog.clock_timestamp()
+    ('citus/0013', 13, 'cmms.mark_notifications_read', $e$    SET read_at = pg_catalog.clock_timestamp()
 $e$, $e$    SET read_at = marked_at
 $e$),
-        (14, 'cmms.mark_notifications_read',
+    ('citus/0013', 14, 'cmms.mark_notifications_read',
             $e$    INSERT INTO cmms.notification_reads AS r (organization_id, notification_id, user_id)
     SELECT org, n.id, reader
     FROM cmms.notifications AS n
@@ -159,21 +217,15 @@ $e$, $e$    FOR notification IN
         GET DIAGNOSTICS added = ROW_COUNT;
         shared := shared + added;
     END LOOP;
-$e$)
-        ) AS e (n, fn, old, new)
-        GROUP BY e.fn
-    LOOP
-        definition := pg_catalog.pg_get_functiondef(target.fn::pg_catalog.regproc);
-        FOR i IN 1 .. pg_catalog.array_length(target.pairs, 1) LOOP
-            IF pg_catalog.array_length(pg_catalog.string_to_array(definition, target.pairs[i][1]), 1) <> 2 THEN
-                RAISE EXCEPTION '% is not the function this migration edits: no single "%"',
-                    target.fn, target.pairs[i][1];
-            END IF;
-            definition := pg_catalog.replace(definition, target.pairs[i][1], target.pairs[i][2]);
-        END LOOP;
-        EXECUTE definition;
-    END LOOP;
+$e$);
+-- noqa: enable=LT02,LT05
+
+SELECT cmms_citus.edit_functions('citus/0013');
+
+DO $$
+BEGIN
+    -- (in a string: sqlfluff does not parse a dotted setting's name)
     EXECUTE 'ALTER FUNCTION cmms.erase_audit_values(text, uuid[], text[])'
         ' SET citus.allow_nested_distributed_execution = on';
 END;
-$do$;
+$$;

@@ -78,16 +78,18 @@ USING (
 );
 
 -- Each DROP POLICY in a query string of its own: Citus sends the statement's query string
--- to the shards as it is, and a migration is sent as one string of many statements.
+-- to the shards as it is, and a migration is sent as one string of many statements. IF
+-- EXISTS: after this migration's rollback the restrictive policies are the coordinator's
+-- only, and applying it again drops them there.
 DO $$
 BEGIN
-    EXECUTE 'DROP POLICY notifications_team_select ON cmms.notifications';
-    EXECUTE 'DROP POLICY notifications_team_update ON cmms.notifications';
-    EXECUTE 'DROP POLICY notifications_team_delete ON cmms.notifications';
-    EXECUTE 'DROP POLICY notification_reads_own_select ON cmms.notification_reads';
-    EXECUTE 'DROP POLICY notification_reads_own_insert ON cmms.notification_reads';
-    EXECUTE 'DROP POLICY notification_reads_own_update ON cmms.notification_reads';
-    EXECUTE 'DROP POLICY notification_reads_own_delete ON cmms.notification_reads';
+    EXECUTE 'DROP POLICY IF EXISTS notifications_team_select ON cmms.notifications';
+    EXECUTE 'DROP POLICY IF EXISTS notifications_team_update ON cmms.notifications';
+    EXECUTE 'DROP POLICY IF EXISTS notifications_team_delete ON cmms.notifications';
+    EXECUTE 'DROP POLICY IF EXISTS notification_reads_own_select ON cmms.notification_reads';
+    EXECUTE 'DROP POLICY IF EXISTS notification_reads_own_insert ON cmms.notification_reads';
+    EXECUTE 'DROP POLICY IF EXISTS notification_reads_own_update ON cmms.notification_reads';
+    EXECUTE 'DROP POLICY IF EXISTS notification_reads_own_delete ON cmms.notification_reads';
 END;
 $$;
 

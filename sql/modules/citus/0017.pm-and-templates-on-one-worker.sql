@@ -15,35 +15,29 @@
 
 RESET ROLE;
 
-DO $do$
-DECLARE
-    target record;
-    definition pg_catalog.text;
-    i pg_catalog.int4;
-BEGIN
-    FOR target IN
-        SELECT e.fn, pg_catalog.array_agg(ARRAY[e.old, e.new] ORDER BY e.n) AS pairs
-        FROM (VALUES
-        -- generate_pm_work_orders: the time of the run read into a variable (Citus refuses a
-        -- non-immutable function inside CASE in an UPDATE of a distributed table).
-        (1, 'cmms.generate_pm_work_orders', $e$    created integer := 0;
+-- The texts are quoted as they are in the functions, indentation included.
+-- noqa: disable=LT02,LT05
+INSERT INTO cmms_citus.function_edits (migration, position, function_name, old_text, new_text) VALUES
+    -- generate_pm_work_orders: the time of the run read into a variable (Citus refuses a
+    -- non-immutable function inside CASE in an UPDATE of a distributed table).
+    ('citus/0017', 1, 'cmms.generate_pm_work_orders', $e$    created integer := 0;
 $e$, $e$    created integer := 0;
     generated_at timestamptz := now();
 $e$),
-        (2, 'cmms.generate_pm_work_orders',
+    ('citus/0017', 2, 'cmms.generate_pm_work_orders',
             $e$last_generated_at = CASE WHEN new_id IS NOT NULL THEN now() ELSE s.last_generated_at END$e$,
             $e$last_generated_at = CASE WHEN new_id IS NOT NULL THEN generated_at ELSE s.last_generated_at END$e$),
-        -- apply_work_order_template: each checklist, item and part reservation its own router
-        -- INSERT ... VALUES (an INSERT ... SELECT with the organization as a variable runs
-        -- through the coordinator with COPY, which row-level security refuses).
-        (3, 'cmms.apply_work_order_template', $e$    org uuid := cmms.require_context();
+    -- apply_work_order_template: each checklist, item and part reservation its own router
+    -- INSERT ... VALUES (an INSERT ... SELECT with the organization as a variable runs
+    -- through the coordinator with COPY, which row-level security refuses).
+    ('citus/0017', 3, 'cmms.apply_work_order_template', $e$    org uuid := cmms.require_context();
 $e$, $e$    org uuid := cmms.require_context();
     checklist record;
     copied_id uuid;
     item record;
     part record;
 $e$),
-        (4, 'cmms.apply_work_order_template',
+    ('citus/0017', 4, 'cmms.apply_work_order_template',
             $e$    -- The template's live checklists, each with a new id; a volatile CTE is evaluated once,
     -- so the items below map to the same new ids.
     WITH source AS (
@@ -105,19 +99,7 @@ $e$, $e$    -- The template's live checklists, each with a new id, and their liv
         INSERT INTO cmms.part_reservations (organization_id, work_order_id, part_id, quantity)
         VALUES (org, p_work_order_id, part.part_id, part.quantity);
     END LOOP;
-$e$)
-        ) AS e (n, fn, old, new)
-        GROUP BY e.fn
-    LOOP
-        definition := pg_catalog.pg_get_functiondef(target.fn::pg_catalog.regproc);
-        FOR i IN 1 .. pg_catalog.array_length(target.pairs, 1) LOOP
-            IF pg_catalog.array_length(pg_catalog.string_to_array(definition, target.pairs[i][1]), 1) <> 2 THEN
-                RAISE EXCEPTION '% is not the function this migration edits: no single "%"',
-                    target.fn, target.pairs[i][1];
-            END IF;
-            definition := pg_catalog.replace(definition, target.pairs[i][1], target.pairs[i][2]);
-        END LOOP;
-        EXECUTE definition;
-    END LOOP;
-END;
-$do$;
+$e$);
+-- noqa: enable=LT02,LT05
+
+SELECT cmms_citus.edit_functions('citus/0017');

@@ -16,16 +16,10 @@
 
 RESET ROLE;
 
-DO $do$
-DECLARE
-    target record;
-    definition pg_catalog.text;
-    i pg_catalog.int4;
-BEGIN
-    FOR target IN
-        SELECT e.fn, pg_catalog.array_agg(ARRAY[e.old, e.new] ORDER BY e.n) AS pairs
-        FROM (VALUES
-        (1, 'cmms.refresh_dashboard_metrics', $e$    org uuid := cmms.current_org_id();
+-- The texts are quoted as they are in the functions, indentation included.
+-- noqa: disable=LT02,LT05
+INSERT INTO cmms_citus.function_edits (migration, position, function_name, old_text, new_text) VALUES
+    ('citus/0018', 1, 'cmms.refresh_dashboard_metrics', $e$    org uuid := cmms.current_org_id();
 $e$, $e$    org uuid := cmms.current_org_id();
     m_org uuid;
     m_metric text;
@@ -33,8 +27,8 @@ $e$, $e$    org uuid := cmms.current_org_id();
     m_value numeric;
     m_at timestamptz;
 $e$),
-        -- Each query's rows read in a loop and inserted one by one (router INSERT ... VALUES).
-        (2, 'cmms.refresh_dashboard_metrics',
+    -- Each query's rows read in a loop and inserted one by one (router INSERT ... VALUES).
+    ('citus/0018', 2, 'cmms.refresh_dashboard_metrics',
             $e$    INSERT INTO cmms.dashboard_metrics_cache (organization_id, metric, dimensions, value, computed_at)
     SELECT
         org,
@@ -44,7 +38,7 @@ $e$, $e$    FOR m_org, m_metric, m_dimensions, m_value, m_at IN
         org,
         'open_work_orders',
 $e$),
-        (3, 'cmms.refresh_dashboard_metrics',
+    ('citus/0018', 3, 'cmms.refresh_dashboard_metrics',
             $e$    GROUP BY GROUPING SETS ((cell.status, cell.priority), (cell.status), (cell.priority), ());
 $e$, $e$    GROUP BY GROUPING SETS ((cell.status, cell.priority), (cell.status), (cell.priority), ())
     LOOP
@@ -52,7 +46,7 @@ $e$, $e$    GROUP BY GROUPING SETS ((cell.status, cell.priority), (cell.status),
         VALUES (m_org, m_metric, m_dimensions, m_value, m_at);
     END LOOP;
 $e$),
-        (4, 'cmms.refresh_dashboard_metrics',
+    ('citus/0018', 4, 'cmms.refresh_dashboard_metrics',
             $e$    INSERT INTO cmms.dashboard_metrics_cache (organization_id, metric, dimensions, value, computed_at)
     SELECT
         org,
@@ -62,14 +56,14 @@ $e$, $e$    FOR m_org, m_metric, m_dimensions, m_value, m_at IN
         org,
         'overdue_work_orders',
 $e$),
-        (5, 'cmms.refresh_dashboard_metrics', $e$    GROUP BY GROUPING SETS ((cell.priority), ());
+    ('citus/0018', 5, 'cmms.refresh_dashboard_metrics', $e$    GROUP BY GROUPING SETS ((cell.priority), ());
 $e$, $e$    GROUP BY GROUPING SETS ((cell.priority), ())
     LOOP
         INSERT INTO cmms.dashboard_metrics_cache (organization_id, metric, dimensions, value, computed_at)
         VALUES (m_org, m_metric, m_dimensions, m_value, m_at);
     END LOOP;
 $e$),
-        (6, 'cmms.refresh_dashboard_metrics',
+    ('citus/0018', 6, 'cmms.refresh_dashboard_metrics',
             $e$    INSERT INTO cmms.dashboard_metrics_cache (organization_id, metric, dimensions, value, computed_at)
     SELECT
         org,
@@ -79,7 +73,7 @@ $e$, $e$    FOR m_org, m_metric, m_dimensions, m_value, m_at IN
         org,
         'mean_time_to_repair_hours',
 $e$),
-        (7, 'cmms.refresh_dashboard_metrics', $e$AND w.completed_at >= now() - INTERVAL '90 days'
+    ('citus/0018', 7, 'cmms.refresh_dashboard_metrics', $e$AND w.completed_at >= now() - INTERVAL '90 days'
     HAVING count(*) > 0;
 $e$, $e$AND w.completed_at >= now() - INTERVAL '90 days'
     HAVING count(*) > 0
@@ -88,7 +82,7 @@ $e$, $e$AND w.completed_at >= now() - INTERVAL '90 days'
         VALUES (m_org, m_metric, m_dimensions, m_value, m_at);
     END LOOP;
 $e$),
-        (8, 'cmms.refresh_dashboard_metrics',
+    ('citus/0018', 8, 'cmms.refresh_dashboard_metrics',
             $e$    INSERT INTO cmms.dashboard_metrics_cache (organization_id, metric, dimensions, value, computed_at)
     SELECT
         org,
@@ -98,7 +92,9 @@ $e$, $e$    FOR m_org, m_metric, m_dimensions, m_value, m_at IN
         org,
         'pm_compliance_percent',
 $e$),
-        (9, 'cmms.refresh_dashboard_metrics', $e$AND w.due_at >= now() - INTERVAL '90 days' AND w.due_at < now()
+    (
+        'citus/0018', 9, 'cmms.refresh_dashboard_metrics',
+        $e$AND w.due_at >= now() - INTERVAL '90 days' AND w.due_at < now()
     HAVING count(*) > 0;
 $e$, $e$AND w.due_at >= now() - INTERVAL '90 days' AND w.due_at < now()
     HAVING count(*) > 0
@@ -107,16 +103,16 @@ $e$, $e$AND w.due_at >= now() - INTERVAL '90 days' AND w.due_at < now()
         VALUES (m_org, m_metric, m_dimensions, m_value, m_at);
     END LOOP;
 $e$),
-        -- t: the override, then the global string, candidate locale by candidate locale, one
-        -- table at a time (Citus cannot push down a UNION of a distributed table's rows and a
-        -- reference table's); the tenant read into a variable, so the override's query is a
-        -- router query.
-        (10, 'cmms.t', $e$    found text;
+    -- t: the override, then the global string, candidate locale by candidate locale, one
+    -- table at a time (Citus cannot push down a UNION of a distributed table's rows and a
+    -- reference table's); the tenant read into a variable, so the override's query is a
+    -- router query.
+    ('citus/0018', 10, 'cmms.t', $e$    found text;
 $e$, $e$    found text;
     org uuid := cmms.current_org_id();
     candidate text;
 $e$),
-        (11, 'cmms.t', $e$    SELECT c.text INTO found
+    ('citus/0018', 11, 'cmms.t', $e$    SELECT c.text INTO found
     FROM pg_catalog.unnest(candidates) WITH ORDINALITY AS l (locale, n)
     CROSS JOIN LATERAL (
         SELECT o.text, 1 AS source
@@ -155,19 +151,7 @@ $e$, $e$    FOREACH candidate IN ARRAY candidates LOOP
         END IF;
     END LOOP;
     RETURN NULL;
-$e$)
-        ) AS e (n, fn, old, new)
-        GROUP BY e.fn
-    LOOP
-        definition := pg_catalog.pg_get_functiondef(target.fn::pg_catalog.regproc);
-        FOR i IN 1 .. pg_catalog.array_length(target.pairs, 1) LOOP
-            IF pg_catalog.array_length(pg_catalog.string_to_array(definition, target.pairs[i][1]), 1) <> 2 THEN
-                RAISE EXCEPTION '% is not the function this migration edits: no single "%"',
-                    target.fn, target.pairs[i][1];
-            END IF;
-            definition := pg_catalog.replace(definition, target.pairs[i][1], target.pairs[i][2]);
-        END LOOP;
-        EXECUTE definition;
-    END LOOP;
-END;
-$do$;
+$e$);
+-- noqa: enable=LT02,LT05
+
+SELECT cmms_citus.edit_functions('citus/0018');
