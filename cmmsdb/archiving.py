@@ -33,7 +33,7 @@ from cmmsdb import session
 from cmmsdb.errors import ArchiveError, ConfigurationError, PermissionDenied, first_line
 from cmmsdb.resources import query
 from cmmsdb.session import GaveUp, Options, with_lock_retries
-from cmmsdb.target import Target, as_target, connect, ensure_writable
+from cmmsdb.target import Target, as_target, connect, ensure_writable, extension_installed
 
 if TYPE_CHECKING:
     import psycopg
@@ -341,7 +341,7 @@ def _uuid(text: UUID | str, what: str) -> UUID:
 def _refuse_on_citus(conn: psycopg.Connection[Any], target: Target, command: str) -> None:
     """The archive is not distributed on a Citus cluster (docs/scale-out.md): refuse before
     anything is locked or moved, rather than fail in the middle of a batch."""
-    if conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone():
+    if extension_installed(conn, "citus"):
         raise ArchiveError(
             f"cmmsdb {command} does not run on a Citus database yet ({target.display}):"
             " the cmms_archive tables are not distributed; nothing was moved",

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from cmmsdb.errors import DriftUnavailable, PermissionDenied
 from cmmsdb.migrations import module_of
 from cmmsdb.resources import query
-from cmmsdb.target import Target, connect, create_database
+from cmmsdb.target import Target, connect, create_database, extension_installed
 
 if TYPE_CHECKING:
     import psycopg
@@ -84,7 +84,7 @@ def require_citus_server(server: Target, connect_timeout: float) -> None:
             _HINT,
         )
     with connect(server, connect_timeout=connect_timeout) as conn:
-        if not has_citus(conn):
+        if not extension_installed(conn, EXTENSION):
             raise DriftUnavailable(
                 f"the target has the citus module applied, but extension citus is not "
                 f"installed in the scratch database {server.display}",
@@ -92,16 +92,10 @@ def require_citus_server(server: Target, connect_timeout: float) -> None:
             )
 
 
-def has_citus(conn: psycopg.Connection[Any]) -> bool:
-    """Whether the extension citus is installed in the database behind `conn`."""
-    row = conn.execute(query("extensions_installed.sql"), {"names": [EXTENSION]}).fetchone()
-    return row is not None
-
-
 def distribution(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     """The `distribution` section of a Citus database (normalised as the module docstring
     says), keyed by table name like catalog.snapshot's sections; {} without Citus."""
-    if not has_citus(conn):
+    if not extension_installed(conn, EXTENSION):
         return {}
     rows = conn.execute(query("citus_drift_distribution.sql")).fetchall()
     return {

@@ -61,6 +61,7 @@ from cmmsdb.target import (
     connect,
     create_database,
     ensure_writable,
+    extension_installed,
 )
 
 if TYPE_CHECKING:
@@ -310,9 +311,7 @@ def _citus_builds_locally(conn: psycopg.Connection[Any], applied: Ledger) -> boo
     first migration on, every migration runs with it on."""
     if any(module_of(i) == "citus" for i in applied):
         return False
-    return (
-        conn.execute(query("extensions_installed.sql"), {"names": ["citus"]}).fetchone() is not None
-    )
+    return extension_installed(conn, "citus")
 
 
 def _set_ddl_propagation(conn: psycopg.Connection[Any], on: bool) -> None:

@@ -181,6 +181,11 @@ def ensure_writable(conn: psycopg.Connection[Any], target: Target) -> None:
         )
 
 
+def extension_installed(conn: psycopg.Connection[Any], name: str) -> bool:
+    """Whether the extension `name` is created in the database behind `conn`."""
+    return conn.execute(query("extensions_installed.sql"), {"names": [name]}).fetchone() is not None
+
+
 def create_database(target: Target, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> bool:
     """Create the target's database if it is missing; True when this call created it."""
     from psycopg import errors, sql

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from cmmsdb import catalog, conventions, migrator
 from cmmsdb.conventions import DEFINER_OWNERS, OWNER_ROLE
 from cmmsdb.resources import migrations_folder, query
-from cmmsdb.target import DEFAULT_CONNECT_TIMEOUT, Target, as_target, connect
+from cmmsdb.target import (
+    DEFAULT_CONNECT_TIMEOUT,
+    Target,
+    as_target,
+    connect,
+    extension_installed,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -238,7 +244,7 @@ def catalog_findings(
     findings: list[Finding] = []
     with conn.transaction(force_rollback=True):
         conn.execute(query("catalog_session.sql"))
-        citus = _installed(conn, "citus")
+        citus = extension_installed(conn, "citus")
         parameters = {**parameters, "context_inline": citus}
         for rule in RULES:
             findings += _rule_findings(conn, rule, parameters)
@@ -280,7 +286,7 @@ def _rule_findings(
     parses its percent signs)."""
     if rule.query is None:
         return []
-    if rule.extension is not None and not _installed(conn, rule.extension):
+    if rule.extension is not None and not extension_installed(conn, rule.extension):
         return []
     text = query(rule.query)
     used = {name: value for name, value in parameters.items() if f"%({name})s" in text}
@@ -288,8 +294,3 @@ def _rule_findings(
         Finding(rule.id, obj, message)
         for obj, message in conn.execute(text, used or None).fetchall()
     ]
-
-
-def _installed(conn: psycopg.Connection[Any], extension: str) -> bool:
-    found = conn.execute(query("extensions_installed.sql"), {"names": [extension]}).fetchone()
-    return found is not None
