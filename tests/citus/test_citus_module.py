@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,26 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "bench" / "queries"
 
 
-def _cmmsdb(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "cmmsdb", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-
-
-def test_refused_where_citus_is_not_installed(citus_dsn: str) -> None:
+def test_refused_where_citus_is_not_installed(cli: Any, citus_dsn: str) -> None:
     """A database without the extension (citus.so is there, the extension is not created):
     one clear line, exit 2, nothing applied."""
     name = f"plain_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(citus_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     dsn = make_conninfo(citus_dsn, dbname=name)
-    done = _cmmsdb("migrate", "--dsn", dsn, "--with", "citus")
-    assert done.returncode == 2, done.stderr
+    done = cli("migrate", "--dsn", dsn, "--with", "citus")
+    assert done.exit_code == 2, done.stderr
     assert "extension citus is not installed" in done.stderr
     assert len(done.stderr.strip().splitlines()) <= 2, done.stderr
     with psycopg.connect(dsn) as conn:
@@ -204,19 +190,19 @@ def _counts(conn: psycopg.Connection[Any], org: uuid.UUID) -> dict[str, int]:
     return found
 
 
-def test_status_and_drift_against_the_coordinator(citus_dsn: str) -> None:
-    done = _cmmsdb("status", "--dsn", citus_dsn)
-    assert done.returncode == 0, done.stdout + done.stderr
+def test_status_and_drift_against_the_coordinator(cli: Any, citus_dsn: str) -> None:
+    done = cli("status", "--dsn", citus_dsn)
+    assert done.exit_code == 0, done.stdout + done.stderr
     assert "citus/0003.distribute-tables" in done.stdout
 
 
-def test_seed_verify_and_partition_maintenance_on_the_coordinator(citus_dsn: str) -> None:
-    seeded = _cmmsdb("seed", "--dsn", citus_dsn, "--tenants", "1")
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
-    verified = _cmmsdb("verify", "--dsn", citus_dsn)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    maintained = _cmmsdb("partitions", "maintain", "--dsn", citus_dsn)
-    assert maintained.returncode == 0, maintained.stdout + maintained.stderr
+def test_seed_verify_and_partition_maintenance_on_the_coordinator(cli: Any, citus_dsn: str) -> None:
+    seeded = cli("seed", "--dsn", citus_dsn, "--tenants", "1")
+    assert seeded.exit_code == 0, seeded.stdout + seeded.stderr
+    verified = cli("verify", "--dsn", citus_dsn)
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+    maintained = cli("partitions", "maintain", "--dsn", citus_dsn)
+    assert maintained.exit_code == 0, maintained.stdout + maintained.stderr
     with psycopg.connect(citus_dsn) as conn:
         local = conn.execute(
             "SELECT c.oid::regclass::text FROM pg_class c"
@@ -236,13 +222,15 @@ def test_seed_verify_and_partition_maintenance_on_the_coordinator(citus_dsn: str
         ["restore", "00000000-0000-0000-0000-000000000001", "--since", "2000-01-01"],
     ],
 )
-def test_archive_and_restore_refuse_on_the_cluster(citus_dsn: str, command: list[str]) -> None:
+def test_archive_and_restore_refuse_on_the_cluster(
+    cli: Any, citus_dsn: str, command: list[str]
+) -> None:
     """cmms_archive is not distributed: one clear line, exit 2, no work order moved."""
     count = "SELECT count(*) FROM cmms.work_orders"
     with psycopg.connect(citus_dsn) as conn:
         before = conn.execute(count).fetchone()
-    done = _cmmsdb(*command, "--dsn", citus_dsn)
-    assert done.returncode == 2, done.stderr
+    done = cli(*command, "--dsn", citus_dsn)
+    assert done.exit_code == 2, done.stderr
     assert "does not run on a Citus database yet" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 2, done.stderr  # the error and its hint
     with psycopg.connect(citus_dsn) as conn:
@@ -250,7 +238,7 @@ def test_archive_and_restore_refuse_on_the_cluster(citus_dsn: str, command: list
 
 
 def test_a_tenant_exported_deleted_and_imported_keeps_every_row(
-    citus_dsn: str, tmp_path: Path
+    cli: Any, citus_dsn: str, tmp_path: Path
 ) -> None:
     """cmmsdb tenant export, delete and import against the coordinator: the rows and the
     audit trail go and come back (the workers skip the triggers too: tenant_replica.sql)."""
@@ -265,17 +253,18 @@ def test_a_tenant_exported_deleted_and_imported_keeps_every_row(
         ["tenant", "export", str(org), "--output", str(archive)],
         ["tenant", "delete", str(org), "--yes"],
     ):
-        done = _cmmsdb(*command, "--dsn", citus_dsn)
-        assert done.returncode == 0, done.stderr
+        done = cli(*command, "--dsn", citus_dsn)
+        assert done.exit_code == 0, done.stderr
     with psycopg.connect(citus_dsn) as conn:
         assert set(_counts(conn, org).values()) == {0}
-    done = _cmmsdb("tenant", "import", str(archive), "--dsn", citus_dsn)
-    assert done.returncode == 0, done.stderr
+    done = cli("tenant", "import", str(archive), "--dsn", citus_dsn)
+    assert done.exit_code == 0, done.stderr
     with psycopg.connect(citus_dsn) as conn:
         assert _counts(conn, org) == before
 
 
 def test_a_database_with_tenants_is_distributed_with_every_row_and_no_new_audit(
+    cli: Any,
     citus_dsn: str,
 ) -> None:
     """A database migrated and filled before the module (as one restored onto the
@@ -284,8 +273,8 @@ def test_a_database_with_tenants_is_distributed_with_every_row_and_no_new_audit(
     on the shards afterwards."""
     with citus_drift.scratch_database(as_target(citus_dsn), 10) as database:
         for command in (("migrate",), ("seed", "--tenants", "1")):
-            done = _cmmsdb(*command, "--dsn", database.dsn)
-            assert done.returncode == 0, done.stderr
+            done = cli(*command, "--dsn", database.dsn)
+            assert done.exit_code == 0, done.stderr
         tables = ("organizations", "users", "assets", "work_orders", "activity_logs")
         counts = sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT {}, count(*) FROM cmms.{}").format(sql.Literal(t), sql.Identifier(t))
@@ -293,8 +282,8 @@ def test_a_database_with_tenants_is_distributed_with_every_row_and_no_new_audit(
         )
         with psycopg.connect(database.dsn) as conn:
             before = dict(conn.execute(counts).fetchall())
-        done = _cmmsdb("migrate", "--dsn", database.dsn, "--with", "citus")
-        assert done.returncode == 0, done.stderr
+        done = cli("migrate", "--dsn", database.dsn, "--with", "citus")
+        assert done.exit_code == 0, done.stderr
         with psycopg.connect(database.dsn, autocommit=True) as conn:
             assert dict(conn.execute(counts).fetchall()) == before
             assert all(before[t] > 0 for t in tables), before
@@ -307,10 +296,11 @@ def test_a_database_with_tenants_is_distributed_with_every_row_and_no_new_audit(
                 [org, asset],
             )
         assert audited == 1
-        assert _cmmsdb("verify", "--dsn", database.dsn).returncode == 0
+        assert cli("verify", "--dsn", database.dsn).exit_code == 0
 
 
 def test_the_module_rolls_back_to_the_single_server_schema_and_applies_again(
+    cli: Any,
     citus_dsn: str,
 ) -> None:
     """Rolled back, the module leaves exactly the schema the main migrations build (drift
@@ -319,8 +309,8 @@ def test_the_module_rolls_back_to_the_single_server_schema_and_applies_again(
     last_main = discover(ROOT / "sql" / "migrations")[-1].id
     with citus_drift.scratch_database(as_target(citus_dsn), 10) as database:
         for command in (("migrate", "--with", "citus"), ("seed", "--tenants", "1")):
-            done = _cmmsdb(*command, "--dsn", database.dsn)
-            assert done.returncode == 0, done.stderr
+            done = cli(*command, "--dsn", database.dsn)
+            assert done.exit_code == 0, done.stderr
         with psycopg.connect(database.dsn) as conn:
             before = _counts_of_every_table(conn)
         steps = (
@@ -331,8 +321,8 @@ def test_the_module_rolls_back_to_the_single_server_schema_and_applies_again(
             ("drift", "--scratch-dsn", database.dsn),
         )
         for command in steps:
-            done = _cmmsdb(*command, "--dsn", database.dsn)
-            assert done.returncode == 0, (command, done.stdout, done.stderr)
+            done = cli(*command, "--dsn", database.dsn)
+            assert done.exit_code == 0, (command, done.stdout, done.stderr)
             with psycopg.connect(database.dsn) as conn:
                 assert _counts_of_every_table(conn) == before, command
 
@@ -353,14 +343,14 @@ def _counts_of_every_table(conn: psycopg.Connection[Any]) -> dict[str, int]:
     }
 
 
-def test_postgis_and_citus_applied_together_serve_assets_within(citus_dsn: str) -> None:
+def test_postgis_and_citus_applied_together_serve_assets_within(cli: Any, citus_dsn: str) -> None:
     """`--with postgis --with citus`: PostGIS's columns and function are built on the
     coordinator first, then distributed with everything else (the extension on every
     worker); verify holds and cmms.assets_within answers from the geography column."""
     with citus_drift.scratch_database(as_target(citus_dsn), 10) as database:
-        done = _cmmsdb("migrate", "--dsn", database.dsn, "--with", "postgis", "--with", "citus")
-        assert done.returncode == 0, done.stderr
-        assert _cmmsdb("verify", "--dsn", database.dsn).returncode == 0
+        done = cli("migrate", "--dsn", database.dsn, "--with", "postgis", "--with", "citus")
+        assert done.exit_code == 0, done.stderr
+        assert cli("verify", "--dsn", database.dsn).exit_code == 0
         with psycopg.connect(database.dsn, autocommit=True) as conn:
             workers = conn.execute(
                 "SELECT result FROM run_command_on_workers("
