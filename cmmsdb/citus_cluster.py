@@ -32,12 +32,11 @@ the worker listens on another one and the coordinator's metadata is updated to i
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -322,16 +321,10 @@ def _drop_data(home: Path) -> None:
     (home / "initdb.log").unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def _locked(home: Path) -> Iterator[None]:
+def _locked(home: Path) -> contextlib.AbstractContextManager[None]:
     """Hold an exclusive flock on home/cluster.lock: one process starts, stops or resets the
     cluster at a time (each node's own lock only covers that node)."""
-    with (home / "cluster.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return local.file_lock(home / "cluster.lock")
 
 
 # --- nodes, shared by both kinds --------------------------------------------------------------

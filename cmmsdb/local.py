@@ -768,10 +768,15 @@ def _drop_database(server: LocalServer) -> None:
         ) from exc
 
 
-@contextlib.contextmanager
-def _locked(home: Path) -> Iterator[None]:
+def _locked(home: Path) -> contextlib.AbstractContextManager[None]:
     """Hold an exclusive flock on home/local.lock: one process sets up or stops at a time."""
-    with (home / "local.lock").open("a") as handle:
+    return file_lock(home / "local.lock")
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `path` (created if missing) until the block ends."""
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
